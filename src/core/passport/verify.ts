@@ -1,0 +1,156 @@
+// Offline verification of a passport's Ed25519 signature against trusted issuer keys.
+// Statuses (CONTRACT.md): valid | invalid_signature | unknown_key | unsigned | malformed.
+// Never `valid` without a successful signature check against a configured, pre-validated key.
+import { createHash, verify as nativeVerify } from 'node:crypto';
+import * as ed from '@noble/ed25519';
+import { canonicalBytes, CanonicalizationError } from './canonical.js';
+import type { TrustStore, TrustedKey } from './trust.js';
+
+export type VerifyStatus = 'valid' | 'invalid_signature' | 'unknown_key' | 'unsigned' | 'malformed';
+export type SignatureScope = 'unfragile' | 'passport';
+
+export interface VerifyResult {
+  status: VerifyStatus;
+  valid: boolean;
+  slug?: string;
+  issuer?: string;
+  signed_at?: string;
+  key_fingerprint?: string;
+  scope?: SignatureScope;
+  warnings: string[];
+  detail: string;
+}
+
+export type VerifyEngine = 'native' | 'noble';
+
+export interface VerifyOptions {
+  trust: TrustStore;
+  now?: Date;
+  engine?: VerifyEngine;
+  /** Signatures older than this many days get a warning. */
+  staleAfterDays?: number;
+}
+
+// Canonical base64 of exactly 64 bytes: 86 characters and "==". The last data character must leave the unused
+// low bits zero, which the round-trip check below enforces.
+const SIG_B64 = /^[A-Za-z0-9+/]{86}==$/;
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function useNoble(): void {
+  // noble v3 ships no hash; give it Node's SHA-512 (synchronous, native) the first time it is needed.
+  ed.hashes.sha512 ??= (m: Uint8Array) => new Uint8Array(createHash('sha512').update(m).digest());
+}
+
+export function decodeSignature(sig: string): Buffer | undefined {
+  // Security: Buffer.from(s, 'base64') accepts junk and the URL-safe alphabet; accept only canonical base64.
+  if (!SIG_B64.test(sig)) return undefined;
+  const bytes = Buffer.from(sig, 'base64');
+  if (bytes.length !== 64 || bytes.toString('base64') !== sig) return undefined;
+  return bytes;
+}
+
+function checkSignature(engine: VerifyEngine, msg: Uint8Array, sig: Uint8Array, key: TrustedKey): boolean {
+  if (engine === 'noble') {
+    useNoble();
+    return ed.verify(sig, msg, key.raw, { zip215: false });
+  }
+  return nativeVerify(null, msg, key.keyObject, sig);
+}
+
+/** Unwraps the registry envelope (`{ passport: {...}, _links }`) or returns the bare passport object. */
+export function unwrapPassport(doc: unknown): Record<string, unknown> | undefined {
+  if (!isObject(doc)) return undefined;
+  if (isObject(doc.passport)) return doc.passport;
+  if (isObject(doc.unfragile)) return doc;
+  return undefined;
+}
+
+export function verifyPassportObject(doc: unknown, opts: VerifyOptions): VerifyResult {
+  const warnings: string[] = [];
+  const passport = unwrapPassport(doc);
+  if (!passport) {
+    return bad('malformed', warnings, 'not a passport: expected { "passport": { "unfragile": {...}, ... } } or a bare passport object');
+  }
+  const unfragile = passport.unfragile as Record<string, unknown>;
+  const artifact = isObject(unfragile.artifact) ? unfragile.artifact : undefined;
+  const slug = typeof artifact?.slug === 'string' ? artifact.slug : undefined;
+  const issuer = typeof passport.signedBy === 'string' ? passport.signedBy : undefined;
+  const signedAt = typeof passport.signedAt === 'string' ? passport.signedAt : undefined;
+  const base = { slug, issuer, signed_at: signedAt };
+
+  if (artifact?.verified === false) warnings.push('the passport itself says the artifact is not verified (artifact.verified: false)');
+  if (isObject(unfragile.trust) && unfragile.trust.verified === false) warnings.push('the issuer has not verified the builder (trust.verified: false)');
+
+  const now = (opts.now ?? new Date()).getTime();
+  if (signedAt !== undefined) {
+    const t = Date.parse(signedAt);
+    if (Number.isNaN(t)) warnings.push(`signedAt "${signedAt.slice(0, 40)}" is not a date`);
+    else if (t > now + CLOCK_SKEW_MS) warnings.push(`signed in the future (${signedAt})`);
+    else if (now - t > (opts.staleAfterDays ?? 365) * DAY_MS) warnings.push(`signed more than ${opts.staleAfterDays ?? 365} days ago (${signedAt})`);
+  }
+
+  if (passport.signature === undefined || passport.signature === null || passport.signature === '') {
+    return { status: 'unsigned', valid: false, ...base, warnings, detail: 'the passport carries no signature; its claims cannot be checked' };
+  }
+  if (typeof passport.signature !== 'string') {
+    return { status: 'malformed', valid: false, ...base, warnings, detail: 'signature must be a base64 string' };
+  }
+  const sig = decodeSignature(passport.signature);
+  if (!sig) {
+    return { status: 'malformed', valid: false, ...base, warnings, detail: 'signature is not exactly 64 bytes of canonical base64' };
+  }
+  if (!issuer) {
+    return { status: 'malformed', valid: false, ...base, warnings, detail: 'signed passport has no signedBy issuer' };
+  }
+
+  let unfragileBytes: Buffer;
+  let passportBytes: Buffer;
+  try {
+    unfragileBytes = canonicalBytes(unfragile);
+    const { signature: _omit, ...unsigned } = passport;
+    passportBytes = canonicalBytes(unsigned);
+  } catch (err) {
+    const why = err instanceof CanonicalizationError ? err.message : 'cannot be canonicalised';
+    return { status: 'malformed', valid: false, ...base, warnings, detail: `passport cannot be put in RFC 8785 canonical form: ${why}` };
+  }
+
+  const keys = opts.trust.keysFor(issuer);
+  if (keys.length === 0) {
+    return {
+      status: 'unknown_key',
+      valid: false,
+      ...base,
+      warnings,
+      detail:
+        `no trusted key is configured for issuer "${issuer}", so the signature was not checked. ` +
+        `Get the issuer's Ed25519 public key from a channel you trust and start the server with ` +
+        `--trust-key ${issuer}=<base64|hex|PEM> (or PASSPORT_MCP_TRUST_KEYS="${issuer}=<key>").`,
+    };
+  }
+  const engine = opts.engine ?? 'native';
+  for (const key of keys) {
+    if (checkSignature(engine, unfragileBytes, sig, key)) {
+      return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, scope: 'unfragile', warnings, detail: `signature by ${issuer} verified over the canonical "unfragile" object` };
+    }
+    if (checkSignature(engine, passportBytes, sig, key)) {
+      return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, scope: 'passport', warnings, detail: `signature by ${issuer} verified over the canonical passport without its signature` };
+    }
+  }
+  return {
+    status: 'invalid_signature',
+    valid: false,
+    ...base,
+    key_fingerprint: keys.length === 1 ? keys[0]!.fingerprint : undefined,
+    warnings,
+    detail: `the signature does not match ${keys.length === 1 ? 'the trusted key' : `any of the ${keys.length} trusted keys`} for "${issuer}": the passport was altered after signing, or signed by another key. Do not rely on it.`,
+  };
+}
+
+function bad(status: VerifyStatus, warnings: string[], detail: string): VerifyResult {
+  return { status, valid: false, warnings, detail };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,123 @@
+// Strict JSON reading for signed documents. JSON.parse silently keeps the last of duplicated keys and rounds
+// integers beyond 2^53, so the bytes a signer canonicalised could differ from what we would verify. This module
+// scans the raw text once (no allocation per value) to refuse those inputs, bound nesting depth, and only then
+// hands it to JSON.parse.
+
+export const MAX_DOCUMENT_BYTES = 1024 * 1024;
+export const MAX_DEPTH = 64;
+
+export class StrictJsonError extends Error {}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Checks `text` for duplicate object keys, integers outside the safe range and excessive nesting, then
+ * parses it (lone surrogates are refused later, by the canonicaliser). Throws StrictJsonError with a position on the first problem.
+ */
+export function parseStrictJson(text: string, opts: { maxBytes?: number; maxDepth?: number } = {}): unknown {
+  const maxBytes = opts.maxBytes ?? MAX_DOCUMENT_BYTES;
+  const maxDepth = opts.maxDepth ?? MAX_DEPTH;
+  // Security: cap before any work; length in UTF-16 units is a lower bound of the UTF-8 size.
+  if (text.length > maxBytes || Buffer.byteLength(text, 'utf8') > maxBytes) {
+    throw new StrictJsonError(`document is larger than ${maxBytes} bytes`);
+  }
+  scan(text, maxDepth);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new StrictJsonError(`not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function scan(s: string, maxDepth: number): void {
+  // Stack of key sets, one per open container (null for arrays).
+  const stack: (Set<string> | null)[] = [];
+  let expectKey = false;
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i + 1;
+      i = start;
+      let hasEscape = false;
+      while (i < n) {
+        const d = s.charCodeAt(i);
+        if (d === 0x5c /* \ */) {
+          hasEscape = true;
+          i += 2;
+          continue;
+        }
+        if (d === 0x22) break;
+        i++;
+      }
+      if (i >= n) return; // unterminated: JSON.parse reports it
+      const top = stack[stack.length - 1];
+      if (expectKey && top) {
+        const raw = s.slice(start, i);
+        let key = raw;
+        if (hasEscape) {
+          try {
+            key = JSON.parse(`"${raw}"`) as string;
+          } catch {
+            return; // malformed escape: JSON.parse reports it
+          }
+        }
+        if (top.has(key)) throw new StrictJsonError(`duplicate key "${truncate(key)}" at offset ${start - 1}`);
+        top.add(key);
+        expectKey = false;
+      }
+      i++;
+      continue;
+    }
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (stack.length >= maxDepth) throw new StrictJsonError(`nesting deeper than ${maxDepth} levels`);
+      stack.push(c === 0x7b ? new Set() : null);
+      expectKey = c === 0x7b;
+      i++;
+      continue;
+    }
+    if (c === 0x7d || c === 0x5d) {
+      stack.pop();
+      expectKey = false;
+      i++;
+      continue;
+    }
+    if (c === 0x2c /* , */) {
+      expectKey = stack[stack.length - 1] != null;
+      i++;
+      continue;
+    }
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      const start = i;
+      let isInt = true;
+      i++;
+      while (i < n) {
+        const d = s.charCodeAt(i);
+        if (d >= 0x30 && d <= 0x39) {
+          i++;
+          continue;
+        }
+        if (d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d) {
+          isInt = false;
+          i++;
+          continue;
+        }
+        break;
+      }
+      // Only long literals can exceed 2^53; checking the length first keeps the common path cheap.
+      if (isInt && i - start > 15) {
+        const v = Number(s.slice(start, i));
+        if (!Number.isSafeInteger(v) || Math.abs(v) > MAX_SAFE) {
+          throw new StrictJsonError(`integer ${truncate(s.slice(start, i))} is beyond 2^53 and cannot be verified exactly`);
+        }
+      }
+      continue;
+    }
+    i++;
+  }
+}
+
+function truncate(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
