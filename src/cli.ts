@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// The only module that touches process.*: argv/env -> config -> app -> server (stdio or HTTP) or a subcommand.
+// stdout is the protocol in server mode; every log line goes to stderr.
+import { parseConfig, type Config } from './config/config.js';
+import { createApp, PACKAGE_VERSION, type AppContext } from './core/app.js';
+import { ConfigError, errorMessage } from './core/errors.js';
+import { createLogger } from './core/logger.js';
+import { HELP } from './commands/help.js';
+
+async function main(): Promise<number> {
+  let config: Config;
+  try {
+    config = parseConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    process.stderr.write(`passport-mcp: ${errorMessage(err)}\n`);
+    return 2;
+  }
+  if (config.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (config.version) {
+    process.stdout.write(`${PACKAGE_VERSION}\n`);
+    return 0;
+  }
+  const logger = createLogger(config.logLevel);
+  logger.addSink((level, msg) => process.stderr.write(`passport-mcp ${level}: ${msg}\n`));
+
+  let app: AppContext;
+  try {
+    app = createApp(config, logger);
+  } catch (err) {
+    process.stderr.write(`passport-mcp: ${errorMessage(err)}\n`);
+    return 2;
+  }
+
+  if (config.command === 'serve') return serve(app);
+  const { runCommand } = await import('./commands/index.js');
+  return runCommand(app, {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    isTTY: Boolean(process.stderr.isTTY),
+  });
+}
+
+async function serve(app: AppContext): Promise<number> {
+  const progress = process.stderr.isTTY ? stderrProgress() : undefined;
+  const ready = app.loadAll(progress).then((r) => {
+    progress?.(0, 0);
+    app.logger.info(`loaded ${app.store.size} passport${app.store.size === 1 ? '' : 's'}${r.problems ? `, skipped ${r.problems} source(s)` : ''}`);
+    return r;
+  });
+  if (app.config.http) {
+    const { serveHttp } = await import('./mcp/http.js');
+    await serveHttp(app, { ...app.config.http, ready });
+    return await new Promise<number>((resolve) => {
+      process.once('SIGINT', () => resolve(0));
+      process.once('SIGTERM', () => resolve(0));
+    });
+  }
+  const { buildServer } = await import('./mcp/server.js');
+  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+  const server = buildServer(app, { ready });
+  const transport = new StdioServerTransport();
+  return await new Promise<number>((resolve) => {
+    let closing = false;
+    const shutdown = (why: string) => {
+      if (closing) return;
+      closing = true;
+      app.logger.debug(`shutting down: ${why}`);
+      // Closing the server aborts in-flight handlers (and with them any upstream request).
+      server.close().finally(() => resolve(0));
+    };
+    // The SDK's stdio transport does not close when stdin ends; a client that goes away must not leave us running.
+    process.stdin.once('end', () => shutdown('stdin ended'));
+    process.stdin.once('close', () => shutdown('stdin closed'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    transport.onclose = () => shutdown('transport closed');
+    server.connect(transport).catch((err: unknown) => {
+      app.logger.error(`cannot start: ${errorMessage(err)}`);
+      resolve(1);
+    });
+  });
+}
+
+/** A one-line progress meter for long loads, only in a terminal. */
+function stderrProgress() {
+  let last = 0;
+  return (done: number, total: number) => {
+    if (total === 0) {
+      if (last) process.stderr.write('\r\x1b[K');
+      return;
+    }
+    const now = Date.now();
+    if (now - last < 100 && done !== total) return;
+    last = now;
+    process.stderr.write(`\rloading passports ${done}/${total}`);
+  };
+}
+
+process.on('uncaughtException', (err) => {
+  // Security/robustness: never die on a stray fault, never print a stack with secrets to stdout.
+  process.stderr.write(`passport-mcp error: ${errorMessage(err)}\n`);
+});
+process.on('unhandledRejection', (err) => {
+  process.stderr.write(`passport-mcp error: ${errorMessage(err)}\n`);
+});
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // Let pending stdio drain, then leave even if a keep-alive socket lingers.
+    setTimeout(() => process.exit(code), 50).unref();
+  },
+  (err) => {
+    process.stderr.write(`passport-mcp: ${err instanceof ConfigError ? err.message : errorMessage(err)}\n`);
+    process.exit(1);
+  },
+);

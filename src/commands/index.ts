@@ -1,0 +1,132 @@
+// Human subcommands over the same core as the MCP tools: readable text by default, JSON with --json.
+import { readFile, stat } from 'node:fs/promises';
+import type { AppContext } from '../core/app.js';
+import { PassportMcpError, UserInputError } from '../core/errors.js';
+import { failureModes, type FailureModesReport } from '../core/failure-modes.js';
+import { MAX_ARRAY_FILE_BYTES } from '../core/passport/load.js';
+import type { VerifyResult } from '../core/passport/verify.js';
+import { shapeMatch } from '../mcp/tools/find-capability-by-intent.js';
+import { verifyInline } from '../mcp/tools/verify-passport.js';
+
+export interface CommandIO {
+  out(s: string): void;
+  err(s: string): void;
+  isTTY: boolean;
+}
+
+export async function runCommand(app: AppContext, io: CommandIO): Promise<number> {
+  const { config } = app;
+  try {
+    const progress = io.isTTY ? (d: number, t: number) => io.err(d === t ? '\r\x1b[K' : `\rloading passports ${d}/${t}`) : undefined;
+    await app.loadAll(progress);
+    switch (config.command) {
+      case 'find':
+        return find(app, io);
+      case 'verify':
+        return await verify(app, io);
+      case 'failures':
+        return await failures(app, io);
+      case 'list':
+        return list(app, io);
+      case 'invoke': {
+        const { invokeCommand } = await import('./invoke.js');
+        return await invokeCommand(app, io);
+      }
+      default:
+        throw new UserInputError(`unknown command ${config.command}`);
+    }
+  } catch (err) {
+    if (err instanceof PassportMcpError) {
+      io.err(`passport-mcp: ${err.message}\n`);
+      return 1;
+    }
+    io.err(`passport-mcp: internal error: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+function needArg(app: AppContext, what: string): string {
+  const a = app.config.args.join(' ').trim();
+  if (!a) throw new UserInputError(`${app.config.command} needs ${what}`);
+  return a;
+}
+
+function find(app: AppContext, io: CommandIO): number {
+  const intent = needArg(app, 'an intent, e.g. passport-mcp find "describe a screenshot"');
+  const matches = app.index.search(intent, { limit: app.config.limit ?? 5 }).map(shapeMatch);
+  if (app.config.json) {
+    io.out(`${JSON.stringify({ matches, searched_passports: app.store.size }, null, 2)}\n`);
+    return 0;
+  }
+  if (!matches.length) {
+    io.out(`No capability matches "${intent}" among ${app.store.size} passport(s).\n`);
+    return 0;
+  }
+  io.out(`Best matches for "${intent}" (${app.store.size} passport${app.store.size === 1 ? '' : 's'} searched):\n\n`);
+  matches.forEach((m, i) => {
+    const a = m.artifact;
+    io.out(`${i + 1}. ${m.capability.name}  [score ${m.score.toFixed(2)}]\n`);
+    io.out(`   artifact:   ${a.name} (${a.slug})${a.trust_score !== null ? `, trust ${a.trust_score}/100` : ''}${a.verified ? ', verified' : ', not verified'}\n`);
+    io.out(`   capability: ${m.capability.id}\n`);
+    io.out(`   why:        ${m.reason}\n`);
+    if (m.capability.best_for[0]) io.out(`   best for:   ${m.capability.best_for[0]}\n`);
+    if (m.capability.limitations[0]) io.out(`   watch out:  ${m.capability.limitations[0]}\n`);
+    io.out('\n');
+  });
+  io.out(`Next: passport-mcp failures ${matches[0]!.artifact.slug}   |   passport-mcp verify ${matches[0]!.artifact.slug}\n`);
+  return 0;
+}
+
+async function verify(app: AppContext, io: CommandIO): Promise<number> {
+  const target = needArg(app, 'a slug or a passport file');
+  let result: VerifyResult;
+  const isFile = await stat(target).then((s) => s.isFile(), () => false);
+  if (isFile) {
+    const st = await stat(target);
+    if (st.size > MAX_ARRAY_FILE_BYTES) throw new UserInputError(`${target} is too large`);
+    result = verifyInline(await readFile(target, 'utf8'), app.trust);
+  } else {
+    result = app.verification(await app.requirePassport(target));
+  }
+  if (app.config.json) io.out(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    const mark = result.valid ? 'VALID' : result.status.toUpperCase().replace('_', ' ');
+    io.out(`${mark}: ${result.slug ?? target}\n`);
+    if (result.issuer) io.out(`  issuer:      ${result.issuer}\n`);
+    if (result.signed_at) io.out(`  signed at:   ${result.signed_at}\n`);
+    if (result.key_fingerprint) io.out(`  key:         ${result.key_fingerprint}\n`);
+    if (result.scope) io.out(`  covers:      ${result.scope === 'unfragile' ? 'the "unfragile" object' : 'the whole passport'}\n`);
+    io.out(`  ${result.detail}\n`);
+    for (const w of result.warnings) io.out(`  warning: ${w}\n`);
+  }
+  return result.valid ? 0 : 3;
+}
+
+async function failures(app: AppContext, io: CommandIO): Promise<number> {
+  const slug = needArg(app, 'a slug');
+  const r: FailureModesReport = failureModes(await app.requirePassport(slug));
+  if (app.config.json) {
+    io.out(`${JSON.stringify(r, null, 2)}\n`);
+    return 0;
+  }
+  io.out(`${r.name} (${r.slug})\nRisk: ${r.risk.summary}\n\nFailure modes:\n`);
+  for (const f of r.failure_modes) io.out(`  - ${f}\n`);
+  for (const c of r.capabilities) {
+    io.out(`\n${c.name} (${c.id}):\n`);
+    for (const l of c.limitations) io.out(`  - ${l}\n`);
+  }
+  return 0;
+}
+
+function list(app: AppContext, io: CommandIO): number {
+  const rows = app.store.list().map((p) => {
+    const u = p.passport.unfragile;
+    return { slug: p.slug, name: u.artifact.name, capabilities: u.capabilities.length, trust_score: u.trust?.score ?? null, signed_by: p.passport.signedBy ?? null, verification: app.verification(p).status, source: p.source };
+  });
+  if (app.config.json) io.out(`${JSON.stringify({ passports: rows }, null, 2)}\n`);
+  else {
+    io.out(`${rows.length} passport${rows.length === 1 ? '' : 's'} loaded:\n`);
+    for (const r of rows) io.out(`  ${r.slug}  ${r.name}  (${r.capabilities} capabilities, trust ${r.trust_score ?? '?'}, ${r.verification})\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,181 @@
+// Command line and environment -> one validated Config. Pure: argv and env are passed in, never read here.
+// Flags win over environment variables. Every bad value is a ConfigError with one clear line.
+import { parseArgs as nodeParseArgs } from 'node:util';
+import { ConfigError } from '../core/errors.js';
+
+export const COMMANDS = ['serve', 'find', 'verify', 'failures', 'invoke', 'list'] as const;
+export type Command = (typeof COMMANDS)[number];
+export type ProviderName = 'openrouter' | 'mistral' | 'openai-compatible';
+export const PROVIDERS: readonly ProviderName[] = ['openrouter', 'mistral', 'openai-compatible'];
+
+export const DEFAULT_REGISTRY_URL = 'https://unfragile.ai/api/v1';
+export const DEFAULT_OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
+export const DEFAULT_MISTRAL_BASE_URL = 'https://api.mistral.ai/v1';
+export const DEFAULT_COMPATIBLE_MODEL = 'mistralai/Mistral-Small-3.1-24B-Instruct-2503';
+
+export interface LlmConfig {
+  /** Chosen provider, or undefined when nothing is configured. */
+  provider: ProviderName | undefined;
+  openrouter: { apiKey?: string; baseUrl: string };
+  mistral: { apiKey?: string; baseUrl: string };
+  compatible: { baseUrl?: string; apiKey?: string; model: string };
+}
+
+export interface Config {
+  command: Command;
+  /** Positional arguments after the subcommand. */
+  args: string[];
+  help: boolean;
+  version: boolean;
+  json: boolean;
+  passports: string[];
+  builtin: boolean;
+  /** Raw `ISSUER=KEY` specs; parsed and validated by the core at startup. */
+  trustKeys: string[];
+  offline: boolean;
+  registryUrl: string;
+  imageRoots: string[];
+  requireVerified: boolean;
+  /** `serve --http HOST:PORT` */
+  http?: { host: string; port: number };
+  /** `invoke --image FILE` */
+  images: string[];
+  limit?: number;
+  logLevel: 'debug' | 'info' | 'warning' | 'error';
+  llm: LlmConfig;
+}
+
+const OPTIONS = {
+  passports: { type: 'string', multiple: true },
+  'no-builtin': { type: 'boolean' },
+  'trust-key': { type: 'string', multiple: true },
+  offline: { type: 'boolean' },
+  'registry-url': { type: 'string' },
+  'image-root': { type: 'string', multiple: true },
+  provider: { type: 'string' },
+  'require-verified': { type: 'boolean' },
+  http: { type: 'string' },
+  image: { type: 'string', multiple: true },
+  limit: { type: 'string' },
+  json: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/**
+ * Claude Desktop passes an optional user_config the user left empty as the literal text
+ * `${user_config.NAME}`; such a value, like an empty one, means "unset".
+ */
+export function envValue(env: Record<string, string | undefined>, name: string): string | undefined {
+  const v = env[name]?.trim();
+  if (!v || /^\$\{user_config\.[A-Za-z0-9_]+\}$/.test(v)) return undefined;
+  return v;
+}
+
+function envFlag(env: Record<string, string | undefined>, name: string): boolean {
+  const v = envValue(env, name)?.toLowerCase();
+  if (v === undefined) return false;
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${name} must be 1 or 0 (got "${v.slice(0, 20)}")`);
+}
+
+function envList(env: Record<string, string | undefined>, name: string, sep: string | RegExp): string[] {
+  const v = envValue(env, name);
+  if (!v) return [];
+  return v
+    .split(sep)
+    .map((s) => s.trim())
+    .filter((s) => s && !/^\$\{user_config\.[A-Za-z0-9_]+\}$/.test(s));
+}
+
+function httpUrl(value: string, what: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new ConfigError(`${what} must be an http(s) URL (got "${value.slice(0, 80)}")`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new ConfigError(`${what} must be an http(s) URL`);
+  if (u.username || u.password) throw new ConfigError(`${what} must not carry credentials`);
+  return value.replace(/\/+$/, '');
+}
+
+function parseHostPort(v: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(v) ?? /^()()(\d{1,5})$/.exec(v);
+  if (!m) throw new ConfigError(`--http takes HOST:PORT or PORT (got "${v.slice(0, 60)}")`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new ConfigError(`--http port ${port} is out of range`);
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}
+
+/** Parses argv (without node and script) and env into a Config; throws ConfigError on the first problem. */
+export function parseConfig(argv: readonly string[], env: Record<string, string | undefined>): Config {
+  let parsed;
+  try {
+    parsed = nodeParseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message.replace(/\. To specify a positional.*$/, '')}. Run passport-mcp --help.`);
+  }
+  const v = parsed.values;
+  const positionals = [...parsed.positionals];
+  let command: Command = 'serve';
+  if (positionals.length && (COMMANDS as readonly string[]).includes(positionals[0]!)) command = positionals.shift() as Command;
+  else if (positionals.length) throw new ConfigError(`unknown command "${positionals[0]!.slice(0, 40)}"; commands: ${COMMANDS.join(', ')}`);
+
+  const providerRaw = v.provider ?? envValue(env, 'PASSPORT_MCP_PROVIDER');
+  if (providerRaw !== undefined && !PROVIDERS.includes(providerRaw as ProviderName)) {
+    throw new ConfigError(`--provider must be one of ${PROVIDERS.join(', ')} (got "${providerRaw.slice(0, 40)}")`);
+  }
+  const openrouterKey = envValue(env, 'OPENROUTER_API_KEY');
+  const mistralKey = envValue(env, 'MISTRAL_API_KEY');
+  const compatibleBase = envValue(env, 'PASSPORT_MCP_LLM_BASE_URL');
+  const provider: ProviderName | undefined =
+    (providerRaw as ProviderName | undefined) ??
+    (compatibleBase ? 'openai-compatible' : openrouterKey ? 'openrouter' : mistralKey ? 'mistral' : undefined);
+
+  const llm: LlmConfig = {
+    provider,
+    openrouter: { apiKey: openrouterKey, baseUrl: httpUrl(envValue(env, 'OPENROUTER_BASE_URL') ?? DEFAULT_OPENROUTER_BASE_URL, 'OPENROUTER_BASE_URL') },
+    mistral: { apiKey: mistralKey, baseUrl: httpUrl(envValue(env, 'MISTRAL_BASE_URL') ?? DEFAULT_MISTRAL_BASE_URL, 'MISTRAL_BASE_URL') },
+    compatible: {
+      baseUrl: compatibleBase ? httpUrl(compatibleBase, 'PASSPORT_MCP_LLM_BASE_URL') : undefined,
+      apiKey: envValue(env, 'PASSPORT_MCP_LLM_API_KEY'),
+      model: envValue(env, 'PASSPORT_MCP_LLM_MODEL') ?? DEFAULT_COMPATIBLE_MODEL,
+    },
+  };
+  if (provider === 'openai-compatible' && !llm.compatible.baseUrl) {
+    throw new ConfigError('--provider openai-compatible needs PASSPORT_MCP_LLM_BASE_URL');
+  }
+
+  let limit: number | undefined;
+  if (v.limit !== undefined) {
+    limit = Number(v.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw new ConfigError('--limit takes a whole number from 1 to 50');
+  }
+  const logLevel = v['log-level'] ?? envValue(env, 'PASSPORT_MCP_LOG_LEVEL') ?? 'info';
+  if (!['debug', 'info', 'warning', 'error'].includes(logLevel)) throw new ConfigError('--log-level must be debug, info, warning or error');
+
+  const registryUrl = httpUrl(v['registry-url'] ?? envValue(env, 'PASSPORT_MCP_REGISTRY_URL') ?? DEFAULT_REGISTRY_URL, '--registry-url');
+
+  return {
+    command,
+    args: positionals,
+    help: v.help ?? false,
+    version: v.version ?? false,
+    json: v.json ?? false,
+    passports: v.passports ?? envList(env, 'PASSPORT_MCP_PASSPORTS', ':'),
+    builtin: !(v['no-builtin'] ?? envFlag(env, 'PASSPORT_MCP_NO_BUILTIN')),
+    trustKeys: v['trust-key'] ?? envList(env, 'PASSPORT_MCP_TRUST_KEYS', ','),
+    offline: v.offline ?? envFlag(env, 'PASSPORT_MCP_OFFLINE'),
+    registryUrl,
+    imageRoots: v['image-root'] ?? envList(env, 'PASSPORT_MCP_IMAGE_ROOTS', ':'),
+    requireVerified: v['require-verified'] ?? envFlag(env, 'PASSPORT_MCP_REQUIRE_VERIFIED'),
+    http: v.http !== undefined ? parseHostPort(v.http) : undefined,
+    images: v.image ?? [],
+    limit,
+    logLevel: logLevel as Config['logLevel'],
+    llm,
+  };
+}

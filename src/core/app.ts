@@ -1,0 +1,89 @@
+// The application context: config -> core objects (trust store, passport store, intent index, verification
+// cache, and a lazily created LLM client). The MCP server, the CLI subcommands and the tests all use this.
+import type { Config } from '../config/config.js';
+import { UserInputError } from './errors.js';
+import type { Logger } from './logger.js';
+import { BUILTIN_PASSPORT_PATH, loadPassportPath, type LoadProgress, type LoadResult } from './passport/load.js';
+import { createRegistryFetcher } from './passport/remote.js';
+import type { LoadedPassport } from './passport/schema.js';
+import { PassportStore } from './passport/store.js';
+import { createTrustStore, parseTrustKeySpec, type TrustStore } from './passport/trust.js';
+import { verifyPassportObject, type VerifyResult } from './passport/verify.js';
+import { IntentIndex } from './search/index.js';
+
+export const PACKAGE_VERSION = '0.1.0';
+
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  trust: TrustStore;
+  store: PassportStore;
+  index: IntentIndex;
+  /** Verification of a loaded passport, cached per loaded object. */
+  verification(p: LoadedPassport): VerifyResult;
+  /** A passport by slug, fetched from the registry when allowed; throws a UserInputError naming the slug. */
+  requirePassport(slug: string, signal?: AbortSignal): Promise<LoadedPassport>;
+  /** Loads the built-in passport and every configured source. */
+  loadAll(onProgress?: LoadProgress): Promise<{ loaded: number; problems: number }>;
+}
+
+/** Builds the context; throws ConfigError for a bad trust key. Loads nothing yet (see loadAll). */
+export function createApp(config: Config, logger: Logger): AppContext {
+  const trust = createTrustStore(config.trustKeys.map(parseTrustKeySpec));
+  const fetcher = config.offline ? undefined : createRegistryFetcher({ baseUrl: config.registryUrl, userAgent: `passport-mcp/${PACKAGE_VERSION}` });
+  const store = new PassportStore(fetcher);
+  const index = new IntentIndex();
+  const cache = new WeakMap<LoadedPassport, VerifyResult>();
+  store.onAdd((p, replaced) => {
+    if (replaced) logger.warn(`passport "${p.slug}" from ${p.source} replaces the one from ${replaced.source}`);
+    index.add(p);
+  });
+
+  const app: AppContext = {
+    config,
+    logger,
+    trust,
+    store,
+    index,
+    verification(p) {
+      let r = cache.get(p);
+      if (!r) {
+        r = verifyPassportObject(p.raw, { trust });
+        cache.set(p, r);
+      }
+      return r;
+    },
+    async requirePassport(slug, signal) {
+      let p: LoadedPassport | undefined;
+      try {
+        p = await store.resolve(slug, signal);
+      } catch (err) {
+        throw new UserInputError(`no passport "${slug}" is loaded, and the registry fetch failed: ${(err as Error).message}`);
+      }
+      if (!p) {
+        const known = store.slugs().slice(0, 10).join(', ') || '(none)';
+        throw new UserInputError(
+          `no passport "${slug}" is loaded${config.offline ? ' (offline: the registry is not asked)' : ''}. Loaded: ${known}. ` +
+            'Use find_capability_by_intent to discover slugs, or load passports with --passports.',
+        );
+      }
+      return p;
+    },
+    async loadAll(onProgress) {
+      const sources = [...(config.builtin ? [BUILTIN_PASSPORT_PATH] : []), ...config.passports];
+      let loaded = 0;
+      let problems = 0;
+      for (const src of sources) {
+        const r: LoadResult = await loadPassportPath(src, onProgress);
+        for (const p of r.passports) {
+          store.add(src === BUILTIN_PASSPORT_PATH ? { ...p, source: 'builtin' } : p);
+          loaded++;
+        }
+        for (const pr of r.problems) logger.warn(`skipped ${pr.source}: ${pr.message}`);
+        problems += r.problems.length;
+      }
+      return { loaded, problems };
+    },
+  };
+  return app;
+}

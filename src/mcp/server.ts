@@ -1,0 +1,120 @@
+// buildServer(app): the thin MCP adapter over the core. Tools from tools/index.ts, each behind the error
+// boundary; passports as resources passport://{slug}; logging mirrored to the client.
+import { fileURLToPath } from 'node:url';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { AppContext } from '../core/app.js';
+import { PACKAGE_VERSION } from '../core/app.js';
+import type { LogLevel } from '../core/logger.js';
+import { createScrubber } from '../core/secrets.js';
+import { errorBoundary } from './results.js';
+import type { ToolContext } from './tool.js';
+import { TOOLS } from './tools/index.js';
+
+export const SERVER_NAME = 'passport-mcp';
+
+export const INSTRUCTIONS = [
+  'passport-mcp helps you pick an AI model you can trust and then call it.',
+  '1. find_capability_by_intent: describe the task in plain words; you get matching capabilities with their passport slug.',
+  '2. get_failure_modes: read the known failure modes and limitations of the artifact before relying on it.',
+  '3. verify_passport: check that the passport is signed by its issuer (only status "valid" means it is).',
+  '4. invoke_model: call the model (Mistral Small 3.1 by default), with text and images; tokens stream as progress.',
+  'Passports are also readable as resources passport://{slug}.',
+].join('\n');
+
+export interface ServerOptions {
+  /** Resolves once passports are loaded; handlers wait for it so the handshake itself is never delayed. */
+  ready?: Promise<unknown>;
+}
+
+export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServer {
+  const server = new McpServer(
+    { name: SERVER_NAME, title: 'Passport MCP', version: PACKAGE_VERSION },
+    { capabilities: { logging: {}, tools: {}, resources: {} }, instructions: INSTRUCTIONS },
+  );
+  const ready = opts.ready ?? Promise.resolve();
+  const scrub = createScrubber([app.config.llm.openrouter.apiKey, app.config.llm.mistral.apiKey, app.config.llm.compatible.apiKey]);
+
+  let roots: Promise<string[]> | undefined;
+  const clientRoots = (): Promise<string[]> => {
+    if (!server.server.getClientCapabilities()?.roots) return Promise.resolve([]);
+    roots ??= server.server
+      .listRoots(undefined, { timeout: 5_000 })
+      .then((r) => r.roots.filter((x) => x.uri.startsWith('file://')).map((x) => fileURLToPath(x.uri)))
+      .catch((err: unknown) => {
+        app.logger.warn(`could not list the client's roots: ${(err as Error).message}`);
+        roots = undefined;
+        return [];
+      });
+    return roots;
+  };
+  server.server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+    roots = undefined;
+  });
+
+  for (const tool of TOOLS) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: tool.annotations,
+      },
+      async (args: unknown, extra) =>
+        errorBoundary(tool.name, app.logger, scrub, async () => {
+          await ready;
+          const ctx: ToolContext = { app, extra, clientRoots };
+          return tool.handler(args as never, ctx);
+        }),
+    );
+  }
+
+  const completeSlug = (value: string) =>
+    app.store
+      .slugs()
+      .filter((s) => s.startsWith(value))
+      .sort()
+      .slice(0, 100);
+
+  server.registerResource(
+    'passport',
+    new ResourceTemplate('passport://{slug}', {
+      list: async () => {
+        await ready;
+        return {
+          resources: app.store.list().map((p) => ({
+            uri: `passport://${p.slug}`,
+            name: p.slug,
+            title: p.passport.unfragile.artifact.name,
+            description: `Signed passport of ${p.passport.unfragile.artifact.name} (${p.passport.unfragile.capabilities.length} capabilities)`,
+            mimeType: 'application/json',
+          })),
+        };
+      },
+      complete: { slug: completeSlug },
+    }),
+    { title: 'AI artifact passport', description: 'A loaded passport as JSON', mimeType: 'application/json' },
+    async (uri, variables) => {
+      await ready;
+      const slug = decodeURIComponent(String(variables.slug ?? ''));
+      const p = await app.requirePassport(slug);
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ passport: p.raw }, null, 2) }] };
+    },
+  );
+
+  // Mirror log lines to the client; the SDK drops those under the level the client set with logging/setLevel.
+  const addSink = (app.logger as { addSink?: (s: (l: LogLevel, m: string) => void, min?: () => LogLevel) => void }).addSink;
+  addSink?.(
+    (level, msg) => {
+      if (!server.isConnected()) return;
+      void server.server.sendLoggingMessage({ level, logger: SERVER_NAME, data: scrub(msg) }).catch(() => undefined);
+    },
+    () => 'debug',
+  );
+
+  return server;
+}
+
+export { TOOLS };

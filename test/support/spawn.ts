@@ -1,0 +1,45 @@
+// Spawns the built server over stdio with the SDK's own Client, the way MCP hosts do.
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+export const SEED = fileURLToPath(new URL('../../passports/mistral-small-3.1.passport.json', import.meta.url));
+export const SEED_SLUG = 'mistralai-mistral-small-3.1-24b-instruct';
+
+export interface Spawned {
+  client: Client;
+  transport: StdioClientTransport;
+  /** Everything the server wrote to stderr so far. */
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+/** A clean environment: no keys or settings leak in from the machine running the tests. */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT']) if (process.env[k]) env[k] = process.env[k]!;
+  return { ...env, PASSPORT_MCP_OFFLINE: '1', ...extra };
+}
+
+export async function startServer(opts: { args?: string[]; env?: Record<string, string>; capabilities?: Record<string, unknown> } = {}): Promise<Spawned> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, ...(opts.args ?? [])],
+    env: cleanEnv(opts.env),
+    stderr: 'pipe',
+  });
+  let err = '';
+  transport.stderr?.on('data', (d: Buffer) => {
+    err += d.toString('utf8');
+  });
+  const client = new Client({ name: 'passport-mcp-tests', version: '0.0.0' }, { capabilities: opts.capabilities ?? {} });
+  await client.connect(transport);
+  return {
+    client,
+    transport,
+    stderr: () => err,
+    close: () => client.close(),
+  };
+}
