@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEED_SLUG, startServer, type Spawned } from '../support/spawn.js';
+import { SEED_SLUG, startServer, textOf, type Spawned } from '../support/spawn.js';
 
 describe('server over stdio', () => {
   let s: Spawned;
@@ -16,6 +16,6 @@ describe('server over stdio', () => {
     expect((v.structuredContent as { status: string }).status).toBe('unknown_key');
     const f = await s.client.callTool({ name: 'get_failure_modes', arguments: { slug: 'nope' } });
     expect(f.isError).toBe(true);
-    expect(JSON.stringify(f.content)).toContain('nope');
+    expect(textOf(f)).toContain('nope');
   });
 });

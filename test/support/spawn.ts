@@ -43,3 +43,11 @@ export async function startServer(opts: { args?: string[]; env?: Record<string, 
     close: () => client.close(),
   };
 }
+
+/** The text parts of a tool result, joined: what a model reading the result sees. */
+export function textOf(result: { content?: unknown }): string {
+  return ((result.content ?? []) as { type: string; text?: string }[])
+    .filter((c) => c.type === 'text')
+    .map((c) => c.text ?? '')
+    .join('\n');
+}
