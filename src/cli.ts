@@ -28,7 +28,7 @@ async function main(): Promise<number> {
 
   let app: AppContext;
   try {
-    app = createApp(config, logger);
+    app = await createApp(config, logger);
   } catch (err) {
     process.stderr.write(`passport-mcp: ${errorMessage(err)}\n`);
     return 2;
@@ -45,14 +45,19 @@ async function main(): Promise<number> {
 
 async function serve(app: AppContext): Promise<number> {
   const progress = process.stderr.isTTY ? stderrProgress() : undefined;
-  const ready = app.loadAll(progress).then((r) => {
-    progress?.(0, 0);
-    app.logger.info(`loaded ${app.store.size} passport${app.store.size === 1 ? '' : 's'}${r.problems ? `, skipped ${r.problems} source(s)` : ''}`);
-    return r;
-  });
+  // Loading starts once the transport is up, so the handshake is answered first; handlers await `ready`.
+  let startLoading!: () => void;
+  const ready = new Promise<void>((resolve) => (startLoading = resolve)).then(() =>
+    app.loadAll(progress).then((r) => {
+      progress?.(0, 0);
+      app.logger.info(`loaded ${app.store.size} passport${app.store.size === 1 ? '' : 's'}${r.problems ? `, skipped ${r.problems} source(s)` : ''}`);
+      return r;
+    }),
+  );
   if (app.config.http) {
     const { serveHttp } = await import('./mcp/http.js');
     await serveHttp(app, { ...app.config.http, ready });
+    startLoading();
     return await new Promise<number>((resolve) => {
       process.once('SIGINT', () => resolve(0));
       process.once('SIGTERM', () => resolve(0));
@@ -77,7 +82,7 @@ async function serve(app: AppContext): Promise<number> {
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     transport.onclose = () => shutdown('transport closed');
-    server.connect(transport).catch((err: unknown) => {
+    server.connect(transport).then(() => setImmediate(startLoading), (err: unknown) => {
       app.logger.error(`cannot start: ${errorMessage(err)}`);
       resolve(1);
     });

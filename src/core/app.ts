@@ -7,8 +7,8 @@ import { BUILTIN_PASSPORT_PATH, loadPassportPath, type LoadProgress, type LoadRe
 import { createRegistryFetcher } from './passport/remote.js';
 import type { LoadedPassport } from './passport/schema.js';
 import { PassportStore } from './passport/store.js';
-import { createTrustStore, parseTrustKeySpec, type TrustStore } from './passport/trust.js';
-import { verifyPassportObject, type VerifyResult } from './passport/verify.js';
+import type { TrustStore } from './passport/trust.js';
+import type { VerifyResult } from './passport/verify.js';
 import { IntentIndex } from './search/index.js';
 
 export const PACKAGE_VERSION = '0.1.0';
@@ -19,7 +19,7 @@ export interface AppContext {
   trust: TrustStore;
   store: PassportStore;
   index: IntentIndex;
-  /** Verification of a loaded passport, cached per loaded object. */
+  /** Verification of a loaded passport, cached per loaded object (available once loadAll has started). */
   verification(p: LoadedPassport): VerifyResult;
   /** A passport by slug, fetched from the registry when allowed; throws a UserInputError naming the slug. */
   requirePassport(slug: string, signal?: AbortSignal): Promise<LoadedPassport>;
@@ -27,9 +27,19 @@ export interface AppContext {
   loadAll(onProgress?: LoadProgress): Promise<{ loaded: number; problems: number }>;
 }
 
-/** Builds the context; throws ConfigError for a bad trust key. Loads nothing yet (see loadAll). */
-export function createApp(config: Config, logger: Logger): AppContext {
-  const trust = createTrustStore(config.trustKeys.map(parseTrustKeySpec));
+const NO_KEYS: TrustStore = { keysFor: () => [], issuers: () => [] };
+
+/**
+ * Builds the context; throws ConfigError for a bad trust key. Loads no passport yet (see loadAll).
+ * The Ed25519 and canonical-JSON modules load only when needed, to keep the MCP handshake fast.
+ */
+export async function createApp(config: Config, logger: Logger): Promise<AppContext> {
+  let trust = NO_KEYS;
+  if (config.trustKeys.length) {
+    const { createTrustStore, parseTrustKeySpec } = await import('./passport/trust.js');
+    trust = createTrustStore(config.trustKeys.map(parseTrustKeySpec));
+  }
+  let verifyPassportObject: typeof import('./passport/verify.js').verifyPassportObject | undefined;
   const fetcher = config.offline ? undefined : createRegistryFetcher({ baseUrl: config.registryUrl, userAgent: `passport-mcp/${PACKAGE_VERSION}` });
   const store = new PassportStore(fetcher);
   const index = new IntentIndex();
@@ -48,6 +58,7 @@ export function createApp(config: Config, logger: Logger): AppContext {
     verification(p) {
       let r = cache.get(p);
       if (!r) {
+        if (!verifyPassportObject) throw new Error('verification used before loadAll()');
         r = verifyPassportObject(p.raw, { trust });
         cache.set(p, r);
       }
@@ -70,6 +81,7 @@ export function createApp(config: Config, logger: Logger): AppContext {
       return p;
     },
     async loadAll(onProgress) {
+      verifyPassportObject ??= (await import('./passport/verify.js')).verifyPassportObject;
       const sources = [...(config.builtin ? [BUILTIN_PASSPORT_PATH] : []), ...config.passports];
       let loaded = 0;
       let problems = 0;

@@ -4,8 +4,7 @@ import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseStrictJson, MAX_DOCUMENT_BYTES, StrictJsonError } from '../strict-json.js';
-import { PassportSchema, type LoadedPassport } from './schema.js';
-import { unwrapPassport } from './verify.js';
+import { PassportSchema, unwrapPassport, type LoadedPassport } from './schema.js';
 
 /** A JSON file holding an array of passports may be larger than one document. */
 export const MAX_ARRAY_FILE_BYTES = 64 * 1024 * 1024;

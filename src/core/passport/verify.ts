@@ -4,6 +4,7 @@
 import { createHash, verify as nativeVerify } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { canonicalBytes, CanonicalizationError } from './canonical.js';
+import { isObject, unwrapPassport } from './schema.js';
 import type { TrustStore, TrustedKey } from './trust.js';
 
 export type VerifyStatus = 'valid' | 'invalid_signature' | 'unknown_key' | 'unsigned' | 'malformed';
@@ -58,14 +59,6 @@ function checkSignature(engine: VerifyEngine, msg: Uint8Array, sig: Uint8Array, 
   return nativeVerify(null, msg, key.keyObject, sig);
 }
 
-/** Unwraps the registry envelope (`{ passport: {...}, _links }`) or returns the bare passport object. */
-export function unwrapPassport(doc: unknown): Record<string, unknown> | undefined {
-  if (!isObject(doc)) return undefined;
-  if (isObject(doc.passport)) return doc.passport;
-  if (isObject(doc.unfragile)) return doc;
-  return undefined;
-}
-
 export function verifyPassportObject(doc: unknown, opts: VerifyOptions): VerifyResult {
   const warnings: string[] = [];
   const passport = unwrapPassport(doc);
@@ -105,14 +98,11 @@ export function verifyPassportObject(doc: unknown, opts: VerifyOptions): VerifyR
   }
 
   let unfragileBytes: Buffer;
-  let passportBytes: Buffer;
+  let passportBytes: Buffer | undefined;
   try {
     unfragileBytes = canonicalBytes(unfragile);
-    const { signature: _omit, ...unsigned } = passport;
-    passportBytes = canonicalBytes(unsigned);
   } catch (err) {
-    const why = err instanceof CanonicalizationError ? err.message : 'cannot be canonicalised';
-    return { status: 'malformed', valid: false, ...base, warnings, detail: `passport cannot be put in RFC 8785 canonical form: ${why}` };
+    return malformedCanonical(err, base, warnings);
   }
 
   const keys = opts.trust.keysFor(issuer);
@@ -133,6 +123,12 @@ export function verifyPassportObject(doc: unknown, opts: VerifyOptions): VerifyR
     if (checkSignature(engine, unfragileBytes, sig, key)) {
       return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, scope: 'unfragile', warnings, detail: `signature by ${issuer} verified over the canonical "unfragile" object` };
     }
+    // The whole-passport scope is the rarer one: canonicalise it only when the common scope did not match.
+    try {
+      passportBytes ??= canonicalBytes(withoutSignature(passport));
+    } catch (err) {
+      return malformedCanonical(err, base, warnings);
+    }
     if (checkSignature(engine, passportBytes, sig, key)) {
       return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, scope: 'passport', warnings, detail: `signature by ${issuer} verified over the canonical passport without its signature` };
     }
@@ -147,10 +143,16 @@ export function verifyPassportObject(doc: unknown, opts: VerifyOptions): VerifyR
   };
 }
 
-function bad(status: VerifyStatus, warnings: string[], detail: string): VerifyResult {
-  return { status, valid: false, warnings, detail };
+function withoutSignature(passport: Record<string, unknown>): Record<string, unknown> {
+  const { signature: _omit, ...rest } = passport;
+  return rest;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function malformedCanonical(err: unknown, base: Pick<VerifyResult, 'slug' | 'issuer' | 'signed_at'>, warnings: string[]): VerifyResult {
+  const why = err instanceof CanonicalizationError ? err.message : 'cannot be canonicalised';
+  return { status: 'malformed', valid: false, ...base, warnings, detail: `passport cannot be put in RFC 8785 canonical form: ${why}` };
+}
+
+function bad(status: VerifyStatus, warnings: string[], detail: string): VerifyResult {
+  return { status, valid: false, warnings, detail };
 }

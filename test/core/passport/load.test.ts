@@ -96,7 +96,7 @@ describe('loading from the filesystem', () => {
 
 describe('the app: sources, duplicates, built-in', () => {
   it('loads the built-in passport with no configuration', async () => {
-    const app = createApp(parseConfig([], { PASSPORT_MCP_OFFLINE: '1' }), createLogger('error'));
+    const app = await createApp(parseConfig([], { PASSPORT_MCP_OFFLINE: '1' }), createLogger('error'));
     await app.loadAll();
     expect(app.store.slugs()).toEqual([SEED_SLUG]);
     expect(app.store.get(SEED_SLUG)!.source).toBe('builtin');
@@ -108,7 +108,7 @@ describe('the app: sources, duplicates, built-in', () => {
     const logger = createLogger('debug');
     const lines: string[] = [];
     logger.addSink((_l, m) => lines.push(m));
-    const app = createApp(parseConfig(['--passports', f], { PASSPORT_MCP_OFFLINE: '1' }), logger);
+    const app = await createApp(parseConfig(['--passports', f], { PASSPORT_MCP_OFFLINE: '1' }), logger);
     await app.loadAll();
     expect(app.store.get(SEED_SLUG)!.passport.unfragile.artifact.name).toBe('Replacement');
     expect(lines.join('\n')).toMatch(/replaces the one from builtin/);
@@ -119,7 +119,7 @@ describe('the app: sources, duplicates, built-in', () => {
     const logger = createLogger('debug');
     const lines: string[] = [];
     logger.addSink((_l, m) => lines.push(m));
-    const app = createApp(parseConfig(['--no-builtin', '--passports', '/missing.json', '--passports', dir], { PASSPORT_MCP_OFFLINE: '1' }), logger);
+    const app = await createApp(parseConfig(['--no-builtin', '--passports', '/missing.json', '--passports', dir], { PASSPORT_MCP_OFFLINE: '1' }), logger);
     const r = await app.loadAll();
     expect(app.store.slugs()).toEqual(['good']);
     expect(r.problems).toBe(1);

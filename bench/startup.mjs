@@ -1,0 +1,51 @@
+// Cold start: spawn -> answer to tools/list, passport-mcp vs a bare SDK server with one tool, interleaved runs.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const BARE = fileURLToPath(new URL('./bare-server.mjs', import.meta.url));
+
+function once(script, args = []) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'ignore'], env: { PATH: process.env.PATH, PASSPORT_MCP_OFFLINE: '1' } });
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      for (const line of buf.split('\n')) {
+        if (line.includes('"id":2')) {
+          const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+          child.stdin.end();
+          child.kill();
+          resolve(ms);
+          return;
+        }
+      }
+    });
+    child.on('error', reject);
+    const send = (m) => child.stdin.write(`${JSON.stringify(m)}\n`);
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } });
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function run({ runs = 15 } = {}) {
+  const ours = [];
+  const bare = [];
+  await once(CLI); // warm the filesystem cache for both
+  await once(BARE);
+  for (let i = 0; i < runs; i++) {
+    bare.push(await once(BARE));
+    ours.push(await once(CLI));
+  }
+  const o = median(ours);
+  const b = median(bare);
+  return { runs, passport_mcp_ms: round(o), bare_sdk_ms: round(b), ratio: round(o / b, 3), goal: '<= 1.2x' };
+}
+
+const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await run());
