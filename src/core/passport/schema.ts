@@ -104,14 +104,4 @@ export interface LoadedPassport {
   source: string;
 }
 
-/** Unwraps the registry envelope (`{ passport: {...}, _links }`) or returns the bare passport object. */
-export function unwrapPassport(doc: unknown): Record<string, unknown> | undefined {
-  if (!isObject(doc)) return undefined;
-  if (isObject(doc.passport)) return doc.passport;
-  if (isObject(doc.unfragile)) return doc;
-  return undefined;
-}
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isObject, unwrapPassport } from './envelope.js';

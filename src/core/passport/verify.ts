@@ -4,7 +4,7 @@
 import { createHash, verify as nativeVerify } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { canonicalBytes, CanonicalizationError } from './canonical.js';
-import { isObject, unwrapPassport } from './schema.js';
+import { isObject, unwrapPassport } from './envelope.js';
 import type { TrustStore, TrustedKey } from './trust.js';
 
 export type VerifyStatus = 'valid' | 'invalid_signature' | 'unknown_key' | 'unsigned' | 'malformed';
