@@ -5,6 +5,7 @@ import { parseConfig, type Config } from './config/config.js';
 import { createApp, PACKAGE_VERSION, type AppContext } from './core/app.js';
 import { ConfigError, errorMessage } from './core/errors.js';
 import { createLogger } from './core/logger.js';
+import { createScrubber } from './core/secrets.js';
 import { HELP } from './commands/help.js';
 
 async function main(): Promise<number> {
@@ -24,7 +25,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const logger = createLogger(config.logLevel);
-  logger.addSink((level, msg) => process.stderr.write(`passport-mcp ${level}: ${msg}\n`));
+  logger.addSink((level, msg) => process.stderr.write(`passport-mcp ${level}: ${scrubLast(msg)}\n`));
 
   let app: AppContext;
   try {
@@ -104,12 +105,13 @@ function stderrProgress() {
   };
 }
 
+// Security: a last-resort report of a stray fault goes to stderr only, scrubbed of every configured key.
+const scrubLast = createScrubber([process.env.OPENROUTER_API_KEY, process.env.MISTRAL_API_KEY, process.env.PASSPORT_MCP_LLM_API_KEY]);
 process.on('uncaughtException', (err) => {
-  // Security/robustness: never die on a stray fault, never print a stack with secrets to stdout.
-  process.stderr.write(`passport-mcp error: ${errorMessage(err)}\n`);
+  process.stderr.write(`passport-mcp error: ${scrubLast(errorMessage(err))}\n`);
 });
 process.on('unhandledRejection', (err) => {
-  process.stderr.write(`passport-mcp error: ${errorMessage(err)}\n`);
+  process.stderr.write(`passport-mcp error: ${scrubLast(errorMessage(err))}\n`);
 });
 
 main().then(
