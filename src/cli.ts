@@ -57,12 +57,22 @@ async function serve(app: AppContext): Promise<number> {
   );
   if (app.config.http) {
     const { serveHttp } = await import('./mcp/http.js');
-    await serveHttp(app, { ...app.config.http, ready });
-    startLoading();
-    return await new Promise<number>((resolve) => {
-      process.once('SIGINT', () => resolve(0));
-      process.once('SIGTERM', () => resolve(0));
+    // Handlers first: a signal that arrives while binding must not hit the default action (an abrupt kill).
+    const signalled = new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
     });
+    let http: Awaited<ReturnType<typeof serveHttp>>;
+    try {
+      http = await serveHttp(app, { ...app.config.http, ready });
+    } catch (err) {
+      app.logger.error(errorMessage(err));
+      return 1;
+    }
+    startLoading();
+    app.logger.debug(`shutting down: ${await signalled}`);
+    await http.close();
+    return 0;
   }
   const { buildServer } = await import('./mcp/server.js');
   const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');

@@ -159,9 +159,13 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
 
   const registryUrl = httpUrl(v['registry-url'] ?? envValue(env, 'PASSPORT_MCP_REGISTRY_URL') ?? DEFAULT_REGISTRY_URL, '--registry-url');
 
+  // `serve DIR...` adds image roots: Claude Desktop expands a multi-directory user_config into separate
+  // arguments only when it stands alone in `args`, so the bundle passes image folders this way.
+  const serveImageRoots = command === 'serve' ? positionals.filter((p) => !/^\$\{user_config\.[A-Za-z0-9_]+\}$/.test(p)) : [];
+
   return {
     command,
-    args: positionals,
+    args: command === 'serve' ? [] : positionals,
     help: v.help ?? false,
     version: v.version ?? false,
     json: v.json ?? false,
@@ -170,7 +174,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     trustKeys: v['trust-key'] ?? envList(env, 'PASSPORT_MCP_TRUST_KEYS', ','),
     offline: v.offline ?? envFlag(env, 'PASSPORT_MCP_OFFLINE'),
     registryUrl,
-    imageRoots: v['image-root'] ?? envList(env, 'PASSPORT_MCP_IMAGE_ROOTS', ':'),
+    imageRoots: [...(v['image-root'] ?? envList(env, 'PASSPORT_MCP_IMAGE_ROOTS', ':')), ...serveImageRoots],
     requireVerified: v['require-verified'] ?? envFlag(env, 'PASSPORT_MCP_REQUIRE_VERIFIED'),
     http: v.http !== undefined ? parseHostPort(v.http) : undefined,
     images: v.image ?? [],

@@ -7,6 +7,7 @@ import type { AppContext } from '../core/app.js';
 import { PACKAGE_VERSION } from '../core/app.js';
 import type { LogLevel } from '../core/logger.js';
 import { createScrubber } from '../core/secrets.js';
+import { registerPrompts } from './prompts.js';
 import { errorBoundary } from './results.js';
 import type { ToolContext } from './tool.js';
 import { TOOLS } from './tools/index.js';
@@ -20,6 +21,8 @@ export const INSTRUCTIONS = [
   '3. verify_passport: check that the passport is signed by its issuer (only status "valid" means it is).',
   '4. invoke_model: call the model (Mistral Small 3.1 by default), with text and images; tokens stream as progress.',
   'Passports are also readable as resources passport://{slug}.',
+  'A verdict of "unknown_key" means no trusted key for the issuer is configured (--trust-key), not that the passport is forged.',
+  'The prompt choose_model_for_task walks through these steps for a task.',
 ].join('\n');
 
 export interface ServerOptions {
@@ -30,7 +33,7 @@ export interface ServerOptions {
 export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, title: 'Passport MCP', version: PACKAGE_VERSION },
-    { capabilities: { logging: {}, tools: {}, resources: {} }, instructions: INSTRUCTIONS },
+    { capabilities: { logging: {}, tools: {}, resources: {}, prompts: {}, completions: {} }, instructions: INSTRUCTIONS },
   );
   const ready = opts.ready ?? Promise.resolve();
   const scrub = createScrubber([app.config.llm.openrouter.apiKey, app.config.llm.mistral.apiKey, app.config.llm.compatible.apiKey]);
@@ -103,6 +106,8 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ passport: p.raw }, null, 2) }] };
     },
   );
+
+  registerPrompts(server, app, { ready, toolNames: TOOLS.map((t) => t.name) });
 
   // Mirror log lines to the client; the SDK drops those under the level the client set with logging/setLevel.
   const addSink = (app.logger as { addSink?: (s: (l: LogLevel, m: string) => void, min?: () => LogLevel) => void }).addSink;

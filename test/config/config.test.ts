@@ -36,6 +36,11 @@ describe('parseConfig', () => {
     expect(c.offline).toBe(false);
     expect(c.imageRoots).toEqual([]);
   });
+  it('serve DIR... adds image roots (how the Claude Desktop bundle passes folders), dropping unfilled placeholders', () => {
+    expect(parseConfig(['serve', '/a', '/b', '--image-root', '/c'], {}).imageRoots).toEqual(['/c', '/a', '/b']);
+    expect(parseConfig(['serve', '${user_config.image_dirs}'], {}).imageRoots).toEqual([]);
+    expect(parseConfig(['serve', '/a'], {}).args).toEqual([]);
+  });
   it('parses subcommands and their options', () => {
     const c = parseConfig(['find', 'describe', 'a photo', '--limit', '3', '--json'], {});
     expect(c.command).toBe('find');

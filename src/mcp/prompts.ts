@@ -1,0 +1,102 @@
+// MCP prompts: ready-made conversations a user can pick in the client. `choose_model_for_task` walks the model
+// through the tools in the intended order: find -> failure modes -> verify -> invoke.
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { AppContext } from '../core/app.js';
+
+export const CHOOSE_MODEL_PROMPT = 'choose_model_for_task';
+
+const YES = /^(y|yes|true|1|on)$/i;
+
+export interface ChooseModelArgs {
+  task: string;
+  needs_images?: string;
+  slug?: string;
+}
+
+/** The prompt's text. Pure, so tests and the manifest can check it without a server. */
+export function chooseModelText(args: ChooseModelArgs, toolNames: readonly string[]): string {
+  const task = args.task.trim();
+  const images = args.needs_images !== undefined && YES.test(args.needs_images.trim());
+  const has = (name: string) => toolNames.includes(name);
+  const slug = args.slug?.trim();
+  const steps: string[] = [];
+  if (slug) {
+    steps.push(
+      `Start from the passport "${slug}". If it turns out not to fit the task, call find_capability_by_intent with ` +
+        `intent "${task}"${images ? ' and input_type "image"' : ''} to look for alternatives.`,
+    );
+  } else {
+    steps.push(
+      `Call find_capability_by_intent with intent ${JSON.stringify(task)}${images ? ' and input_type "image" (the task involves images)' : ''}. ` +
+        'Pick the best match; prefer a higher trust_score when scores are close.',
+    );
+  }
+  steps.push(
+    'Call get_failure_modes with the chosen slug (and the capability_id). Tell me which failure modes and limitations ' +
+      'matter for this task, quoting them as written.',
+  );
+  steps.push(
+    'Call verify_passport with the slug. Only status "valid" means the passport is signed by a key I trust. ' +
+      'If it is "unknown_key", say that the issuer key is not configured (passport-mcp --trust-key ISSUER=KEY) and ask me ' +
+      'whether to go on anyway; if it is "invalid_signature" or "malformed", stop and tell me.',
+  );
+  if (has('invoke_model')) {
+    steps.push(
+      `If the model fits, call invoke_model with the slug and a prompt that performs the task` +
+        `${images ? '; pass the images as images[] (a path inside an allowed image root, or base64 data with its mime_type)' : ''}. ` +
+        'Report the answer together with the model, provider, cost and any warnings.',
+    );
+  }
+  return [
+    `Help me choose an AI model for this task${has('invoke_model') ? ' and then run it' : ''}:`,
+    '',
+    task,
+    '',
+    'Use the passport-mcp tools, in this order:',
+    ...steps.map((s, i) => `${i + 1}. ${s}`),
+    '',
+    'Finish with a short summary: the model you chose and why, the risks that apply, and the verification status.',
+  ].join('\n');
+}
+
+export function registerPrompts(server: McpServer, app: AppContext, opts: { ready: Promise<unknown>; toolNames: readonly string[] }): void {
+  const completeSlug = async (value: string | undefined) => {
+    await opts.ready;
+    const prefix = value ?? '';
+    return app.store
+      .slugs()
+      .filter((s) => s.startsWith(prefix))
+      .sort()
+      .slice(0, 100);
+  };
+  server.registerPrompt(
+    CHOOSE_MODEL_PROMPT,
+    {
+      title: 'Choose a model for a task',
+      description:
+        'Find a model for a task, read its failure modes, verify its passport, then call it: a guided walk through ' +
+        'find_capability_by_intent, get_failure_modes, verify_passport and invoke_model.',
+      argsSchema: {
+        task: z.string().min(1).max(2000).describe('The task in plain words, e.g. "describe a screenshot of an error dialog"'),
+        needs_images: completable(
+          z.string().max(10).optional().describe('"yes" if the task involves images (default no)'),
+          (value) => ['yes', 'no'].filter((v) => v.startsWith((value ?? '').toLowerCase())),
+        ),
+        slug: completable(
+          z.string().max(200).optional().describe('A passport slug to start from instead of searching (completes from loaded passports)'),
+          completeSlug,
+        ),
+      },
+    },
+    async (args): Promise<GetPromptResult> => {
+      app.logger.debug(`prompt ${CHOOSE_MODEL_PROMPT}: a task of ${args.task.length} characters${args.slug ? `, starting from ${args.slug}` : ''}`);
+      return {
+        description: `Choose and run a model for: ${args.task.slice(0, 80)}`,
+        messages: [{ role: 'user', content: { type: 'text', text: chooseModelText(args, opts.toolNames) } }],
+      };
+    },
+  );
+}

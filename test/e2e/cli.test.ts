@@ -1,0 +1,85 @@
+// A newcomer's first five minutes with the built CLI: --version, --help (every flag and environment variable the
+// parser knows), find, verify with no trusted key, a bad flag; and the README showing the real output.
+import { execFile } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, cleanEnv, ROOT, SEED_SLUG } from '../support/spawn.js';
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: cleanEnv(env), timeout: 20_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('passport-mcp on the command line', () => {
+  it('--version and -v print the package.json version', async () => {
+    for (const flag of ['--version', '-v']) {
+      const r = await run([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${pkg.version}\n`);
+    }
+  });
+
+  it('is executable as the package bin', () => {
+    expect(pkg.bin['passport-mcp']).toBe('dist/cli.js');
+    expect(statSync(CLI).mode & 0o111).not.toBe(0);
+    expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+  });
+
+  it('--help lists every flag and every environment variable the configuration parser reads', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    const source = readFileSync(join(ROOT, 'src/config/config.ts'), 'utf8');
+    const options = source.slice(source.indexOf('const OPTIONS'), source.indexOf('} as const;'));
+    const flags = [...options.matchAll(/^\s+'?([a-z][a-z-]*)'?: \{ type/gm)].map((m) => m[1]!);
+    expect(flags.length).toBeGreaterThan(10);
+    for (const f of flags) expect(r.stdout, `--${f}`).toContain(`--${f}`);
+    const envs = new Set([...source.matchAll(/env(?:Value|Flag|List)\(env, '([A-Z0-9_]+)'/g)].map((m) => m[1]!));
+    expect(envs.size).toBeGreaterThan(10);
+    for (const e of envs) expect(r.stdout, e).toContain(e);
+    for (const cmd of ['find', 'verify', 'failures', 'invoke', 'list', 'serve']) expect(r.stdout).toContain(`passport-mcp ${cmd === 'serve' ? '[serve]' : cmd}`);
+  });
+
+  it('an unknown flag prints one clear line on stderr and exits non-zero', async () => {
+    const r = await run(['--frobnicate']);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/frobnicate.*--help/);
+  });
+
+  it('find "describe a screenshot" shows the Mistral Small 3.1 vision capability, readably', async () => {
+    const r = await run(['find', 'describe a screenshot']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^1\. multimodal vision-language understanding/m);
+    expect(r.stdout).toContain(SEED_SLUG);
+    expect(r.stdout).toContain(`passport-mcp failures ${SEED_SLUG}`);
+  });
+
+  it('verify explains that the issuer key is not configured, and how to add it', async () => {
+    const r = await run(['verify', SEED_SLUG]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^UNKNOWN KEY: /);
+    expect(r.stdout).toContain('unfragile.ai');
+    expect(r.stdout).toContain('--trust-key unfragile.ai=');
+    expect(r.stdout).toContain('PASSPORT_MCP_TRUST_KEYS');
+  });
+
+  it('the README shows the real output of verify and the real --help', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const verify = await run(['verify', SEED_SLUG]);
+    expect(readme).toContain(verify.stdout.trim());
+    const help = await run(['--help']);
+    for (const line of help.stdout.split('\n').filter((l) => /^\s+--[a-z]/.test(l))) {
+      const flag = /--[a-z-]+/.exec(line)![0];
+      expect(readme, flag).toContain(`\`${flag}`);
+    }
+    expect(readme).toContain('## Benchmarks');
+    expect(readme).toContain('BENCHMARKS.md');
+  });
+});

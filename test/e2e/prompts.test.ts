@@ -1,0 +1,74 @@
+// The choose_model_for_task prompt and argument completion (prompt arguments and the passport://{slug} template),
+// over stdio against the built server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chooseModelText } from '../../src/mcp/prompts.js';
+import { SEED_SLUG, startServer, type Spawned } from '../support/spawn.js';
+
+describe('prompts and completion', () => {
+  let s: Spawned;
+  let toolNames: string[];
+  beforeAll(async () => {
+    s = await startServer();
+    toolNames = (await s.client.listTools()).tools.map((t) => t.name);
+  });
+  afterAll(async () => s?.close());
+
+  it('declares the prompts and completions capabilities and lists choose_model_for_task', async () => {
+    const caps = s.client.getServerCapabilities();
+    expect(caps?.prompts).toBeDefined();
+    expect(caps?.completions).toBeDefined();
+    const { prompts } = await s.client.listPrompts();
+    const p = prompts.find((x) => x.name === 'choose_model_for_task');
+    expect(p?.title).toBeTruthy();
+    expect(p?.description).toMatch(/find_capability_by_intent/);
+    expect(p?.arguments?.map((a) => [a.name, a.required ?? false])).toEqual([
+      ['task', true],
+      ['needs_images', false],
+      ['slug', false],
+    ]);
+    for (const a of p!.arguments!) expect(a.description, a.name).toBeTruthy();
+  });
+
+  it('walks find -> failure modes -> verify -> invoke, naming only tools the server has', async () => {
+    const r = await s.client.getPrompt({ name: 'choose_model_for_task', arguments: { task: 'describe a screenshot' } });
+    expect(r.messages).toHaveLength(1);
+    const text = (r.messages[0]!.content as { type: string; text: string }).text;
+    expect(text).toContain('describe a screenshot');
+    const order = ['find_capability_by_intent', 'get_failure_modes', 'verify_passport', 'invoke_model'].filter((n) => text.includes(n));
+    expect(order.slice(0, 3)).toEqual(['find_capability_by_intent', 'get_failure_modes', 'verify_passport']);
+    const positions = order.map((n) => text.indexOf(n));
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    // Every snake_case tool-like name in the text is a tool the server really lists.
+    for (const name of text.match(/\b[a-z]+(?:_[a-z]+){1,}\b/g) ?? []) {
+      if (['input_type', 'capability_id', 'unknown_key', 'invalid_signature', 'trust_score', 'mime_type', 'needs_images'].includes(name)) continue;
+      expect(toolNames, name).toContain(name);
+    }
+    expect(text.includes('invoke_model')).toBe(toolNames.includes('invoke_model'));
+  });
+
+  it('asks for image input when needs_images is yes, and starts from a given slug', async () => {
+    const r = await s.client.getPrompt({ name: 'choose_model_for_task', arguments: { task: 'read this chart', needs_images: 'yes', slug: SEED_SLUG } });
+    const text = (r.messages[0]!.content as { text: string }).text;
+    expect(text).toContain('input_type "image"');
+    expect(text).toContain(`Start from the passport "${SEED_SLUG}"`);
+    expect(chooseModelText({ task: 'x', needs_images: 'no' }, ['find_capability_by_intent'])).not.toContain('input_type "image"');
+  });
+
+  it('rejects a prompt call without a task', async () => {
+    await expect(s.client.getPrompt({ name: 'choose_model_for_task', arguments: {} })).rejects.toThrow(/task/);
+  });
+
+  it('completes the slug and needs_images arguments of the prompt', async () => {
+    const slug = await s.client.complete({ ref: { type: 'ref/prompt', name: 'choose_model_for_task' }, argument: { name: 'slug', value: 'mistral' } });
+    expect(slug.completion.values).toEqual([SEED_SLUG]);
+    const none = await s.client.complete({ ref: { type: 'ref/prompt', name: 'choose_model_for_task' }, argument: { name: 'slug', value: 'zzz' } });
+    expect(none.completion.values).toEqual([]);
+    const yn = await s.client.complete({ ref: { type: 'ref/prompt', name: 'choose_model_for_task' }, argument: { name: 'needs_images', value: 'y' } });
+    expect(yn.completion.values).toEqual(['yes']);
+  });
+
+  it('completes the slug of the passport://{slug} resource template', async () => {
+    const r = await s.client.complete({ ref: { type: 'ref/resource', uri: 'passport://{slug}' }, argument: { name: 'slug', value: 'mis' } });
+    expect(r.completion.values).toContain(SEED_SLUG);
+  });
+});
