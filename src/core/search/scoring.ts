@@ -1,0 +1,155 @@
+// Scoring: one function from a query plan to the best k documents. Everything that decides rank lives here, so
+// the scorer can be swapped (IntentIndex takes a `scorer` option) without touching analysis or storage.
+//
+// score(doc) = coverage(doc)^gamma * sum over query terms t of  weight(t) * idf(t) * w(t, doc)
+//   w(t, doc)    the precomputed BM25F weight from the postings
+//   coverage     the idf-weighted share of the query's words the document answers (directly or via a concept);
+//                plain BM25 lets one very rare word outweigh the rest of the intent, which is how it picks the
+//                wrong capability for paraphrases
+import { K1, type QueryPlan } from './analyze.js';
+import type { PostingsPool } from './postings.js';
+
+export interface ScoringParams {
+  /** Query-side weights of the three term kinds. */
+  word: number;
+  concept: number;
+  bigram: number;
+  /** How strongly partial coverage of the intent is penalised (0 = plain BM25F). */
+  coverageExponent: number;
+  /**
+   * Factor for a capability that only takes audio/image/video input when the intent mentions none of those
+   * ("translate a menu from Japanese" is not a job for speech translation).
+   */
+  modalityPenalty: number;
+}
+
+export const DEFAULT_SCORING: ScoringParams = { word: 1.0, concept: 1.5, bigram: 0.5, coverageExponent: 1, modalityPenalty: 0.6 };
+
+/** What the scorer reads: the postings, liveness, and reusable per-document scratch arrays. */
+export interface ScoringView {
+  pool: PostingsPool;
+  alive: Uint8Array;
+  /** Per document: MODALITY bits it requires (see requiredModality), 0 when it accepts text. */
+  modality: Uint8Array;
+  liveDocs: number;
+  scratch: Scratch;
+  /** True when document a should rank before document b on equal scores (slug, then capability id). */
+  tieBefore(a: number, b: number): boolean;
+}
+
+/** Per-document accumulators, reset after each query through the touched list (no per-query allocation). */
+export interface Scratch {
+  acc: Float64Array;
+  groups: Int32Array;
+  terms: Int32Array;
+  fields: Int32Array;
+  touched: Int32Array;
+}
+
+export interface Scored {
+  doc: number;
+  /** Raw score (see module comment). */
+  raw: number;
+  /** Normalised to 0..1 against a document that matched every query term strongly. */
+  score: number;
+  /** Bit i set when query term i (first 31) matched. */
+  termMask: number;
+  /** Bit mask of FIELDS in which any query term matched. */
+  fieldMask: number;
+}
+
+export type Scorer = (view: ScoringView, plan: QueryPlan, limit: number, accept: (doc: number) => boolean, params: ScoringParams) => Scored[];
+
+export function idf(df: number, n: number): number {
+  return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+}
+
+export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
+  const { pool, alive, scratch } = view;
+  const { acc, groups, terms, fields, touched } = scratch;
+  const n = Math.max(view.liveDocs, 1);
+  const pDoc = pool.pDoc;
+  const pVal = pool.pVal;
+  const pMask = pool.pMask;
+  let nTouched = 0;
+  const groupWeight = new Float64Array(32);
+  let ideal = 0;
+
+  plan.terms.forEach((qt, ti) => {
+    const id = qt.id;
+    if (id < 0) return;
+    const df = pool.df[id]!;
+    if (df <= 0) return;
+    const termIdf = idf(df, n);
+    if (qt.kind !== 'bigram') {
+      for (let g = 0; g < 31; g++) if (qt.groups & (1 << g)) groupWeight[g] = Math.max(groupWeight[g]!, termIdf);
+    }
+    const w = qt.weight * termIdf;
+    ideal += w * (K1 + 1);
+    const tbit = ti < 31 ? 1 << ti : 0;
+    const gbits = qt.groups;
+    for (let b = pool.firstBlock(id); b >= 0; b = pool.nextBlock(b)) {
+      const s = pool.blockStart(b);
+      const e = s + pool.blockFill(id, b);
+      for (let i = s; i < e; i++) {
+        const d = pDoc[i]!;
+        if (!alive[d]) continue;
+        if (groups[d] === 0 && terms[d] === 0 && acc[d] === 0) touched[nTouched++] = d;
+        acc[d] = acc[d]! + w * pVal[i]!;
+        groups[d] = groups[d]! | gbits;
+        terms[d] = terms[d]! | tbit;
+        fields[d] = fields[d]! | pMask[i]!;
+      }
+    }
+  });
+
+  let totalGroup = 0;
+  for (let g = 0; g < 32; g++) totalGroup += groupWeight[g]!;
+  // Few distinct group masks occur in one query; remember each one's coverage factor.
+  const coverage = new Map<number, number>();
+
+  // Top-k by insertion into a small sorted array: k is small (<= 100) and most documents fail the first test.
+  const top: Scored[] = [];
+  const gamma = params.coverageExponent;
+  for (let t = 0; t < nTouched; t++) {
+    const d = touched[t]!;
+    let raw = acc[d]!;
+    if (totalGroup > 0 && gamma > 0) {
+      const gm = groups[d]!;
+      let factor = coverage.get(gm);
+      if (factor === undefined) {
+        let covered = 0;
+        for (let g = 0; g < 31; g++) if (gm & (1 << g)) covered += groupWeight[g]!;
+        factor = Math.pow(covered / totalGroup, gamma);
+        coverage.set(gm, factor);
+      }
+      raw *= factor;
+    }
+    const needs = view.modality[d]!;
+    if (needs !== 0 && (needs & plan.modality) === 0) raw *= params.modalityPenalty;
+    const full = top.length >= limit;
+    if (full) {
+      const worst = top[top.length - 1]!;
+      if (raw < worst.raw || (raw === worst.raw && !view.tieBefore(d, worst.doc))) continue;
+    }
+    if (raw <= 0 || !accept(d)) continue;
+    const item: Scored = { doc: d, raw, score: ideal > 0 ? Math.min(1, raw / ideal) : 0, termMask: terms[d]!, fieldMask: fields[d]! };
+    let i = full ? top.length - 1 : top.length;
+    if (full) top.pop();
+    while (i > 0) {
+      const o = top[i - 1]!;
+      if (o.raw > raw || (o.raw === raw && !view.tieBefore(d, o.doc))) break;
+      i--;
+    }
+    top.splice(i, 0, item);
+  }
+
+  for (let t = 0; t < nTouched; t++) {
+    const d = touched[t]!;
+    acc[d] = 0;
+    groups[d] = 0;
+    terms[d] = 0;
+    fields[d] = 0;
+  }
+  return top;
+};

@@ -1,0 +1,45 @@
+// Regression guard on the labelled set: fails if ranking quality drops below what the index reached
+// (minus a small margin), and checks it stays clearly ahead of the plain BM25 baseline.
+import MiniSearch from 'minisearch';
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../../src/core/search/evaluate.js';
+import { IntentIndex } from '../../../src/core/search/index.js';
+import { loadEvalCorpus, loadEvalIntents } from './helpers.js';
+
+// Reached when this guard was set (all 122 intents): see bench/search.mjs for the full table.
+const REACHED_MRR = 0.927;
+const MARGIN = 0.02;
+
+describe('labelled intents', () => {
+  const corpus = loadEvalCorpus();
+  const intents = loadEvalIntents();
+  const index = new IntentIndex();
+  for (const p of corpus) index.add(p);
+  const ours = evaluate(intents, (q) => index.search(q, { limit: 10 }).map((m) => m.capability.id));
+
+  it('has a big enough, well-formed labelled set', () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(21);
+    expect(intents.length).toBeGreaterThanOrEqual(80);
+    const capIds = new Set(corpus.flatMap((p) => p.passport.unfragile.capabilities.map((c) => c.id)));
+    for (const it of intents) for (const id of it.expected) expect(capIds.has(id), `${it.intent} -> ${id}`).toBe(true);
+  });
+
+  it(`keeps MRR at or above ${REACHED_MRR - MARGIN}`, () => {
+    expect(ours.mrr, JSON.stringify(ours.misses.slice(0, 10), null, 1)).toBeGreaterThanOrEqual(REACHED_MRR - MARGIN);
+  });
+
+  it('beats plain BM25 (MiniSearch defaults over the concatenated capability text)', () => {
+    const ms = new MiniSearch<{ id: string; text: string }>({ fields: ['text'] });
+    ms.addAll(
+      corpus.flatMap((p) =>
+        p.passport.unfragile.capabilities.map((c) => ({
+          id: c.id,
+          text: [c.name, c.description, ...(c.intents ?? []), ...(c.best_for ?? []), c.uri, ...(c.categories ?? [])].join(' '),
+        })),
+      ),
+    );
+    const base = evaluate(intents, (q) => ms.search(q).slice(0, 10).map((r) => String(r.id)));
+    expect(ours.mrr).toBeGreaterThan(base.mrr + 0.05);
+    expect(ours.top1).toBeGreaterThan(base.top1 + 0.05);
+  });
+});

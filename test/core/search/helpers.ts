@@ -1,0 +1,45 @@
+// Shared fixtures for the search tests: the labelled eval corpus and small hand-made passports.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toLoadedPassport } from '../../../src/core/passport/load.js';
+import type { LoadedPassport } from '../../../src/core/passport/schema.js';
+import type { LabelledIntent } from '../../../src/core/search/evaluate.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const EVAL_DIR = path.join(ROOT, 'test/fixtures/eval');
+
+export function loadEvalCorpus(): LoadedPassport[] {
+  const dir = path.join(EVAL_DIR, 'passports');
+  const out = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => toLoadedPassport(JSON.parse(readFileSync(path.join(dir, f), 'utf8')), f));
+  out.push(toLoadedPassport(JSON.parse(readFileSync(path.join(ROOT, 'passports/mistral-small-3.1.passport.json'), 'utf8')), 'builtin'));
+  return out;
+}
+
+export function loadEvalIntents(): LabelledIntent[] {
+  return (JSON.parse(readFileSync(path.join(EVAL_DIR, 'intents.json'), 'utf8')) as { intents: LabelledIntent[] }).intents;
+}
+
+export interface CapSpec {
+  id?: string;
+  name: string;
+  description?: string;
+  intents?: string[];
+  input_types?: string[];
+  output_types?: string[];
+}
+
+/** A minimal valid passport. */
+export function makePassport(slug: string, caps: CapSpec[], opts: { verified?: boolean; trust?: number; artifactVerified?: boolean } = {}): LoadedPassport {
+  const doc = {
+    unfragile: {
+      artifact: { slug, name: `Artifact ${slug}`, verified: opts.artifactVerified ?? false },
+      capabilities: caps.map((c, i) => ({ id: c.id ?? `${slug}__cap_${i}`, ...c })),
+      ...(opts.trust !== undefined || opts.verified !== undefined ? { trust: { score: opts.trust, verified: opts.verified } } : {}),
+    },
+  };
+  return toLoadedPassport(doc, `test:${slug}`);
+}
