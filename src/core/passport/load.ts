@@ -1,6 +1,8 @@
 // Loading passports from files, directories of *.json, and JSON arrays. One bad document never stops the others:
 // each problem is returned with the file (and array index) it came from, and the caller logs it.
-import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseStrictJson, MAX_DOCUMENT_BYTES, StrictJsonError } from '../strict-json.js';
@@ -9,7 +11,9 @@ import { PassportSchema, unwrapPassport, type LoadedPassport } from './schema.js
 /** A JSON file holding an array of passports may be larger than one document. */
 export const MAX_ARRAY_FILE_BYTES = 64 * 1024 * 1024;
 export const MAX_FILES_PER_DIRECTORY = 100_000;
-const READ_CONCURRENCY = 32;
+/** Files read between two yields to the event loop: synchronous reads in batches are ~3x faster than
+ * per-file promises (five thread-pool round trips each), and the yields keep the process responsive. */
+const BATCH = 64;
 
 export const BUILTIN_PASSPORT_PATH = fileURLToPath(new URL('../../../passports/mistral-small-3.1.passport.json', import.meta.url));
 
@@ -60,22 +64,36 @@ export function parsePassportText(text: string, source: string, maxBytes = MAX_D
   return { passports, problems };
 }
 
-async function readCapped(file: string, cap: number): Promise<string> {
-  // Security: read through one handle, checking the size of what we opened, not of what the path names now.
-  const fh = await open(file, 'r');
+function readCapped(file: string, cap: number, noFollow = false): string {
+  // Security: read through one descriptor, checking the size of what we opened (not of what the path names
+  // later), and never read more than the cap even if the file grows meanwhile.
+  // A directory entry that was a regular file when listed is opened with O_NOFOLLOW, so swapping it for a
+  // symlink afterwards cannot smuggle in a file from elsewhere.
+  const fd = openSync(file, noFollow ? constants.O_RDONLY | constants.O_NOFOLLOW : constants.O_RDONLY);
   try {
-    const st = await fh.stat();
+    const st = fstatSync(fd);
     if (!st.isFile()) throw new StrictJsonError('not a regular file');
     if (st.size > cap) throw new StrictJsonError(`file is ${st.size} bytes, over the ${cap}-byte limit`);
-    return await fh.readFile('utf8');
+    const buf = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const n = readSync(fd, buf, off, st.size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.toString('utf8', 0, off);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
 export async function loadPassportFile(file: string): Promise<LoadResult> {
+  return loadFileSync(file);
+}
+
+function loadFileSync(file: string, noFollow = false): LoadResult {
   try {
-    const text = await readCapped(file, MAX_ARRAY_FILE_BYTES);
+    const text = readCapped(file, MAX_ARRAY_FILE_BYTES, noFollow);
     return parsePassportText(text, file);
   } catch (err) {
     return { passports: [], problems: [{ source: file, message: describeFsError(err) }] };
@@ -90,52 +108,47 @@ export interface LoadProgress {
 export async function loadPassportDirectory(dir: string, onProgress?: LoadProgress): Promise<LoadResult> {
   const out: LoadResult = { passports: [], problems: [] };
   let realDir: string;
-  let names: string[];
+  let entries: { name: string; link: boolean }[];
   try {
     realDir = await realpath(dir);
-    names = (await readdir(realDir)).filter((n) => n.toLowerCase().endsWith('.json')).sort();
+    entries = (await readdir(realDir, { withFileTypes: true }))
+      .filter((e) => e.name.toLowerCase().endsWith('.json'))
+      .map((e) => ({ name: e.name, link: e.isSymbolicLink() }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (err) {
     out.problems.push({ source: dir, message: describeFsError(err) });
     return out;
   }
-  if (names.length > MAX_FILES_PER_DIRECTORY) {
-    out.problems.push({ source: dir, message: `holds ${names.length} JSON files; only the first ${MAX_FILES_PER_DIRECTORY} are read` });
-    names = names.slice(0, MAX_FILES_PER_DIRECTORY);
+  if (entries.length > MAX_FILES_PER_DIRECTORY) {
+    out.problems.push({ source: dir, message: `holds ${entries.length} JSON files; only the first ${MAX_FILES_PER_DIRECTORY} are read` });
+    entries = entries.slice(0, MAX_FILES_PER_DIRECTORY);
   }
-  const results: LoadResult[] = new Array(names.length);
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < names.length) {
-      const i = next++;
-      const file = path.join(dir, names[i]!);
-      results[i] = await loadContainedFile(file, realDir);
-      done++;
-      onProgress?.(done, names.length);
+  for (let i = 0; i < entries.length; i++) {
+    const { name, link } = entries[i]!;
+    const file = path.join(dir, name);
+    let r: LoadResult;
+    if (link && !(await linkStaysInside(file, realDir))) {
+      r = { passports: [], problems: [{ source: file, message: 'symlink points outside the passport directory; skipped' }] };
+    } else {
+      r = loadFileSync(file, !link);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, names.length) }, worker));
-  for (const r of results) {
-    out.passports.push(...r.passports);
-    out.problems.push(...r.problems);
+    for (const p of r.passports) out.passports.push(p);
+    for (const p of r.problems) out.problems.push(p);
+    if ((i + 1) % BATCH === 0 || i + 1 === entries.length) {
+      onProgress?.(i + 1, entries.length);
+      await yieldToLoop();
+    }
   }
   return out;
 }
 
-async function loadContainedFile(file: string, realDir: string): Promise<LoadResult> {
+async function linkStaysInside(file: string, realDir: string): Promise<boolean> {
   try {
-    const st = await lstat(file);
-    if (st.isSymbolicLink()) {
-      const target = await realpath(file);
-      // Security: a link in a passport directory must not pull in files from elsewhere.
-      if (!isInside(target, realDir)) {
-        return { passports: [], problems: [{ source: file, message: 'symlink points outside the passport directory; skipped' }] };
-      }
-    }
-  } catch (err) {
-    return { passports: [], problems: [{ source: file, message: describeFsError(err) }] };
+    // Security: a link in a passport directory must not pull in files from elsewhere.
+    return isInside(await realpath(file), realDir);
+  } catch {
+    return true; // a dangling link: reading it reports "no such file"
   }
-  return loadPassportFile(file);
 }
 
 /** A path, file or directory. */
