@@ -14,3 +14,15 @@ export function createScrubber(secrets: readonly (string | undefined)[]): Scrubb
     return out.replace(bearer, '$1[redacted]');
   };
 }
+
+/** Scrubs every string inside a JSON value (object keys included), returning a new value. */
+export function scrubDeep<T>(value: T, scrub: Scrubber): T {
+  if (typeof value === 'string') return scrub(value) as T;
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrub)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, scrub(k), { value: scrubDeep(v, scrub), enumerable: true, writable: true, configurable: true });
+    return out as T;
+  }
+  return value;
+}

@@ -3,7 +3,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { PassportMcpError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Scrubber } from '../core/secrets.js';
+import { scrubDeep, type Scrubber } from '../core/secrets.js';
 
 /** structuredContent plus the same JSON as text (the SDK adds no text mirror by itself). */
 export function ok<T extends object>(structured: T): CallToolResult {
@@ -30,8 +30,9 @@ export async function errorBoundary(
 ): Promise<CallToolResult> {
   try {
     const r = await run();
-    // Security: the last gate before the wire; results never carry a configured secret.
+    // Security: the last gate before the wire; neither the text nor the structured result carries a secret.
     for (const c of r.content) if (c.type === 'text') c.text = scrub(c.text);
+    if (r.structuredContent) r.structuredContent = scrubDeep(r.structuredContent, scrub);
     return r;
   } catch (err) {
     if (err instanceof PassportMcpError) return fail(scrub(err.message));

@@ -2,10 +2,11 @@
 // boundary; passports as resources passport://{slug}; logging mirrored to the client.
 import { fileURLToPath } from 'node:url';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../core/app.js';
 import { PACKAGE_VERSION } from '../core/app.js';
 import type { LogLevel } from '../core/logger.js';
+import { PassportMcpError } from '../core/errors.js';
 import { createScrubber } from '../core/secrets.js';
 import { registerPrompts } from './prompts.js';
 import { errorBoundary } from './results.js';
@@ -13,6 +14,8 @@ import type { ToolContext } from './tool.js';
 import { TOOLS } from './tools/index.js';
 
 export const SERVER_NAME = 'passport-mcp';
+/** MCP's error code for a resource that does not exist. */
+const RESOURCE_NOT_FOUND = -32002;
 
 export const INSTRUCTIONS = [
   'passport-mcp helps you pick an AI model you can trust and then call it.',
@@ -101,9 +104,15 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
     { title: 'AI artifact passport', description: 'A loaded passport as JSON', mimeType: 'application/json' },
     async (uri, variables) => {
       await ready;
-      const slug = decodeURIComponent(String(variables.slug ?? ''));
-      const p = await app.requirePassport(slug);
-      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ passport: p.raw }, null, 2) }] };
+      try {
+        const slug = decodeURIComponent(String(variables.slug ?? ''));
+        const p = await app.requirePassport(slug);
+        return { contents: [{ uri: uri.href, mimeType: 'application/json', text: scrub(JSON.stringify({ passport: p.raw }, null, 2)) }] };
+      } catch (err) {
+        // Security: errors here go out as JSON-RPC errors, past the tool boundary: scrub them too.
+        const msg = err instanceof PassportMcpError ? err.message : `cannot read ${uri.href}: ${(err as Error).message}`;
+        throw new McpError(RESOURCE_NOT_FOUND, scrub(msg));
+      }
     },
   );
 

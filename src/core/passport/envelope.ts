@@ -3,7 +3,8 @@
 /** Unwraps the registry envelope (`{ passport: {...}, _links }`) or returns the bare passport object. */
 export function unwrapPassport(doc: unknown): Record<string, unknown> | undefined {
   if (!isObject(doc)) return undefined;
-  if (isObject(doc.passport)) return doc.passport;
+  // Both shapes must hold an `unfragile` object; an envelope around anything else is not a passport.
+  if (isObject(doc.passport)) return isObject(doc.passport.unfragile) ? doc.passport : undefined;
   if (isObject(doc.unfragile)) return doc;
   return undefined;
 }

@@ -68,8 +68,11 @@ function readCapped(file: string, cap: number, noFollow = false): string {
   // Security: read through one descriptor, checking the size of what we opened (not of what the path names
   // later), and never read more than the cap even if the file grows meanwhile.
   // A directory entry that was a regular file when listed is opened with O_NOFOLLOW, so swapping it for a
-  // symlink afterwards cannot smuggle in a file from elsewhere.
-  const fd = openSync(file, noFollow ? constants.O_RDONLY | constants.O_NOFOLLOW : constants.O_RDONLY);
+  // symlink afterwards cannot smuggle in a file from elsewhere. O_NONBLOCK: opening a FIFO named *.json would
+  // otherwise block (and, this being synchronous, freeze the process) until a writer appears; fstat then
+  // refuses anything that is not a regular file.
+  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0);
+  const fd = openSync(file, flags);
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new StrictJsonError('not a regular file');
