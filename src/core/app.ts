@@ -23,6 +23,7 @@ export interface AppContext {
   verification(p: LoadedPassport): VerifyResult;
   /** A passport by slug, fetched from the registry when allowed; throws a UserInputError naming the slug. */
   requirePassport(slug: string, signal?: AbortSignal): Promise<LoadedPassport>;
+  /** The pooled LLM client, created on the first invoke_model call (src/core/llm/invoke.ts). */ llm?: import('./llm/client.js').LlmClient;
   /** Loads the built-in passport and every configured source. */
   loadAll(onProgress?: LoadProgress): Promise<{ loaded: number; problems: number }>;
 }
@@ -66,6 +67,7 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
     },
     async requirePassport(slug, signal) {
       let p: LoadedPassport | undefined;
+      if (!store.has(slug) && store.canFetch) logger.info(`fetching passport "${slug}" from ${config.registryUrl}`);
       try {
         p = await store.resolve(slug, signal);
       } catch (err) {
