@@ -1,0 +1,267 @@
+// Load: 1,000 concurrent searches and 100 concurrent invoke_model streams against a loopback upstream, in process
+// (InMemoryTransport) so handles and heap can be measured directly; half of the streams are cancelled and exactly
+// those upstream requests must be aborted. Afterwards memory, sockets, timers and listeners return to baseline.
+// Plus the same 1,000 searches through the spawned server over stdio.
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, textOf } from '../support/spawn.js';
+import { recordFigures, startInProcess, withTimeout, type InProcess } from './support.js';
+import { expectedText, startSseUpstream, type SseUpstream } from './sse-upstream.js';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const CANARY = 'sk-or-v1-CANARY0123456789abcdef';
+const SEARCHES = 1000;
+const STREAMS = 100;
+const TOKENS = 20;
+const INTENTS = [
+  'describe an image',
+  'read text from a screenshot',
+  'summarise a long document',
+  'translate French to English',
+  'answer questions about a chart',
+  'write python code',
+  'classify customer emails',
+  'extract fields from an invoice photo',
+  'chat with a helpful assistant',
+  'reason about a math word problem',
+];
+
+function resourceCounts(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) out[r] = (out[r] ?? 0) + 1;
+  return out;
+}
+
+function listenerCounts(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of process.eventNames()) out[String(e)] = process.listenerCount(e);
+  return out;
+}
+
+function heapAfterGc(): number {
+  for (let i = 0; i < 4; i++) gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Polls until no resource type is above its baseline count (keep-alive sockets need a moment to close). */
+async function settleTo(baseline: Record<string, number>, ms = 15_000): Promise<Record<string, number>> {
+  const deadline = Date.now() + ms;
+  let now = resourceCounts();
+  while (Date.now() < deadline) {
+    now = resourceCounts();
+    if (Object.entries(now).every(([k, v]) => v <= (baseline[k] ?? 0))) return now;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return now;
+}
+
+const figures: Record<string, unknown> = {};
+
+describe('load, in process', () => {
+  let upstream: SseUpstream;
+  let p: InProcess;
+  let hasInvoke = false;
+  beforeAll(async () => {
+    upstream = await startSseUpstream({ tokens: TOKENS, tokenDelayMs: 15 });
+    p = await startInProcess(['--offline'], { OPENROUTER_API_KEY: CANARY, OPENROUTER_BASE_URL: upstream.base });
+    const { tools } = await p.client.listTools();
+    hasInvoke = tools.some((t) => t.name === 'invoke_model');
+  });
+  afterAll(async () => {
+    await p?.close();
+    await upstream?.close();
+    recordFigures('load', figures);
+  });
+
+  async function search(intent: string) {
+    const r = await p.client.callTool({ name: 'find_capability_by_intent', arguments: { intent, limit: 10 } });
+    expect(r.isError).toBeFalsy();
+    return r.structuredContent;
+  }
+
+  it(`${SEARCHES} concurrent searches, twice: every answer equals the sequential one; heap, handles and listeners return to baseline`, async () => {
+    const reference = new Map<string, unknown>();
+    for (const i of INTENTS) reference.set(i, await search(i)); // warm-up and reference answers
+    const baseRes = resourceCounts();
+    const baseListeners = listenerCounts();
+    const baseHeap = heapAfterGc();
+    const heaps: number[] = [];
+    const t0 = Date.now();
+    for (let round = 0; round < 2; round++) {
+      const results = await withTimeout(
+        Promise.all(Array.from({ length: SEARCHES }, (_, k) => search(INTENTS[k % INTENTS.length]!).then((r) => [INTENTS[k % INTENTS.length]!, r] as const))),
+        60_000,
+        'concurrent searches',
+      );
+      for (const [intent, r] of results) expect(r).toEqual(reference.get(intent));
+      heaps.push(heapAfterGc());
+    }
+    const ms = Date.now() - t0;
+    const after = await settleTo(baseRes);
+    for (const [k, v] of Object.entries(after)) expect(v, `active ${k}`).toBeLessThanOrEqual(baseRes[k] ?? 0);
+    expect(listenerCounts()).toEqual(baseListeners);
+    // No growth from one round to the next, and not far above the starting heap (generous: GC is not exact).
+    expect(heaps[1]! - heaps[0]!).toBeLessThan(8 * 1024 * 1024);
+    expect(heaps[1]! - baseHeap).toBeLessThan(24 * 1024 * 1024);
+    figures.searches_in_process = {
+      concurrent: SEARCHES,
+      rounds: 2,
+      total: 2 * SEARCHES,
+      ms,
+      heap_baseline_mb: +(baseHeap / 2 ** 20).toFixed(1),
+      heap_after_round_mb: heaps.map((h) => +(h / 2 ** 20).toFixed(1)),
+      leaked_handles: Object.entries(after).reduce((n, [k, v]) => n + Math.max(0, v - (baseRes[k] ?? 0)), 0),
+    };
+  }, 90_000);
+
+  it(`${STREAMS} concurrent invoke_model streams, half cancelled: exactly those upstream requests abort; no leaked timers, listeners or request sockets`, async (ctx) => {
+    if (!hasInvoke) return ctx.skip('invoke_model is not registered in src/mcp/tools/index.ts yet');
+    const invoke = (tag: string, scenario: string, signal?: AbortSignal) => {
+      const progress: string[] = [];
+      let last = -Infinity;
+      let monotonic = true;
+      const call = p.client.callTool(
+        { name: 'invoke_model', arguments: { prompt: `[[scenario:${scenario}]] [[tag:${tag}]] say the tokens`, max_tokens: 100 } },
+        undefined,
+        {
+          signal,
+          timeout: 60_000,
+          resetTimeoutOnProgress: true,
+          onprogress: (pr) => {
+            if (pr.progress <= last) monotonic = false;
+            last = pr.progress;
+            if (typeof pr.message === 'string') progress.push(pr.message);
+          },
+        },
+      );
+      return { call, progress, monotonic: () => monotonic };
+    };
+    // Warm-up: one stream end to end, so the HTTP client and its pool exist in the baseline.
+    const warm = invoke('W', 'ok');
+    const wr = await warm.call;
+    expect(wr.isError, textOf(wr)).toBeFalsy();
+    await settleTo({}, 3_000);
+    const baseRes = resourceCounts();
+    const baseListeners = listenerCounts();
+    const baseHeap = heapAfterGc();
+    const before = upstream.requests.length;
+
+    const t0 = Date.now();
+    const kept = Array.from({ length: STREAMS / 2 }, (_, i) => ({ tag: `K${i}`, ...invoke(`K${i}`, 'ok') }));
+    const cancelled = Array.from({ length: STREAMS / 2 }, (_, i) => {
+      const ac = new AbortController();
+      const c = invoke(`C${i}`, 'slow', ac.signal);
+      // Settle at once so the expected rejections are never "unhandled".
+      const outcome = c.call.then(
+        () => 'resolved' as const,
+        () => 'rejected' as const,
+      );
+      return { tag: `C${i}`, ac, outcome, ...c };
+    });
+    // Plus the 1,000 searches at the same time.
+    const searches = Promise.all(Array.from({ length: SEARCHES }, (_, k) => search(INTENTS[k % INTENTS.length]!)));
+    // Cancel once every slow stream has produced tokens upstream.
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const slow = upstream.requests.slice(before).filter((r) => r.scenario === 'slow' && r.tokensSent > 0);
+      if (slow.length === STREAMS / 2) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const c of cancelled) c.ac.abort('test cancels');
+    const keptResults = await withTimeout(Promise.all(kept.map((k) => k.call)), 60_000, 'kept streams');
+    const cancelOutcomes = await Promise.all(cancelled.map((c) => c.outcome));
+    await searches;
+    const ms = Date.now() - t0;
+
+    for (const [i, r] of keptResults.entries()) {
+      expect(r.isError, textOf(r)).toBeFalsy();
+      const out = r.structuredContent as { text: string; finish_reason: string };
+      expect(out.text.trim()).toBe(expectedText(TOKENS, `K${i}`).trim());
+      expect(kept[i]!.progress.join('')).toBe(out.text);
+      expect(kept[i]!.monotonic()).toBe(true);
+    }
+    for (const o of cancelOutcomes) expect(o).toBe('rejected');
+    // Give the server a moment to abort upstream, then compare: exactly the cancelled ones were aborted.
+    const wait = Date.now() + 10_000;
+    const mine = () => upstream.requests.slice(before);
+    while (Date.now() < wait && mine().filter((r) => r.scenario === 'slow' && !r.aborted).length) await new Promise((r) => setTimeout(r, 100));
+    const byTag = new Map(mine().map((r) => [/\[\[tag:([A-Za-z0-9]+)\]\]/.exec(r.body)?.[1] ?? '', r]));
+    for (const c of cancelled) expect(byTag.get(c.tag)?.aborted, `upstream request ${c.tag} aborted`).toBe(true);
+    for (const k of kept) {
+      expect(byTag.get(k.tag)?.aborted, `upstream request ${k.tag} not aborted`).toBe(false);
+      expect(byTag.get(k.tag)?.finished).toBe(true);
+    }
+    expect(mine().length).toBe(STREAMS); // no retries, no duplicates
+
+    // FINDING-5 (src/core/llm/client.ts, undici Agent): every cancelled stream leaves the pool with one extra
+    // connection to the upstream that never carries a request (the loopback upstream accepts 151 connections for
+    // 101 requests) and, when the cancel comes mid-stream, those sockets were still open 15 s later (5 s here). Measured and
+    // reported rather than asserted until the cause is known; everything else about the handles is asserted.
+    const after = await settleTo(baseRes, 5_000);
+    const lingering = after.TCPSocketWrap ?? 0;
+    for (const [k, v] of Object.entries(after)) if (k !== 'TCPSocketWrap') expect(v, `active ${k} (baseline ${JSON.stringify(baseRes)})`).toBeLessThanOrEqual(baseRes[k] ?? 0);
+    expect(mine().filter((r) => !r.socketClosed).length, 'every connection that carried a request is closed').toBe(0);
+    expect(listenerCounts()).toEqual(baseListeners);
+    const heap = heapAfterGc();
+    expect(heap - baseHeap).toBeLessThan(32 * 1024 * 1024);
+    figures.streams_in_process = {
+      concurrent_streams: STREAMS,
+      completed: keptResults.length,
+      cancelled: cancelled.length,
+      upstream_aborted: mine().filter((r) => r.aborted).length,
+      concurrent_searches_alongside: SEARCHES,
+      ms,
+      heap_growth_mb: +((heap - baseHeap) / 2 ** 20).toFixed(1),
+      leaked_handles_other_than_sockets: Object.entries(after).reduce((n, [k, v]) => n + (k === 'TCPSocketWrap' ? 0 : Math.max(0, v - (baseRes[k] ?? 0))), 0),
+      upstream_connections_accepted: upstream.connections(),
+      upstream_requests: upstream.requests.length,
+      lingering_idle_upstream_sockets_after_5s: lingering,
+    };
+  }, 120_000);
+});
+
+describe('load, spawned server over stdio', () => {
+  it(`${SEARCHES} concurrent searches through stdio: all answered correctly, server stays responsive`, async () => {
+    const s = await startServer();
+    try {
+      const ref = new Map<string, unknown>();
+      for (const i of INTENTS) ref.set(i, (await s.client.callTool({ name: 'find_capability_by_intent', arguments: { intent: i } })).structuredContent);
+      const t0 = Date.now();
+      const rs = await Promise.all(
+        Array.from({ length: SEARCHES }, (_, k) =>
+          s.client.callTool({ name: 'find_capability_by_intent', arguments: { intent: INTENTS[k % INTENTS.length]! } }).then((r) => [INTENTS[k % INTENTS.length]!, r] as const),
+        ),
+      );
+      const ms = Date.now() - t0;
+      for (const [i, r] of rs) {
+        expect(r.isError).toBeFalsy();
+        expect(r.structuredContent).toEqual(ref.get(i));
+      }
+      await s.client.ping();
+      const serverWarnings = s.stderr().match(/MaxListenersExceededWarning[^\n]*/g) ?? [];
+      figures.searches_stdio = { concurrent: SEARCHES, ms, server_listener_warnings: serverWarnings.length };
+      recordFigures('load', figures);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+
+  // FINDING-3 (src/cli.ts with the SDK's StdioServerTransport): under 1,000 concurrent requests the server's stdout
+  // backs up and StdioServerTransport.send() adds one `once('drain')` listener per pending write, so Node prints
+  // "MaxListenersExceededWarning: Possible EventEmitter memory leak detected. 11 drain listeners added to [Socket]"
+  // on stderr. Not a leak (the listeners go on the next drain) and not on stdout, but it is a false alarm in
+  // users' logs. Expected: no such warning (e.g. process.stdout.setMaxListeners(0) in cli.ts, or a write queue).
+  it.fails('FINDING-3: no MaxListenersExceededWarning on the server\'s stderr under 1,000 concurrent requests', async () => {
+    const s = await startServer();
+    try {
+      await Promise.all(Array.from({ length: SEARCHES }, (_, k) => s.client.callTool({ name: 'find_capability_by_intent', arguments: { intent: INTENTS[k % INTENTS.length]! } })));
+      await s.client.ping();
+      expect(s.stderr()).not.toMatch(/MaxListenersExceededWarning/);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,448 @@
+// Passports: the loader and the verifier against hostile documents, in process. A key pair is made at test time;
+// the seed's `unfragile` is signed over its RFC 8785 bytes, then every single byte of that canonical form is
+// mutated: what still parses must fail verification (unless it is the same JSON value), what does not parse must
+// be refused. Plus truncations, duplicate keys, lone surrogates, big integers, random documents, symlinks, FIFOs
+// and a directory of 10,000 files.
+import { execFileSync, spawn } from 'node:child_process';
+import { constants, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { canonicalBytes } from '../../src/core/passport/canonical.js';
+import { loadPassportDirectory, loadPassportPath, parsePassportText } from '../../src/core/passport/load.js';
+import { createTrustStore, makeTrustedKey } from '../../src/core/passport/trust.js';
+import { verifyPassportObject } from '../../src/core/passport/verify.js';
+import { parseStrictJson } from '../../src/core/strict-json.js';
+import { verifyInline } from '../../src/mcp/tools/verify-passport.js';
+import { makeKey, seedDocument, signPassport } from '../support/keys.js';
+import { cleanEnv } from '../support/spawn.js';
+import { assertNotPolluted, INIT, INITIALIZED, line, recordFigures, spawnRaw } from './support.js';
+
+const key = makeKey();
+const trust = createTrustStore([makeTrustedKey('unfragile.ai', key.rawBase64)]);
+const NOW = new Date('2026-07-01T00:00:00Z');
+const verify = (doc: unknown) => verifyPassportObject(doc, { trust, now: NOW });
+
+const signed = seedDocument();
+signPassport(signed.passport, key);
+const CANON = canonicalBytes(signed.passport.unfragile);
+const { unfragile: _u, ...rest } = signed.passport;
+const PREFIX = '{"passport":{"unfragile":';
+const SUFFIX = `,${JSON.stringify(rest).slice(1, -1)}}}`;
+const docText = (unfragileText: string) => `${PREFIX}${unfragileText}${SUFFIX}`;
+const SIGNED_TEXT = docText(CANON.toString('utf8'));
+
+const figures: Record<string, unknown> = {};
+const tmpRoots: string[] = [];
+const tmp = (name: string) => {
+  const d = mkdtempSync(path.join(tmpdir(), `passport-sec-${name}-`));
+  tmpRoots.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of tmpRoots) rmSync(d, { recursive: true, force: true });
+  recordFigures('passports', figures);
+});
+
+/** The verifier must never throw (BUG-1, fixed, was a TypeError for `{passport:{...no unfragile}}`). */
+function verifyNoThrow(doc: unknown): string {
+  return verify(doc).status;
+}
+
+describe('signed seed, every single-byte mutation of the canonical unfragile', () => {
+  it('the unmutated document loads and verifies', () => {
+    const r = parsePassportText(SIGNED_TEXT, 'signed');
+    expect(r.problems).toEqual([]);
+    expect(verify(r.passports[0]!.raw)).toMatchObject({ status: 'valid', scope: 'unfragile' });
+  });
+
+  it(`mutates all ${CANON.length} bytes (2 substitutions each): parseable ones never verify unless the value is unchanged`, () => {
+    const started = Date.now();
+    const subs = ['"', '0', '}', ' ', 'a', '\\', ',', ':', '[', '1'].map((c) => c.charCodeAt(0));
+    let tried = 0;
+    let unparseable = 0;
+    let invalid = 0;
+    let equivalent = 0;
+    let malformed = 0;
+    let loaderChecked = 0;
+    let nobleChecked = 0;
+    const bad: string[] = [];
+    const canonHex = CANON.toString('hex');
+    for (let i = 0; i < CANON.length; i++) {
+      const orig = CANON[i]!;
+      const structural = subs[i % subs.length] === orig ? orig ^ 0x20 : subs[i % subs.length]!;
+      for (const b of new Set([orig ^ 0x01, structural])) {
+        tried++;
+        const m = Buffer.from(CANON);
+        m[i] = b;
+        const text = docText(m.toString('utf8'));
+        let doc: unknown;
+        try {
+          doc = parseStrictJson(text);
+        } catch {
+          unparseable++;
+          // The loader must refuse it too, and the verify tool must call it malformed.
+          if (parsePassportText(text, 'm').passports.length !== 0) bad.push(`pos ${i}: unparseable text was loaded`);
+          if (verifyInline(text, trust).status !== 'malformed') bad.push(`pos ${i}: unparseable text not malformed`);
+          continue;
+        }
+        const status = verifyNoThrow(doc);
+        if (status === 'valid') {
+          // Only right if the text spells the same JSON value (e.g. 1e+21 vs 1E+21): the signature covers the value.
+          let same = false;
+          try {
+            same = canonicalBytes((doc as { passport: { unfragile: unknown } }).passport.unfragile).toString('hex') === canonHex;
+          } catch {
+            same = false;
+          }
+          if (same) equivalent++;
+          else bad.push(`pos ${i}: byte ${orig} -> ${b} still VERIFIES`);
+          continue;
+        }
+        if (status === 'invalid_signature') invalid++;
+        else if (status === 'malformed') malformed++;
+        else bad.push(`pos ${i}: unexpected status ${status}`);
+        // Sampled: the loader's copy (what the server verifies) and the pure-JS engine agree.
+        if (tried % 8 === 0) {
+          loaderChecked++;
+          for (const p of parsePassportText(text, 'm').passports) if (verifyNoThrow(p.raw) === 'valid') bad.push(`pos ${i}: loaded copy verifies`);
+        }
+        if (tried % 97 === 0) {
+          nobleChecked++;
+          if (verifyPassportObject(doc, { trust, now: NOW, engine: 'noble' }).status === 'valid') bad.push(`pos ${i}: noble engine says valid`);
+        }
+      }
+    }
+    expect(bad.slice(0, 20)).toEqual([]);
+    expect(invalid).toBeGreaterThan(CANON.length); // most mutations parse and are caught by the signature
+    figures.canonical_mutations = {
+      canonical_bytes: CANON.length,
+      mutations_tried: tried,
+      unparseable_refused: unparseable,
+      parseable_invalid_signature: invalid,
+      parseable_malformed: malformed,
+      equivalent_value_still_valid: equivalent,
+      verified_after_mutation: 0,
+      loader_copy_checked: loaderChecked,
+      noble_engine_checked: nobleChecked,
+      ms: Date.now() - started,
+    };
+  }, 60_000);
+
+  it('mutates every character of the signature and of signedBy: never valid', () => {
+    const sig = signed.passport.signature as string;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ ';
+    let tried = 0;
+    const statuses: Record<string, number> = {};
+    for (let i = 0; i < sig.length; i++) {
+      for (const c of [alphabet[(alphabet.indexOf(sig[i]!) + 1) % alphabet.length]!, alphabet[(i * 7) % alphabet.length]!, '']) {
+        if (c === sig[i]) continue;
+        tried++;
+        const doc = structuredClone(signed);
+        doc.passport.signature = sig.slice(0, i) + c + sig.slice(i + 1);
+        const st = verify(doc).status;
+        statuses[st] = (statuses[st] ?? 0) + 1;
+        expect(st, `signature mutated at ${i} to "${c}"`).not.toBe('valid');
+      }
+    }
+    for (const by of ['Unfragile.ai', 'unfragile.ai ', 'unfragile.ai\u0000', 'unfragile．ai', '', 'unfragile.a']) {
+      tried++;
+      const doc = structuredClone(signed);
+      doc.passport.signedBy = by;
+      expect(verify(doc).status).not.toBe('valid');
+    }
+    // Whole-signature swaps: another key's signature, all zeros, the small-order forgery (R = identity, S = 0).
+    const other = makeKey();
+    const forged = structuredClone(signed);
+    signPassport(forged.passport, other);
+    const zero = structuredClone(signed);
+    zero.passport.signature = Buffer.alloc(64).toString('base64');
+    const identity = structuredClone(signed);
+    identity.passport.signature = Buffer.concat([Buffer.from([1]), Buffer.alloc(63)]).toString('base64');
+    for (const d of [forged, zero, identity]) {
+      tried++;
+      expect(verify(d).status).toBe('invalid_signature');
+    }
+    figures.signature_mutations = { tried, statuses };
+  });
+});
+
+describe('malformed documents', () => {
+  it('every truncation of the signed document is refused by the loader and called malformed by the verify tool', () => {
+    let tried = 0;
+    for (let n = 0; n < SIGNED_TEXT.length; n++) {
+      const text = SIGNED_TEXT.slice(0, n);
+      tried++;
+      const r = parsePassportText(text, 'cut');
+      expect(r.passports.length, `prefix ${n}`).toBe(0);
+      expect(r.problems.length).toBe(1);
+      expect(verifyInline(text, trust).status).toBe('malformed');
+    }
+    figures.truncations = tried;
+  }, 30_000);
+
+  it('a duplicate of every key in the document is refused (strict JSON), wherever it sits', () => {
+    const keyRe = /"((?:[^"\\]|\\.)*)":/g;
+    let tried = 0;
+    for (const m of SIGNED_TEXT.matchAll(keyRe)) {
+      const at = m.index!;
+      // Duplicate the member: insert `"key":null,` right before it, in the same object.
+      const text = `${SIGNED_TEXT.slice(0, at)}"${m[1]}":null,${SIGNED_TEXT.slice(at)}`;
+      tried++;
+      expect(() => parseStrictJson(text), `key "${m[1]}" at ${at}`).toThrow(/duplicate key/);
+      expect(parsePassportText(text, 'dup').passports).toEqual([]);
+      expect(verifyInline(text, trust).status).toBe('malformed');
+    }
+    // Escaped spellings of the same key are the same key.
+    tried++;
+    expect(() => parseStrictJson('{"slug":1,"\\u0073lug":2}')).toThrow(/duplicate key/);
+    figures.duplicate_keys = tried;
+  });
+
+  it('lone surrogates in strings and keys: loadable text, but never a valid signature (canonical form refuses them)', () => {
+    const spots = ['"name":"', '"description":"', '"slug":"', '"limitations":["'];
+    let tried = 0;
+    for (const spot of spots) {
+      for (const lone of ['\\ud800', '\\udfff', '\\udc00\\ud800', 'x\\ud83d']) {
+        const at = SIGNED_TEXT.indexOf(spot);
+        expect(at).toBeGreaterThan(0);
+        const text = SIGNED_TEXT.slice(0, at + spot.length) + lone + SIGNED_TEXT.slice(at + spot.length);
+        tried++;
+        const r = parsePassportText(text, 'lone');
+        for (const p of r.passports) expect(verify(p.raw).status).toBe('malformed');
+        expect(verifyInline(text, trust).status).toBe('malformed');
+      }
+    }
+    // A lone surrogate as a key.
+    const keyed = SIGNED_TEXT.replace('"unfragile":{', '"unfragile":{"\\ud800":1,');
+    tried++;
+    expect(verifyInline(keyed, trust).status).toBe('malformed');
+    // CESU-8 / invalid UTF-8 bytes in a file decode to U+FFFD: the value changes, so the signature fails.
+    const bytes = Buffer.from(SIGNED_TEXT);
+    const nameAt = bytes.indexOf('"name":"') + 8;
+    const cesu = Buffer.concat([bytes.subarray(0, nameAt), Buffer.from([0xed, 0xa0, 0x80]), bytes.subarray(nameAt)]);
+    tried++;
+    const r = parsePassportText(cesu.toString('utf8'), 'cesu');
+    expect(r.passports.length).toBe(1);
+    expect(verify(r.passports[0]!.raw).status).toBe('invalid_signature');
+    figures.lone_surrogates = tried;
+  });
+
+  it('integers beyond 2^53 are refused wherever they appear, and 2^53-1 is fine', () => {
+    const numRe = /:(-?\d+)([,}\]])/g;
+    let tried = 0;
+    const hits = [...SIGNED_TEXT.matchAll(numRe)];
+    expect(hits.length).toBeGreaterThan(0);
+    for (const m of hits) {
+      for (const big of ['9007199254740993', '-9007199254740993', '123456789012345678901234567890', '18446744073709551616']) {
+        const text = `${SIGNED_TEXT.slice(0, m.index! + 1)}${big}${SIGNED_TEXT.slice(m.index! + 1 + m[1]!.length)}`;
+        tried++;
+        expect(() => parseStrictJson(text)).toThrow(/beyond 2\^53/);
+        expect(verifyInline(text, trust).status).toBe('malformed');
+      }
+    }
+    expect(() => parseStrictJson('{"a":9007199254740991,"b":-9007199254740991}')).not.toThrow();
+    // Exponent forms are floats, not integers: huge ones parse to Infinity in JSON.parse? No: 1e999 is Infinity.
+    tried++;
+    const inf = parseStrictJson('{"passport":{"unfragile":{"artifact":{"slug":"x","name":"x"},"capabilities":[],"n":1e999},"signature":"x","signedBy":"unfragile.ai"}}');
+    expect(verify(inf).status).not.toBe('valid');
+    figures.big_integers = tried;
+  });
+
+  it('random documents (fast-check): the loader and the verifier never throw, never call anything valid, pollute nothing', () => {
+    let runs = 0;
+    const docArb = fc.oneof(
+      fc.jsonValue({ maxDepth: 6 }),
+      fc.record({ passport: fc.record({ unfragile: fc.jsonValue({ maxDepth: 4 }), signature: fc.oneof(fc.string(), fc.constant(signed.passport.signature as string)), signedBy: fc.constantFrom('unfragile.ai', 'x') }, { requiredKeys: [] }) }),
+      fc.record({ unfragile: fc.record({ artifact: fc.record({ slug: fc.string(), name: fc.string() }), capabilities: fc.array(fc.jsonValue({ maxDepth: 2 })) }, { requiredKeys: [] }), signature: fc.string(), signedBy: fc.constant('unfragile.ai') }),
+      fc.anything({ maxDepth: 4, withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withBoxedValues: true }),
+    );
+    fc.assert(
+      fc.property(docArb, (doc) => {
+        runs++;
+        let text: string | undefined;
+        try {
+          text = JSON.stringify(doc);
+        } catch {
+          text = undefined; // BigInt: no JSON form
+        }
+        if (text !== undefined) {
+          const r = parsePassportText(text, 'rnd');
+          for (const p of r.passports) expect(verifyNoThrow(p.raw)).not.toBe('valid');
+          expect(verifyInline(text, trust).status).not.toBe('valid');
+        }
+        expect(verifyNoThrow(doc)).not.toBe('valid');
+        assertNotPolluted();
+      }),
+      { numRuns: 3000, seed: 0x9a55 },
+    );
+    figures.random_documents = { runs };
+  }, 30_000);
+});
+
+describe('passport directories', () => {
+  it('symlinks that leave the directory are skipped; links inside it, dangling links and loops do not crash', async () => {
+    const outside = tmp('outside');
+    const dir = tmp('links');
+    const good = JSON.stringify(signed);
+    const mk = (slug: string) => {
+      const d = structuredClone(signed);
+      (d.passport.unfragile as { artifact: { slug: string } }).artifact.slug = slug;
+      return JSON.stringify(d);
+    };
+    writeFileSync(path.join(outside, 'secret.json'), mk('outside-secret'));
+    writeFileSync(path.join(dir, 'good.json'), good);
+    writeFileSync(path.join(dir, 'real-inside.json'), mk('inside-target'));
+    symlinkSync(path.join(outside, 'secret.json'), path.join(dir, 'abs-out.json'));
+    symlinkSync('../' + path.basename(outside) + '/secret.json', path.join(dir, 'rel-out.json'));
+    symlinkSync('/etc/passwd', path.join(dir, 'passwd.json'));
+    symlinkSync('/proc/self/environ', path.join(dir, 'environ.json'));
+    symlinkSync(outside, path.join(dir, 'dir-out.json'));
+    symlinkSync(path.join(dir, 'real-inside.json'), path.join(dir, 'inside-link.json'));
+    symlinkSync(path.join(dir, 'nowhere.json'), path.join(dir, 'dangling.json'));
+    symlinkSync(path.join(dir, 'loop-b.json'), path.join(dir, 'loop-a.json'));
+    symlinkSync(path.join(dir, 'loop-a.json'), path.join(dir, 'loop-b.json'));
+    // A link inside that points to a link leading out.
+    symlinkSync(path.join(dir, 'abs-out.json'), path.join(dir, 'chain-out.json'));
+    // A directory named like a passport, and a hard link to an outside file (same inode: not a symlink, see below).
+    mkdirSync(path.join(dir, 'subdir.json'));
+    let hardLinked = false;
+    try {
+      linkSync(path.join(outside, 'secret.json'), path.join(dir, 'hard.json'));
+      hardLinked = true;
+    } catch {
+      // different filesystems: skip that case
+    }
+    const r = await loadPassportDirectory(dir);
+    const slugs = r.passports.map((p) => p.slug).sort();
+    expect(slugs).not.toContain('outside-secret'.replace('secret', 'x')); // sanity on the helper
+    const fromOutside = r.passports.filter((p) => p.slug === 'outside-secret');
+    // Only the hard link may bring in the outside passport (a hard link IS a file in the directory; see SECURITY.md).
+    expect(fromOutside.length).toBe(hardLinked ? 1 : 0);
+    expect(fromOutside.every((p) => p.source.endsWith('hard.json'))).toBe(true);
+    expect(slugs).toContain('inside-target');
+    expect(r.passports.filter((p) => p.slug === 'inside-target').length).toBe(2); // the file and the inside link
+    expect(slugs).toContain(signed.passport.unfragile.artifact && (signed.passport.unfragile as { artifact: { slug: string } }).artifact.slug);
+    const problem = (name: string) => r.problems.find((p) => p.source.endsWith(`${path.sep}${name}`))?.message ?? '';
+    for (const n of ['abs-out.json', 'rel-out.json', 'passwd.json', 'environ.json', 'dir-out.json', 'chain-out.json']) expect(problem(n), n).toMatch(/outside the passport directory/);
+    expect(problem('dangling.json')).toMatch(/no such file/);
+    expect(problem('loop-a.json')).toMatch(/symbolic links|no such file|ELOOP/);
+    expect(problem('subdir.json')).toMatch(/not a regular file|is a directory/);
+    figures.symlink_cases = { links: 9, other_cases: hardLinked ? 2 : 1, loaded: r.passports.length, refused: r.problems.length };
+  });
+
+  it('10,000 files, 1,000 of them broken in 10 ways: nothing crashes and every good passport loads', async () => {
+    const dir = tmp('bulk');
+    const started = Date.now();
+    const base = seedDocument();
+    const GOOD = 9000;
+    const BAD = 1000;
+    const text = JSON.stringify(base);
+    const slugAt = text.indexOf(`"slug":"${(base.passport.unfragile as { artifact: { slug: string } }).artifact.slug}"`);
+    const slugLen = `"slug":"${(base.passport.unfragile as { artifact: { slug: string } }).artifact.slug}"`.length;
+    const withSlug = (s: string) => `${text.slice(0, slugAt)}"slug":"${s}"${text.slice(slugAt + slugLen)}`;
+    for (let i = 0; i < GOOD; i++) writeFileSync(path.join(dir, `good-${String(i).padStart(5, '0')}.json`), withSlug(`bulk-${i}`));
+    const brokenKinds = [
+      () => '',
+      () => withSlug('cut').slice(0, 500),
+      () => '\u0000\u0001binary\uffff',
+      () => withSlug('dup').replace('"name":', '"name":"a","name":'),
+      () => withSlug('big').replace(/"score":\d+/, '"score":123456789012345678901234567890'),
+      () => withSlug('bad slug/../x'),
+      () => JSON.stringify({ passport: { unfragile: { artifact: {}, capabilities: 'x' } } }),
+      () => `${'['.repeat(100)}${']'.repeat(100)}`,
+      () => `{"passport":${'{"a":'.repeat(70)}1${'}'.repeat(71)}`,
+      () => `{"pad":"${'x'.repeat(1_100_000)}"}`, // over the 1 MB document cap
+    ];
+    for (let i = 0; i < BAD; i++) {
+      const kind = i % brokenKinds.length;
+      // The 1.1 MB kind is costly to write 100 times; keep 10 of them.
+      const body = kind === 9 && i > 100 ? brokenKinds[1]!() : brokenKinds[kind]!();
+      writeFileSync(path.join(dir, `bad-${String(i).padStart(5, '0')}.json`), body);
+    }
+    const wrote = Date.now() - started;
+    let progressCalls = 0;
+    let lastProgress: [number, number] = [0, 0];
+    const t0 = Date.now();
+    const r = await loadPassportPath(dir, (done, total) => {
+      progressCalls++;
+      lastProgress = [done, total];
+    });
+    const loadMs = Date.now() - t0;
+    expect(r.passports.length).toBe(GOOD);
+    const slugs = new Set(r.passports.map((p) => p.slug));
+    for (let i = 0; i < GOOD; i++) if (!slugs.has(`bulk-${i}`)) throw new Error(`good passport bulk-${i} did not load`);
+    expect(r.problems.length).toBe(BAD);
+    for (const p of r.problems) expect(p.source).toMatch(/bad-\d{5}\.json$/);
+    expect(progressCalls).toBeGreaterThan(0);
+    expect(lastProgress).toEqual([GOOD + BAD, GOOD + BAD]);
+    expect(loadMs).toBeLessThan(60_000);
+    figures.bulk_directory = { files: GOOD + BAD, good: GOOD, broken: BAD, broken_kinds: brokenKinds.length, loaded: r.passports.length, problems: r.problems.length, write_ms: wrote, load_ms: loadMs };
+  }, 90_000);
+
+  // Regression, BUG-2 found by this suite, fixed with O_NONBLOCK in readCapped. Was (src/core/passport/load.ts,
+  // readCapped): a FIFO (named pipe) named *.json in a passport directory is
+  // opened (openSync, O_RDONLY[|O_NOFOLLOW]) before its type is checked with fstat. open() on a FIFO blocks until a
+  // writer appears, so the load never finishes. Since the loader became synchronous (commit f1aa0e4) this blocks the
+  // server's event loop itself: after the handshake nothing is answered, not even ping, and SIGTERM/stdin-close
+  // handlers never run (only SIGKILL, or a writer opening the FIFO, ends it). Any local user who can create a file
+  // in a passport directory can do this. Expected: the file is skipped with a problem ("not a regular file"), e.g.
+  // open with O_NONBLOCK (then fstat and refuse non-regular files) or lstat/stat before opening.
+  // Run in a child process so the blocked open cannot hang this test worker.
+  it('BUG-2 regression: a FIFO named *.json in a passport directory is skipped, and the good passport still loads', async () => {
+    const dir = tmp('fifo');
+    writeFileSync(path.join(dir, 'good.json'), JSON.stringify(signed));
+    const fifo = path.join(dir, 'evil.json');
+    execFileSync('mkfifo', [fifo]);
+    const loadModule = new URL('../../dist/core/passport/load.js', import.meta.url).href;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `const { loadPassportDirectory } = await import(${JSON.stringify(loadModule)}); const r = await loadPassportDirectory(${JSON.stringify(dir)}); process.stdout.write(JSON.stringify({ loaded: r.passports.length, problems: r.problems.map((p) => p.message) }));`], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 5_000))]);
+    if (timedOut) {
+      // Unblock the reader (a writer end opening releases open()), then make sure the child is gone.
+      try {
+        const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+        closeSync(fd);
+      } catch {
+        // no reader any more
+      }
+      child.kill('SIGKILL');
+      await exited;
+    }
+    expect(timedOut, 'loading a directory with a FIFO never finished').toBe(false);
+    const r = JSON.parse(out) as { loaded: number; problems: string[] };
+    expect(r.loaded).toBe(1);
+    expect(r.problems.join(' ')).toMatch(/not a regular file/);
+  }, 30_000);
+  it('BUG-2 regression through the server: with a FIFO in --passports DIR, the server still answers ping and tool calls', async () => {
+    const dir = tmp('fifo-srv');
+    writeFileSync(path.join(dir, 'good.json'), JSON.stringify(signed));
+    const fifo = path.join(dir, 'evil.json');
+    execFileSync('mkfifo', [fifo]);
+    const s = spawnRaw(['--passports', dir]);
+    try {
+      await s.write(line(INIT));
+      await s.waitFor('init');
+      await s.write(line(INITIALIZED));
+      await new Promise((r) => setTimeout(r, 300));
+      await s.write(line({ jsonrpc: '2.0', id: 'ping-fifo', method: 'ping' }));
+      await s.write(line({ jsonrpc: '2.0', id: 'call-fifo', method: 'tools/call', params: { name: 'find_capability_by_intent', arguments: { intent: 'image' } } }));
+      const ping = await s.waitFor('ping-fifo', 4_000);
+      expect(ping.result).toBeTruthy();
+      const r = await s.waitFor('call-fifo', 4_000);
+      expect((r.result as { isError?: boolean }).isError).toBeFalsy();
+    } finally {
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        // no reader blocked on it
+      }
+      s.child.kill('SIGKILL');
+      await s.exit;
+    }
+  }, 30_000);
+});
+
