@@ -76,8 +76,13 @@ async function serve(app: AppContext): Promise<number> {
   }
   const { buildServer } = await import('./mcp/server.js');
   const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+  const { createLineGuard, MAX_MESSAGE_BYTES } = await import('./mcp/line-guard.js');
   const server = buildServer(app, { ready });
-  const transport = new StdioServerTransport();
+  // One oversized message is dropped (with a parse error), not allowed to close the transport.
+  const input = process.stdin.pipe(createLineGuard(MAX_MESSAGE_BYTES, (n) => app.logger.warn(`dropped a ${n}-byte message: over the ${MAX_MESSAGE_BYTES}-byte limit`)));
+  const transport = new StdioServerTransport(input, process.stdout);
+  // Under many concurrent answers the SDK waits for 'drain' once per backed-up write; that is not a leak.
+  process.stdout.setMaxListeners(0);
   return await new Promise<number>((resolve) => {
     let closing = false;
     const shutdown = (why: string) => {

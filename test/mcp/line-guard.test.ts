@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { createLineGuard } from '../../src/mcp/line-guard.js';
+
+async function through(chunks: string[], max: number): Promise<{ out: string; dropped: number[] }> {
+  const dropped: number[] = [];
+  const g = createLineGuard(max, (n) => dropped.push(n));
+  let out = '';
+  g.on('data', (d: Buffer) => (out += d.toString()));
+  for (const c of chunks) g.write(Buffer.from(c));
+  g.end();
+  await new Promise((r) => g.on('end', r));
+  return { out, dropped };
+}
+
+describe('line guard', () => {
+  it('passes lines within the limit unchanged, however they are split', async () => {
+    const r = await through(['{"a"', ':1}\n{"b":2', '}\n', '{"c":3}\n'], 10);
+    expect(r.out).toBe('{"a":1}\n{"b":2}\n{"c":3}\n');
+    expect(r.dropped).toEqual([]);
+  });
+  it('truncates an oversized line to the limit, keeps its newline, and resumes with the next line', async () => {
+    const r = await through(['{"ok":1}\n', 'x'.repeat(7), 'y'.repeat(20), 'z\n{"ok":2}\n'], 10);
+    expect(r.out).toBe('{"ok":1}\nxxxxxxxyyy\n{"ok":2}\n');
+    expect(r.dropped).toEqual([29]);
+  });
+  it('a line of exactly the limit passes', async () => {
+    const r = await through(['0123456789\n'], 10);
+    expect(r.out).toBe('0123456789\n');
+  });
+});
