@@ -1,0 +1,128 @@
+// invoke_model: call the model a passport describes (Mistral Small 3.1 by default), streaming tokens as progress.
+// The LLM layer (undici, SSE parsing) is imported on the first call only, so server start never pays for it.
+import { z } from 'zod';
+import { fail, ok } from '../results.js';
+import { defineTool } from '../tool.js';
+
+const MAX_PROMPT = 200_000;
+const MAX_SCHEMA_CHARS = 100_000;
+
+const imageSchema = z
+  .object({
+    path: z.string().min(1).max(4096).optional().describe('A local image file; it must be inside an allowed image folder (--image-root) or an MCP root the client offers'),
+    url: z.string().min(1).max(4096).optional().describe('An https:// image URL, passed to the provider as is'),
+    data: z
+      .string()
+      .min(1)
+      .max(14_000_000)
+      .optional()
+      .describe('The image bytes in strict base64 (a data:image/...;base64, prefix is accepted); at most 10 MB decoded'),
+    mime_type: z.string().max(64).optional().describe('image/png, image/jpeg, image/gif or image/webp; checked against the bytes'),
+  })
+  .describe('One image: exactly one of path, url or data');
+
+const responseFormatSchema = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('text') }),
+    z.object({ type: z.literal('json_object') }),
+    z.object({
+      type: z.literal('json_schema'),
+      json_schema: z.object({
+        name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'name: 1 to 64 letters, digits, "_" or "-"').describe('Schema name, 1-64 chars of [A-Za-z0-9_-]'),
+        description: z.string().max(2000).optional().describe('What the output is for'),
+        schema: z
+          .record(z.string(), z.unknown())
+          .refine((s) => JSON.stringify(s).length <= MAX_SCHEMA_CHARS, `schema: at most ${MAX_SCHEMA_CHARS} characters of JSON`)
+          .describe('A JSON Schema the answer must follow'),
+        strict: z.boolean().optional().describe('Ask the provider to enforce the schema strictly'),
+      }),
+    }),
+  ])
+  .describe('Ask for JSON: {"type":"json_object"}, or {"type":"json_schema","json_schema":{"name","schema","strict"}}');
+
+export const invokeOutputShape = {
+  text: z.string().describe('The answer (on a failed call: the text that arrived before the failure)'),
+  finish_reason: z.string().nullable().describe('stop, length, content_filter, tool_calls or error'),
+  model: z.string().describe('The model the upstream says it ran'),
+  provider: z.enum(['openrouter', 'mistral', 'openai-compatible']).describe('Which upstream served the call'),
+  upstream_provider: z.string().optional().describe('The provider OpenRouter routed to, when it says'),
+  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() }),
+  cost_usd: z.number().optional().describe("USD: OpenRouter's reported cost, else an estimate from the passport's price (see warnings)"),
+  generation_id: z.string().optional().describe('The upstream id of this generation'),
+  time_to_first_token_ms: z.number().nullable(),
+  duration_ms: z.number(),
+  retries: z.number().describe('Attempts retried before the first token (rate limits, overload, network)'),
+  passport: z.object({ slug: z.string(), verification: z.string().describe('verify_passport status of the passport used') }),
+  warnings: z.array(z.string()),
+  incomplete: z.boolean().optional().describe('true when the call failed after text had streamed'),
+  error: z.string().optional().describe('What went wrong, on an incomplete result'),
+};
+
+export const invokeModel = defineTool({
+  name: 'invoke_model',
+  title: 'Call a model (Mistral Small 3.1 by default)',
+  description:
+    'Send a prompt (or a conversation) and optional images to the model a passport describes, Mistral Small 3.1 24B ' +
+    'by default, and get its answer. Use it when you want a second model to answer, describe or read an image ' +
+    '(screenshots, photos, diagrams), extract JSON with response_format, or when the user asks for this model. ' +
+    'Images: a local path inside an allowed folder, an https URL, or base64 data (PNG, JPEG, GIF, WebP; up to 8, ' +
+    '10 MB each). Returns { text, finish_reason, model, provider, usage, cost_usd, time_to_first_token_ms, ' +
+    'duration_ms, retries, passport: { slug, verification }, warnings }; tokens stream as progress notifications ' +
+    'when you send a progress token. Calls the network and may cost money. Before relying on an unfamiliar model, ' +
+    'read get_failure_modes and verify_passport for its slug.',
+  inputSchema: {
+    prompt: z.string().max(MAX_PROMPT).optional().describe('The user message. Give this or messages (or both: prompt then comes last)'),
+    messages: z
+      .array(
+        z.object({
+          role: z.enum(['system', 'user', 'assistant']).describe('Who said it'),
+          content: z.string().max(MAX_PROMPT).describe('The text'),
+        }),
+      )
+      .max(100)
+      .optional()
+      .describe('A conversation, oldest first; images attach to the last user message'),
+    system: z.string().max(100_000).optional().describe('System instructions, sent first'),
+    images: z.array(imageSchema).max(8).optional().describe('Up to 8 images for vision; text goes before images'),
+    slug: z.string().min(1).max(256).optional().describe('Passport of the model to call (default: the built-in Mistral Small 3.1)'),
+    max_tokens: z.number().int().min(1).max(131_072).optional().describe('Most tokens to generate (default 1024)'),
+    temperature: z.number().min(0).max(2).optional().describe("Randomness, 0-2 (Mistral's API: 0-1.5); low for facts, higher for ideas"),
+    top_p: z.number().min(0).max(1).optional().describe('Nucleus sampling, 0-1'),
+    top_k: z.number().int().min(0).max(1000).optional().describe('Sample from the k likeliest tokens (not sent to Mistral\'s API)'),
+    frequency_penalty: z.number().min(-2).max(2).optional().describe('Penalise tokens by how often they appeared, -2..2'),
+    presence_penalty: z.number().min(-2).max(2).optional().describe('Penalise tokens that appeared at all, -2..2'),
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('Seed for repeatable sampling, where the provider supports it'),
+    stop: z
+      .union([z.string().min(1).max(256), z.array(z.string().min(1).max(256)).min(1).max(4)])
+      .optional()
+      .describe('Stop at this string (or any of up to 4)'),
+    response_format: responseFormatSchema.optional(),
+  },
+  outputSchema: invokeOutputShape,
+  annotations: { title: 'Call a model', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler(args, { app, extra, clientRoots }) {
+    const llm = await import('../../core/llm/invoke.js');
+    const token = extra._meta?.progressToken;
+    const relay =
+      token === undefined
+        ? undefined
+        : llm.createProgressRelay((progress, message) =>
+            extra.sendNotification({
+              method: 'notifications/progress',
+              params: { progressToken: token, progress, ...(message !== undefined ? { message } : {}) },
+            }),
+          );
+    try {
+      const result = await llm.invokeModel(args, { app, signal: extra.signal, clientRoots, onText: relay?.push });
+      await relay?.finish();
+      return ok(result);
+    } catch (err) {
+      if (err instanceof llm.InvokeError && !err.cancelled) await relay?.finish();
+      // A failure after text streamed: the partial answer, marked incomplete (it matches the output schema).
+      if (err instanceof llm.InvokeError && err.partial) return fail(err.message, err.partial as unknown as Record<string, unknown>);
+      throw err;
+    } finally {
+      relay?.close();
+    }
+  },
+});
