@@ -79,8 +79,16 @@ async function serve(app: AppContext): Promise<number> {
   const { createLineGuard, MAX_MESSAGE_BYTES } = await import('./mcp/line-guard.js');
   const server = buildServer(app, { ready });
   // One oversized message is dropped (with a parse error), not allowed to close the transport.
-  const input = process.stdin.pipe(createLineGuard(MAX_MESSAGE_BYTES, (n) => app.logger.warn(`dropped a ${n}-byte message: over the ${MAX_MESSAGE_BYTES}-byte limit`)));
-  const transport = new StdioServerTransport(input, process.stdout);
+  // Assigned right below; the guard's callback only runs once messages flow.
+  let transport!: InstanceType<typeof StdioServerTransport>;
+  const input = process.stdin.pipe(
+    createLineGuard(MAX_MESSAGE_BYTES, (n, id) => {
+      const message = `message of ${n} bytes is over the ${MAX_MESSAGE_BYTES}-byte limit; send smaller arguments (e.g. images by path)`;
+      app.logger.warn(`dropped a ${message}`);
+      if (id !== undefined) void transport.send({ jsonrpc: '2.0', id, error: { code: -32600, message } }).catch(() => undefined);
+    }),
+  );
+  transport = new StdioServerTransport(input, process.stdout);
   // Under many concurrent answers the SDK waits for 'drain' once per backed-up write; that is not a leak.
   process.stdout.setMaxListeners(0);
   return await new Promise<number>((resolve) => {

@@ -1,14 +1,21 @@
 // A guard in front of the stdio transport. The SDK buffers at most 10 MB of one unfinished line and then closes
 // the transport, which would end the server for one oversized message. This pass-through stops forwarding a
-// line once it passes `maxBytes` and resumes at the next newline: the SDK then sees a truncated line, reports a
-// parse error and keeps serving. Nothing is copied; chunks are forwarded as slices.
+// line once it passes `maxBytes` and resumes at the next newline: the SDK then sees a truncated line (a parse
+// error) and keeps serving. So the sender is not left waiting, the guard recovers the request id from the
+// line's first or last bytes (clients put `id` before or after the large `params`) and reports it, and the
+// caller answers with a JSON-RPC error. Chunks are forwarded as slices, never copied.
 import { Transform } from 'node:stream';
 
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+const EDGE = 512;
 
-export function createLineGuard(maxBytes = MAX_MESSAGE_BYTES, onDrop?: (lineBytes: number) => void): Transform {
+export type DroppedId = string | number | undefined;
+
+export function createLineGuard(maxBytes = MAX_MESSAGE_BYTES, onDrop?: (lineBytes: number, id: DroppedId) => void): Transform {
   let lineLen = 0;
   let dropping = false;
+  let head = '';
+  let tail = Buffer.alloc(0);
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       let pos = 0;
@@ -16,6 +23,7 @@ export function createLineGuard(maxBytes = MAX_MESSAGE_BYTES, onDrop?: (lineByte
         const nl = chunk.indexOf(0x0a, pos);
         const end = nl === -1 ? chunk.length : nl + 1;
         const piece = chunk.subarray(pos, end);
+        if (lineLen < EDGE) head += piece.subarray(0, EDGE - lineLen).toString('latin1');
         if (!dropping && lineLen + piece.length - (nl === -1 ? 0 : 1) > maxBytes) {
           // Forward what fits, then drop the rest of this line.
           const room = Math.max(0, maxBytes - lineLen);
@@ -24,18 +32,36 @@ export function createLineGuard(maxBytes = MAX_MESSAGE_BYTES, onDrop?: (lineByte
         } else if (!dropping) {
           this.push(piece);
         }
+        if (dropping) tail = Buffer.concat([tail, piece]).subarray(-EDGE);
         lineLen += piece.length;
         if (nl !== -1) {
           if (dropping) {
             this.push(Buffer.from('\n'));
-            onDrop?.(lineLen);
+            onDrop?.(lineLen, findId(head, tail.toString('latin1')));
           }
           dropping = false;
           lineLen = 0;
+          head = '';
+          tail = Buffer.alloc(0);
         }
         pos = end;
       }
       done();
     },
   });
+}
+
+const ID_VALUE = String.raw`"id"\s*:\s*(-?\d{1,15}|"(?:[^"\\]|\\.){0,128}")`;
+const HEAD_ID = new RegExp(String.raw`^\s*\{(?:\s*"(?:jsonrpc|method)"\s*:\s*"[^"]{0,128}"\s*,)*\s*${ID_VALUE}`);
+const TAIL_ID = new RegExp(String.raw`[,{]\s*${ID_VALUE}\s*(?:,\s*"(?:jsonrpc|method)"\s*:\s*"[^"]{0,128}"\s*)*\}\s*$`);
+
+/** The id of a JSON-RPC request whose `id` member sits at the top level, first or last (after the params). */
+export function findId(head: string, tail: string): DroppedId {
+  const m = HEAD_ID.exec(head) ?? TAIL_ID.exec(tail);
+  if (!m) return undefined;
+  try {
+    return JSON.parse(m[1]!) as string | number;
+  } catch {
+    return undefined;
+  }
 }

@@ -28,3 +28,22 @@ describe('line guard', () => {
     expect(r.out).toBe('0123456789\n');
   });
 });
+
+describe('findId: the id of an oversized request', () => {
+  it('finds it first, after jsonrpc/method, or last after the params, and not inside params', async () => {
+    const { findId } = await import('../../src/mcp/line-guard.js');
+    expect(findId('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{', '')).toBe(7);
+    expect(findId('{"id":"abc","params":', '')).toBe('abc');
+    expect(findId('{"method":"tools/call","params":{"id":99,', '..."}},"jsonrpc":"2.0","id":12}')).toBe(12);
+    expect(findId('{"method":"x","params":{"id":99,', 'xxxxx"}}}')).toBeUndefined();
+  });
+  it('the guard reports the id of the line it truncated', async () => {
+    const ids: unknown[] = [];
+    const g = createLineGuard(20, (_n, id) => ids.push(id));
+    g.resume();
+    g.write(Buffer.from(`{"method":"m","params":{"a":"${'x'.repeat(100)}"},"jsonrpc":"2.0","id":42}\n`));
+    g.end();
+    await new Promise((r) => g.on('end', r));
+    expect(ids).toEqual([42]);
+  });
+});
