@@ -27,7 +27,7 @@ export async function runCommand(app: AppContext, io: CommandIO): Promise<number
       case 'failures':
         return await failures(app, io);
       case 'list':
-        return await list(app, io);
+        return list(app, io);
       case 'invoke': {
         const { invokeCommand } = await import('./invoke.js');
         return await invokeCommand(app, io);
@@ -118,14 +118,10 @@ async function failures(app: AppContext, io: CommandIO): Promise<number> {
   return 0;
 }
 
-async function list(app: AppContext, io: CommandIO): Promise<number> {
-  const passports = app.store.list();
-  // Thousands of passports: verify them across cores.
-  const { verifyMany } = await import('../core/passport/bulk.js');
-  const verdicts = await verifyMany(passports.map((p) => p.raw), app.trust);
-  const rows = passports.map((p, i) => {
+function list(app: AppContext, io: CommandIO): number {
+  const rows = app.store.list().map((p) => {
     const u = p.passport.unfragile;
-    return { slug: p.slug, name: u.artifact.name, capabilities: u.capabilities.length, trust_score: u.trust?.score ?? null, signed_by: p.passport.signedBy ?? null, verification: verdicts[i]!.status, source: p.source };
+    return { slug: p.slug, name: u.artifact.name, capabilities: u.capabilities.length, trust_score: u.trust?.score ?? null, signed_by: p.passport.signedBy ?? null, verification: app.verification(p).status, source: p.source };
   });
   if (app.config.json) io.out(`${JSON.stringify({ passports: rows }, null, 2)}\n`);
   else {
