@@ -46,15 +46,17 @@ async function main(): Promise<number> {
 
 async function serve(app: AppContext): Promise<number> {
   const progress = process.stderr.isTTY ? stderrProgress() : undefined;
-  // Loading starts once the transport is up, so the handshake is answered first; handlers await `ready`.
-  let startLoading!: () => void;
-  const ready = new Promise<void>((resolve) => (startLoading = resolve)).then(() =>
-    app.loadAll(progress).then((r) => {
+  // Passports load on first need, or shortly after the transport is up, whichever comes first: the handshake
+  // and tools/list never wait for them. `ready` is a thenable so that awaiting it is what starts the load.
+  let loading: Promise<unknown> | undefined;
+  const startLoading = () =>
+    (loading ??= app.loadAll(progress).then((r) => {
       progress?.(0, 0);
       app.logger.info(`loaded ${app.store.size} passport${app.store.size === 1 ? '' : 's'}${r.problems ? `, skipped ${r.problems} source(s)` : ''}`);
       return r;
-    }),
-  );
+    }));
+  const ready: PromiseLike<unknown> = { then: (onOk, onErr) => startLoading().then(onOk, onErr) };
+  const loadSoon = () => setTimeout(startLoading, 100).unref();
   if (app.config.http) {
     const { serveHttp } = await import('./mcp/http.js');
     // Handlers first: a signal that arrives while binding must not hit the default action (an abrupt kill).
@@ -69,7 +71,7 @@ async function serve(app: AppContext): Promise<number> {
       app.logger.error(errorMessage(err));
       return 1;
     }
-    startLoading();
+    loadSoon();
     app.logger.debug(`shutting down: ${await signalled}`);
     await http.close();
     return 0;
@@ -106,7 +108,7 @@ async function serve(app: AppContext): Promise<number> {
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     transport.onclose = () => shutdown('transport closed');
-    server.connect(transport).then(() => setImmediate(startLoading), (err: unknown) => {
+    server.connect(transport).then(loadSoon, (err: unknown) => {
       app.logger.error(`cannot start: ${errorMessage(err)}`);
       resolve(1);
     });

@@ -4,9 +4,8 @@ import type { AppContext } from '../core/app.js';
 import { PassportMcpError, UserInputError } from '../core/errors.js';
 import { failureModes, type FailureModesReport } from '../core/failure-modes.js';
 import { MAX_ARRAY_FILE_BYTES } from '../core/passport/load.js';
-import type { VerifyResult } from '../core/passport/verify.js';
+import { verifyInline, type VerifyResult } from '../core/passport/verify.js';
 import { shapeMatch } from '../mcp/tools/find-capability-by-intent.js';
-import { verifyInline } from '../mcp/tools/verify-passport.js';
 
 export interface CommandIO {
   out(s: string): void;

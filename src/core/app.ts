@@ -1,15 +1,19 @@
 // The application context: config -> core objects (trust store, passport store, intent index, verification
 // cache, and a lazily created LLM client). The MCP server, the CLI subcommands and the tests all use this.
+// Everything the handshake does not need (schema, loader, index, Ed25519, canonical JSON, registry client)
+// is imported on first use: cold start is measured against a bare SDK server.
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.js';
 import { UserInputError } from './errors.js';
 import type { Logger } from './logger.js';
-import { BUILTIN_PASSPORT_PATH, loadPassportPath, type LoadProgress, type LoadResult } from './passport/load.js';
-import { createRegistryFetcher } from './passport/remote.js';
+import type { LoadProgress } from './passport/load.js';
 import type { LoadedPassport } from './passport/schema.js';
-import { PassportStore } from './passport/store.js';
+import { PassportStore, type RemoteFetcher } from './passport/store.js';
 import type { TrustStore } from './passport/trust.js';
 import type { VerifyResult } from './passport/verify.js';
-import { IntentIndex } from './search/index.js';
+import type { IntentIndex } from './search/index.js';
+
+const BUILTIN_PASSPORT_PATH = fileURLToPath(new URL('../../passports/mistral-small-3.1.passport.json', import.meta.url));
 
 export const PACKAGE_VERSION = '0.1.0';
 
@@ -18,12 +22,14 @@ export interface AppContext {
   logger: Logger;
   trust: TrustStore;
   store: PassportStore;
-  index: IntentIndex;
+  /** The intent index (available once loadAll has started). */
+  readonly index: IntentIndex;
   /** Verification of a loaded passport, cached per loaded object (available once loadAll has started). */
   verification(p: LoadedPassport): VerifyResult;
   /** A passport by slug, fetched from the registry when allowed; throws a UserInputError naming the slug. */
   requirePassport(slug: string, signal?: AbortSignal): Promise<LoadedPassport>;
-  /** The pooled LLM client, created on the first invoke_model call (src/core/llm/invoke.ts). */ llm?: import('./llm/client.js').LlmClient;
+  /** The pooled LLM client, created on the first invoke_model call (src/core/llm/invoke.ts). */
+  llm?: import('./llm/client.js').LlmClient;
   /** Loads the built-in passport and every configured source. */
   loadAll(onProgress?: LoadProgress): Promise<{ loaded: number; problems: number }>;
 }
@@ -41,13 +47,19 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
     trust = createTrustStore(config.trustKeys.map(parseTrustKeySpec));
   }
   let verifyPassportObject: typeof import('./passport/verify.js').verifyPassportObject | undefined;
-  const fetcher = config.offline ? undefined : createRegistryFetcher({ baseUrl: config.registryUrl, userAgent: `passport-mcp/${PACKAGE_VERSION}` });
+  let fetchRemote: RemoteFetcher | undefined;
+  const fetcher: RemoteFetcher | undefined = config.offline
+    ? undefined
+    : async (slug, signal) => {
+        fetchRemote ??= (await import('./passport/remote.js')).createRegistryFetcher({ baseUrl: config.registryUrl, userAgent: `passport-mcp/${PACKAGE_VERSION}` });
+        return fetchRemote(slug, signal);
+      };
   const store = new PassportStore(fetcher);
-  const index = new IntentIndex();
+  let index: IntentIndex | undefined;
   const cache = new WeakMap<LoadedPassport, VerifyResult>();
   store.onAdd((p, replaced) => {
     if (replaced) logger.warn(`passport "${p.slug}" from ${p.source} replaces the one from ${replaced.source}`);
-    index.add(p);
+    index?.add(p);
   });
 
   const app: AppContext = {
@@ -55,7 +67,10 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
     logger,
     trust,
     store,
-    index,
+    get index() {
+      if (!index) throw new Error('the index is used before loadAll()');
+      return index;
+    },
     verification(p) {
       let r = cache.get(p);
       if (!r) {
@@ -84,11 +99,17 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
     },
     async loadAll(onProgress) {
       verifyPassportObject ??= (await import('./passport/verify.js')).verifyPassportObject;
+      if (!index) {
+        const { IntentIndex } = await import('./search/index.js');
+        index = new IntentIndex();
+        for (const p of store.list()) index.add(p);
+      }
+      const { loadPassportPath } = await import('./passport/load.js');
       const sources = [...(config.builtin ? [BUILTIN_PASSPORT_PATH] : []), ...config.passports];
       let loaded = 0;
       let problems = 0;
       for (const src of sources) {
-        const r: LoadResult = await loadPassportPath(src, onProgress);
+        const r = await loadPassportPath(src, onProgress);
         for (const p of r.passports) {
           store.add(src === BUILTIN_PASSPORT_PATH ? { ...p, source: 'builtin' } : p);
           loaded++;

@@ -21,7 +21,7 @@ export interface HttpOptions {
   host: string;
   port: number;
   /** Resolves once passports are loaded. */
-  ready: Promise<unknown>;
+  ready: PromiseLike<unknown>;
 }
 
 export interface HttpHandle {
@@ -108,7 +108,8 @@ function requestApp(app: AppContext): AppContext {
     error: (m) => app.logger.error(m),
   };
   logger.addSink((level, msg) => forward[level](msg), () => 'debug');
-  return { ...app, logger };
+  // Inherit rather than spread: spreading would read lazy members (the index) before passports are loaded.
+  return Object.create(app, { logger: { value: logger, enumerable: true } }) as AppContext;
 }
 
 /** Starts listening; resolves with a handle once the port is bound. Throws ConfigError when it cannot bind. */

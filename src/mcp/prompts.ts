@@ -62,7 +62,7 @@ export function chooseModelText(args: ChooseModelArgs, toolNames: readonly strin
   ].join('\n');
 }
 
-export function registerPrompts(server: McpServer, app: AppContext, opts: { ready: Promise<unknown>; toolNames: readonly string[] }): void {
+export function registerPrompts(server: McpServer, app: AppContext, opts: { ready: PromiseLike<unknown>; toolNames: readonly string[] }): void {
   const completeSlug = async (value: string | undefined) => {
     await opts.ready;
     const prefix = value ?? '';

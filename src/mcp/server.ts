@@ -30,7 +30,7 @@ export const INSTRUCTIONS = [
 
 export interface ServerOptions {
   /** Resolves once passports are loaded; handlers wait for it so the handshake itself is never delayed. */
-  ready?: Promise<unknown>;
+  ready?: PromiseLike<unknown>;
 }
 
 export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServer {

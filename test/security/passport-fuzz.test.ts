@@ -14,7 +14,7 @@ import { loadPassportDirectory, loadPassportPath, parsePassportText } from '../.
 import { createTrustStore, makeTrustedKey } from '../../src/core/passport/trust.js';
 import { verifyPassportObject } from '../../src/core/passport/verify.js';
 import { parseStrictJson } from '../../src/core/strict-json.js';
-import { verifyInline } from '../../src/mcp/tools/verify-passport.js';
+import { verifyInline } from '../../src/core/passport/verify.js';
 import { makeKey, seedDocument, signPassport } from '../support/keys.js';
 import { cleanEnv } from '../support/spawn.js';
 import { assertNotPolluted, INIT, INITIALIZED, line, recordFigures, spawnRaw } from './support.js';

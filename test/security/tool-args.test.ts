@@ -10,7 +10,7 @@ import { canonicalBytes } from '../../src/core/passport/canonical.js';
 import { createTrustStore, makeTrustedKey } from '../../src/core/passport/trust.js';
 import { verifyPassportObject } from '../../src/core/passport/verify.js';
 import { parseStrictJson } from '../../src/core/strict-json.js';
-import { verifyInline } from '../../src/mcp/tools/verify-passport.js';
+import { verifyInline } from '../../src/core/passport/verify.js';
 import { makeKey, seedDocument, signPassport } from '../support/keys.js';
 import { SEED_SLUG, startServer, textOf, type Spawned } from '../support/spawn.js';
 import { argsFor, SEED_TEXT } from './arbitraries.js';

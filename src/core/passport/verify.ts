@@ -4,6 +4,7 @@
 import { createHash, verify as nativeVerify } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { canonicalBytes, CanonicalizationError } from './canonical.js';
+import { MAX_DOCUMENT_BYTES, parseStrictJson } from '../strict-json.js';
 import { isObject, unwrapPassport } from './envelope.js';
 import type { TrustStore, TrustedKey } from './trust.js';
 
@@ -155,4 +156,26 @@ function malformedCanonical(err: unknown, base: Pick<VerifyResult, 'slug' | 'iss
 
 function bad(status: VerifyStatus, warnings: string[], detail: string): VerifyResult {
   return { status, valid: false, warnings, detail };
+}
+
+/** Verifies a passport given inline: an object, or JSON text read strictly (duplicate keys, big integers). */
+export function verifyInline(input: unknown, trust: TrustStore): VerifyResult {
+  let doc = input;
+  if (typeof input === 'string') {
+    try {
+      doc = parseStrictJson(input, { maxBytes: MAX_DOCUMENT_BYTES });
+    } catch (err) {
+      return { status: 'malformed', valid: false, warnings: [], detail: `passport text is not acceptable JSON: ${(err as Error).message}` };
+    }
+  } else {
+    // Objects arrive already parsed; bound them the same way as text.
+    let size = 0;
+    try {
+      size = JSON.stringify(input)?.length ?? 0;
+    } catch {
+      return { status: 'malformed', valid: false, warnings: [], detail: 'passport object cannot be serialised' };
+    }
+    if (size > MAX_DOCUMENT_BYTES) return { status: 'malformed', valid: false, warnings: [], detail: `passport is larger than ${MAX_DOCUMENT_BYTES} bytes` };
+  }
+  return verifyPassportObject(doc, { trust });
 }

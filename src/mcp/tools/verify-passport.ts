@@ -1,8 +1,7 @@
 // verify_passport: check a passport's Ed25519 signature offline against the configured trusted issuer keys.
 import { z } from 'zod';
 import { UserInputError } from '../../core/errors.js';
-import { verifyPassportObject, type VerifyResult } from '../../core/passport/verify.js';
-import { MAX_DOCUMENT_BYTES, parseStrictJson } from '../../core/strict-json.js';
+import { MAX_DOCUMENT_BYTES } from '../../core/strict-json.js';
 import { ok } from '../results.js';
 import { defineTool, READ_ONLY } from '../tool.js';
 
@@ -17,28 +16,6 @@ export const verifyOutputShape = {
   warnings: z.array(z.string()),
   detail: z.string(),
 };
-
-/** Verifies a passport given inline: an object, or JSON text read strictly (duplicate keys, big integers). */
-export function verifyInline(input: unknown, trust: Parameters<typeof verifyPassportObject>[1]['trust']): VerifyResult {
-  let doc = input;
-  if (typeof input === 'string') {
-    try {
-      doc = parseStrictJson(input, { maxBytes: MAX_DOCUMENT_BYTES });
-    } catch (err) {
-      return { status: 'malformed', valid: false, warnings: [], detail: `passport text is not acceptable JSON: ${(err as Error).message}` };
-    }
-  } else {
-    // Objects arrive already parsed; bound them the same way as text.
-    let size = 0;
-    try {
-      size = JSON.stringify(input)?.length ?? 0;
-    } catch {
-      return { status: 'malformed', valid: false, warnings: [], detail: 'passport object cannot be serialised' };
-    }
-    if (size > MAX_DOCUMENT_BYTES) return { status: 'malformed', valid: false, warnings: [], detail: `passport is larger than ${MAX_DOCUMENT_BYTES} bytes` };
-  }
-  return verifyPassportObject(doc, { trust });
-}
 
 export const verifyPassport = defineTool({
   name: 'verify_passport',
@@ -66,6 +43,8 @@ export const verifyPassport = defineTool({
       const p = await app.requirePassport(args.slug, extra.signal);
       return ok(app.verification(p));
     }
+    // Ed25519 and canonical JSON load on first use, not at server start.
+    const { verifyInline } = await import('../../core/passport/verify.js');
     return ok(verifyInline(args.passport, app.trust));
   },
 });

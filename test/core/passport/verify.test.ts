@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTrustStore, makeTrustedKey, parseTrustKeySpec, decodePublicKey } from '../../../src/core/passport/trust.js';
-import { decodeSignature, verifyPassportObject } from '../../../src/core/passport/verify.js';
+import { decodeSignature, verifyInline, verifyPassportObject } from '../../../src/core/passport/verify.js';
 import { parseStrictJson } from '../../../src/core/strict-json.js';
-import { verifyInline } from '../../../src/mcp/tools/verify-passport.js';
 import { makeKey, seedDocument, signPassport } from '../../support/keys.js';
 
 const key = makeKey();
