@@ -1,23 +1,22 @@
 // One command for every benchmark (`npm run bench`): each compares against a baseline measured in the same run
-// and reports ratios. `--write` also rewrites the figures section of BENCHMARKS.md.
+// and reports ratios. Each suite runs in its own process, so one suite's memory never colours another's
+// figures. `--write` also rewrites the figures section of BENCHMARKS.md; naming suites runs only those.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 
-const suites = {
-  startup: () => import('./startup.mjs'),
-  verify: () => import('./verify.mjs'),
-  search: () => import('./search.mjs'),
-  relay: () => import('./relay.mjs'),
-};
+const SUITES = ['startup', 'verify', 'search', 'server-scale', 'relay'];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const write = process.argv.includes('--write');
 const results = {};
-for (const [name, load] of Object.entries(suites)) {
+for (const name of SUITES) {
   if (only.length && !only.includes(name)) continue;
   process.stderr.write(`bench: ${name}...\n`);
-  const mod = await load();
-  results[name] = await mod.run();
+  const file = fileURLToPath(new URL(`./${name}.mjs`, import.meta.url));
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); process.stdout.write('\\n@@' + JSON.stringify(await m.run()));`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+  results[name] = JSON.parse(out.slice(out.lastIndexOf('\n@@') + 3));
   console.log(name, JSON.stringify(results[name], null, 2));
 }
 
