@@ -20,12 +20,14 @@ function wellFormed(s: string): boolean {
 }
 
 const MAX_CANONICAL_DEPTH = 256;
+/** Characters JSON.stringify would escape; most strings have none and can be quoted as they are. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 
 function serialise(v: unknown, depth: number): string {
   switch (typeof v) {
     case 'string':
       if (!wellFormed(v)) throw new CanonicalizationError('lone surrogate in a string');
-      return JSON.stringify(v);
+      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
     case 'number':
       if (!Number.isFinite(v)) throw new CanonicalizationError(`${v} is not a JSON number`);
       return JSON.stringify(v);
@@ -51,7 +53,7 @@ function serialise(v: unknown, depth: number): string {
         const x = obj[k];
         if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
         if (!wellFormed(k)) throw new CanonicalizationError('lone surrogate in a key');
-        out += `${first ? '' : ','}${JSON.stringify(k)}:${serialise(x, depth + 1)}`;
+        out += `${first ? '' : ','}${NEEDS_ESCAPE.test(k) ? JSON.stringify(k) : `"${k}"`}:${serialise(x, depth + 1)}`;
         first = false;
       }
       return `${out}}`;
