@@ -26,7 +26,7 @@ export async function runCommand(app: AppContext, io: CommandIO): Promise<number
       case 'failures':
         return await failures(app, io);
       case 'list':
-        return list(app, io);
+        return await list(app, io);
       case 'invoke': {
         const { invokeCommand } = await import('./invoke.js');
         return await invokeCommand(app, io);
@@ -117,10 +117,14 @@ async function failures(app: AppContext, io: CommandIO): Promise<number> {
   return 0;
 }
 
-function list(app: AppContext, io: CommandIO): number {
-  const rows = app.store.list().map((p) => {
+async function list(app: AppContext, io: CommandIO): Promise<number> {
+  const passports = app.store.list();
+  // Thousands of passports: the signature checks run across cores.
+  const { verifyMany } = await import('../core/passport/bulk.js');
+  const verdicts = await verifyMany(passports.map((p) => p.raw), app.trust);
+  const rows = passports.map((p, i) => {
     const u = p.passport.unfragile;
-    return { slug: p.slug, name: u.artifact.name, capabilities: u.capabilities.length, trust_score: u.trust?.score ?? null, signed_by: p.passport.signedBy ?? null, verification: app.verification(p).status, source: p.source };
+    return { slug: p.slug, name: u.artifact.name, capabilities: u.capabilities.length, trust_score: u.trust?.score ?? null, signed_by: p.passport.signedBy ?? null, verification: verdicts[i]!.status, source: p.source };
   });
   if (app.config.json) io.out(`${JSON.stringify({ passports: rows }, null, 2)}\n`);
   else {

@@ -60,11 +60,27 @@ function checkSignature(engine: VerifyEngine, msg: Uint8Array, sig: Uint8Array, 
   return nativeVerify(null, msg, key.keyObject, sig);
 }
 
-export function verifyPassportObject(doc: unknown, opts: VerifyOptions): VerifyResult {
+/** Everything a signature check needs, once the document has passed the checks that need no key. */
+export interface PendingCheck {
+  base: Pick<VerifyResult, 'slug' | 'issuer' | 'signed_at'>;
+  warnings: string[];
+  issuer: string;
+  sig: Buffer;
+  /** Canonical bytes of `unfragile`, the common scope. */
+  unfragileBytes: Buffer;
+  passport: Record<string, unknown>;
+  keys: readonly TrustedKey[];
+}
+
+/**
+ * The key-free part of verification: a final verdict (malformed, unsigned, unknown_key), or the pending
+ * signature check. Split out so bulk verification can run the Ed25519 checks on other threads.
+ */
+export function prepareVerification(doc: unknown, opts: VerifyOptions): { done: VerifyResult } | { pending: PendingCheck } {
   const warnings: string[] = [];
   const passport = unwrapPassport(doc);
   if (!passport) {
-    return bad('malformed', warnings, 'not a passport: expected { "passport": { "unfragile": {...}, ... } } or a bare passport object');
+    return { done: bad('malformed', warnings, 'not a passport: expected { "passport": { "unfragile": {...}, ... } } or a bare passport object') };
   }
   const unfragile = passport.unfragile as Record<string, unknown>;
   const artifact = isObject(unfragile.artifact) ? unfragile.artifact : undefined;
@@ -85,52 +101,66 @@ export function verifyPassportObject(doc: unknown, opts: VerifyOptions): VerifyR
   }
 
   if (passport.signature === undefined || passport.signature === null || passport.signature === '') {
-    return { status: 'unsigned', valid: false, ...base, warnings, detail: 'the passport carries no signature; its claims cannot be checked' };
+    return { done: { status: 'unsigned', valid: false, ...base, warnings, detail: 'the passport carries no signature; its claims cannot be checked' } };
   }
   if (typeof passport.signature !== 'string') {
-    return { status: 'malformed', valid: false, ...base, warnings, detail: 'signature must be a base64 string' };
+    return { done: { status: 'malformed', valid: false, ...base, warnings, detail: 'signature must be a base64 string' } };
   }
   const sig = decodeSignature(passport.signature);
   if (!sig) {
-    return { status: 'malformed', valid: false, ...base, warnings, detail: 'signature is not exactly 64 bytes of canonical base64' };
+    return { done: { status: 'malformed', valid: false, ...base, warnings, detail: 'signature is not exactly 64 bytes of canonical base64' } };
   }
   if (!issuer) {
-    return { status: 'malformed', valid: false, ...base, warnings, detail: 'signed passport has no signedBy issuer' };
+    return { done: { status: 'malformed', valid: false, ...base, warnings, detail: 'signed passport has no signedBy issuer' } };
   }
 
   let unfragileBytes: Buffer;
-  let passportBytes: Buffer | undefined;
   try {
     unfragileBytes = canonicalBytes(unfragile);
   } catch (err) {
-    return malformedCanonical(err, base, warnings);
+    return { done: malformedCanonical(err, base, warnings) };
   }
 
   const keys = opts.trust.keysFor(issuer);
   if (keys.length === 0) {
     return {
-      status: 'unknown_key',
-      valid: false,
-      ...base,
-      warnings,
-      detail:
-        `no trusted key is configured for issuer "${issuer}", so the signature was not checked. ` +
-        `Get the issuer's Ed25519 public key from a channel you trust and start the server with ` +
-        `--trust-key ${issuer}=<base64|hex|PEM> (or PASSPORT_MCP_TRUST_KEYS="${issuer}=<key>").`,
+      done: {
+        status: 'unknown_key',
+        valid: false,
+        ...base,
+        warnings,
+        detail:
+          `no trusted key is configured for issuer "${issuer}", so the signature was not checked. ` +
+          `Get the issuer's Ed25519 public key from a channel you trust and start the server with ` +
+          `--trust-key ${issuer}=<base64|hex|PEM> (or PASSPORT_MCP_TRUST_KEYS="${issuer}=<key>").`,
+      },
     };
   }
-  const engine = opts.engine ?? 'native';
+  return { pending: { base, warnings, issuer, sig, unfragileBytes, passport, keys } };
+}
+
+
+/** Index of the key whose signature over the `unfragile` scope checks out, or -1. */
+export function matchUnfragileScope(p: PendingCheck, engine: VerifyEngine = 'native'): number {
+  return p.keys.findIndex((key) => checkSignature(engine, p.unfragileBytes, p.sig, key));
+}
+
+/** The verdict, given which key (if any) matched the `unfragile` scope; tries the whole-passport scope after. */
+export function finishVerification(p: PendingCheck, unfragileMatch: number, engine: VerifyEngine = 'native'): VerifyResult {
+  const { base, warnings, issuer, keys } = p;
+  if (unfragileMatch >= 0) {
+    const key = keys[unfragileMatch]!;
+    return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, scope: 'unfragile', warnings, detail: `signature by ${issuer} verified over the canonical "unfragile" object` };
+  }
+  // The whole-passport scope is the rarer one: canonicalise it only when the common scope did not match.
+  let passportBytes: Buffer;
+  try {
+    passportBytes = canonicalBytes(withoutSignature(p.passport));
+  } catch (err) {
+    return malformedCanonical(err, base, warnings);
+  }
   for (const key of keys) {
-    if (checkSignature(engine, unfragileBytes, sig, key)) {
-      return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, scope: 'unfragile', warnings, detail: `signature by ${issuer} verified over the canonical "unfragile" object` };
-    }
-    // The whole-passport scope is the rarer one: canonicalise it only when the common scope did not match.
-    try {
-      passportBytes ??= canonicalBytes(withoutSignature(passport));
-    } catch (err) {
-      return malformedCanonical(err, base, warnings);
-    }
-    if (checkSignature(engine, passportBytes, sig, key)) {
+    if (checkSignature(engine, passportBytes, p.sig, key)) {
       return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, scope: 'passport', warnings, detail: `signature by ${issuer} verified over the canonical passport without its signature` };
     }
   }
@@ -142,6 +172,13 @@ export function verifyPassportObject(doc: unknown, opts: VerifyOptions): VerifyR
     warnings,
     detail: `the signature does not match ${keys.length === 1 ? 'the trusted key' : `any of the ${keys.length} trusted keys`} for "${issuer}": the passport was altered after signing, or signed by another key. Do not rely on it.`,
   };
+}
+
+export function verifyPassportObject(doc: unknown, opts: VerifyOptions): VerifyResult {
+  const prepared = prepareVerification(doc, opts);
+  if ('done' in prepared) return prepared.done;
+  const engine = opts.engine ?? 'native';
+  return finishVerification(prepared.pending, matchUnfragileScope(prepared.pending, engine), engine);
 }
 
 function withoutSignature(passport: Record<string, unknown>): Record<string, unknown> {
