@@ -57,7 +57,9 @@ export async function verifyMany(docs: readonly unknown[], trust: TrustStore, op
       wire.push({ issuer, raw: Buffer.from(k.raw).toString('base64') });
     }
   }
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./bulk-worker.js', import.meta.url), { workerData: { keys: wire } satisfies WorkerInit }));
+  // execArgv: []: the workers run plain module code and must not inherit the host's flags (--input-type,
+  // loaders, inspectors), some of which make a worker fail to start.
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./bulk-worker.js', import.meta.url), { workerData: { keys: wire } satisfies WorkerInit, execArgv: [] }));
   const pending: { index: number; check: PendingCheck }[][] = [];
   const replies: Promise<void>[] = [];
   try {
