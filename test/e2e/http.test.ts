@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { checkRequestOrigin, MAX_HTTP_BODY_BYTES } from '../../src/mcp/http.js';
+import { happy, startFakeUpstream } from '../support/fake-upstream.js';
 import { CLI, cleanEnv, SEED_SLUG } from '../support/spawn.js';
 
 interface Running {
@@ -15,8 +16,8 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-async function startHttp(hostPort = '127.0.0.1:0'): Promise<Running> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--http', hostPort], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+async function startHttp(hostPort = '127.0.0.1:0', env: Record<string, string> = {}): Promise<Running> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--http', hostPort], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<URL>((resolve, reject) => {
@@ -163,6 +164,31 @@ describe('serve --http on a non-loopback address', () => {
     } finally {
       t.child.kill('SIGTERM');
       await t.exited;
+    }
+  });
+});
+
+describe('serve --http with invoke_model', () => {
+  it('every request shares the one upstream connection pool (keep-alive), and tokens arrive', async () => {
+    const fake = await startFakeUpstream();
+    const s = await startHttp('127.0.0.1:0', { OPENROUTER_API_KEY: 'sk-or-v1-http-pool-test-0123456789', OPENROUTER_BASE_URL: fake.baseUrl });
+    const client = new Client({ name: 't', version: '0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', s.url)));
+      for (let i = 0; i < 3; i++) {
+        fake.enqueue({ steps: happy([`call ${i} `, 'done']) });
+        const r = await client.callTool({ name: 'invoke_model', arguments: { prompt: `hello ${i}` } });
+        expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+        expect((r.structuredContent as { text: string }).text).toBe(`call ${i} done`);
+      }
+      expect(fake.requests).toHaveLength(3);
+      // A pool per HTTP request would open a connection per call and leave each behind.
+      expect(fake.connections()).toBe(1);
+    } finally {
+      await client.close();
+      s.child.kill('SIGTERM');
+      await s.exited;
+      await fake.close();
     }
   });
 });

@@ -55,6 +55,8 @@ export interface FakeUpstream {
   /** Base URL to configure, e.g. OPENROUTER_BASE_URL. */
   baseUrl: string;
   requests: RecordedRequest[];
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  connections(): number;
   enqueue(...s: Scenario[]): void;
   /** Scenarios not consumed yet. */
   pending(): number;
@@ -184,7 +186,9 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       serve(s, rec, res).catch(() => res.destroy());
     });
   });
+  let connections = 0;
   server.on('connection', (sock) => {
+    connections++;
     sock.setNoDelay(true);
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
@@ -195,6 +199,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     port,
     baseUrl: `http://127.0.0.1:${port}/api/v1`,
     requests,
+    connections: () => connections,
     enqueue: (...s) => void queue.push(...s),
     pending: () => queue.length,
     reset() {
