@@ -83,3 +83,25 @@ describe('passport-mcp on the command line', () => {
     expect(readme).toContain('BENCHMARKS.md');
   });
 });
+
+describe('progress on a terminal', () => {
+  it('loading many passports shows a progress line on a terminal, and nothing when stderr is not one', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'passport-tty-'));
+    const seed = JSON.parse(readFileSync(join(ROOT, 'passports', 'mistral-small-3.1.passport.json'), 'utf8'));
+    for (let i = 0; i < 300; i++) {
+      seed.passport.unfragile.artifact.slug = `tty-${i}`;
+      writeFileSync(join(dir, `p${i}.json`), JSON.stringify(seed));
+    }
+    // util-linux `script` gives the command a pseudo-terminal, as a person's shell would.
+    const cmd = `${process.execPath} ${CLI} list --no-builtin --passports ${dir}`;
+    const tty = await new Promise<string>((resolve) => execFile('script', ['-qec', cmd, '/dev/null'], { env: cleanEnv(), timeout: 20_000 }, (_e, out) => resolve(out)));
+    expect(tty).toMatch(/loading passports \d+\/300/);
+    expect(tty).toMatch(/300 passports loaded/);
+    const piped = await run(['list', '--no-builtin', '--passports', dir]);
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).not.toMatch(/loading passports/);
+    expect(piped.stdout).toMatch(/^300 passports loaded/);
+  });
+});
