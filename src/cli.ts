@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The only module that touches process.*: argv/env -> config -> app -> server (stdio or HTTP) or a subcommand.
 // stdout is the protocol in server mode; every log line goes to stderr.
-import { parseConfig, type Config } from './config/config.js';
+import { parseConfig, SECRET_ENV, type Config } from './config/config.js';
 import { createApp, PACKAGE_VERSION, type AppContext } from './core/app.js';
 import { ConfigError, errorMessage } from './core/errors.js';
 import { createLogger } from './core/logger.js';
@@ -131,7 +131,7 @@ function stderrProgress() {
 }
 
 // Security: a last-resort report of a stray fault goes to stderr only, scrubbed of every configured key.
-const scrubLast = createScrubber([process.env.OPENROUTER_API_KEY, process.env.MISTRAL_API_KEY, process.env.PASSPORT_MCP_LLM_API_KEY]);
+const scrubLast = createScrubber(SECRET_ENV.map((name) => process.env[name]));
 process.on('uncaughtException', (err) => {
   process.stderr.write(`passport-mcp error: ${scrubLast(errorMessage(err))}\n`);
 });

@@ -21,6 +21,14 @@ export interface LlmConfig {
   compatible: { baseUrl?: string; apiKey?: string; model: string };
 }
 
+/** Environment variables that hold API keys: never printed, scrubbed from everything the process writes. */
+export const SECRET_ENV = ['OPENROUTER_API_KEY', 'MISTRAL_API_KEY', 'PASSPORT_MCP_LLM_API_KEY'] as const;
+
+/** The configured API keys (unset ones left out), for the scrubbers. */
+export function configuredSecrets(llm: LlmConfig): string[] {
+  return [llm.openrouter.apiKey, llm.mistral.apiKey, llm.compatible.apiKey].filter((k): k is string => !!k);
+}
+
 export interface Config {
   command: Command;
   /** Positional arguments after the subcommand. */

@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpError, RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { configuredSecrets } from '../config/config.js';
 import type { AppContext } from '../core/app.js';
 import { PACKAGE_VERSION } from '../core/app.js';
 import type { LogLevel } from '../core/logger.js';
@@ -39,7 +40,7 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
     { capabilities: { logging: {}, tools: {}, resources: {}, prompts: {}, completions: {} }, instructions: INSTRUCTIONS },
   );
   const ready = opts.ready ?? Promise.resolve();
-  const scrub = createScrubber([app.config.llm.openrouter.apiKey, app.config.llm.mistral.apiKey, app.config.llm.compatible.apiKey]);
+  const scrub = createScrubber(configuredSecrets(app.config.llm));
 
   let roots: Promise<string[]> | undefined;
   const clientRoots = (): Promise<string[]> => {

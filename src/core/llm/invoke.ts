@@ -1,5 +1,6 @@
 // invoke_model's core, shared by the MCP tool and the `invoke` subcommand: passport -> provider and model id ->
 // images -> request body -> streamed call -> the contract's result. Imported lazily (never at server start).
+import { configuredSecrets } from '../../config/config.js';
 import type { AppContext } from '../app.js';
 import { UpstreamError, UserInputError } from '../errors.js';
 import type { LoadedPassport } from '../passport/schema.js';
@@ -45,10 +46,6 @@ export function llmClient(app: AppContext, options?: LlmClientOptions): LlmClien
   return (app.llm ??= createLlmClient(options));
 }
 
-export function configuredSecrets(app: AppContext): string[] {
-  const l = app.config.llm;
-  return [l.openrouter.apiKey, l.mistral.apiKey, l.compatible.apiKey].filter((s): s is string => !!s);
-}
 
 /** "$3.50e-7 per prompt token", "$0.10 per 1M tokens" -> USD per token; undefined when unreadable. */
 export function pricePerToken(text: string | undefined): { usd: number; per: string } | undefined {
@@ -125,7 +122,7 @@ export async function invokeModel(input: InvokeInput, deps: InvokeDeps): Promise
   });
   const built = buildBody(target, input, images);
   warnings.push(...built.warnings);
-  const secrets = configuredSecrets(app);
+  const secrets = configuredSecrets(app.config.llm);
   const client = llmClient(app, deps.clientOptions);
   try {
     const outcome = await client.chat({ target, body: built.body, signal: deps.signal, onText: deps.onText, secrets, images });

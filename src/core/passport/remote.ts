@@ -3,7 +3,7 @@
 import { PassportError } from '../errors.js';
 import { MAX_DOCUMENT_BYTES } from '../strict-json.js';
 import { parsePassportText } from './load.js';
-import type { LoadedPassport } from './schema.js';
+import { SLUG_PATTERN, type LoadedPassport } from './schema.js';
 
 export interface RemoteOptions {
   baseUrl: string;
@@ -13,7 +13,6 @@ export interface RemoteOptions {
   userAgent?: string;
 }
 
-const SLUG = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,255}$/;
 
 export function createRegistryFetcher(opts: RemoteOptions) {
   const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -22,7 +21,7 @@ export function createRegistryFetcher(opts: RemoteOptions) {
   const base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
 
   return async function fetchPassport(slug: string, signal?: AbortSignal): Promise<LoadedPassport> {
-    if (!SLUG.test(slug)) throw new PassportError(`"${slug.slice(0, 60)}" is not a valid passport slug`);
+    if (!SLUG_PATTERN.test(slug)) throw new PassportError(`"${slug.slice(0, 60)}" is not a valid passport slug`);
     const { request } = await import('undici');
     let url = new URL(`passport/${encodeURIComponent(slug)}`, base);
     const timeout = AbortSignal.timeout(timeoutMs);

@@ -2,6 +2,9 @@
 // over time); every string and array is bounded so a hostile document cannot balloon memory or the index.
 import { z } from 'zod';
 
+/** A passport slug: safe in a URL path segment and a resource URI, at most 256 characters. */
+export const SLUG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,255}$/;
+
 const S = (max = 4096) => z.string().max(max);
 const list = <T extends z.ZodType>(item: T, max = 256) => z.array(item).max(max);
 
@@ -24,9 +27,7 @@ export const CapabilitySchema = z.looseObject({
 
 export const ArtifactSchema = z.looseObject({
   id: S(256).optional(),
-  slug: S(256)
-    .min(1)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._~-]*$/, 'slug may hold only letters, digits, ".", "_", "~" and "-"'),
+  slug: S(256).regex(SLUG_PATTERN, 'slug may hold only letters, digits, ".", "_", "~" and "-"'),
   name: S(512).min(1),
   type: S(64).optional(),
   url: S(2048).optional(),
