@@ -45,8 +45,8 @@ export async function startServer(opts: { args?: string[]; env?: Record<string, 
 }
 
 /** The text parts of a tool result, joined: what a model reading the result sees. */
-export function textOf(result: { content?: unknown }): string {
-  return ((result.content ?? []) as { type: string; text?: string }[])
+export function textOf(result: object): string {
+  return (((result as { content?: unknown }).content ?? []) as { type: string; text?: string }[])
     .filter((c) => c.type === 'text')
     .map((c) => c.text ?? '')
     .join('\n');
