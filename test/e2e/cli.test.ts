@@ -105,3 +105,32 @@ describe('progress on a terminal', () => {
     expect(piped.stdout).toMatch(/^300 passports loaded/);
   });
 });
+
+describe('list over a large collection', () => {
+  it('checks 1,200 signatures across worker threads from the built package, and reports each verdict', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { makeKey, seedDocument, signPassport } = await import('../support/keys.js');
+    const key = makeKey();
+    const dir = mkdtempSync(join(tmpdir(), 'passport-list-'));
+    const doc = seedDocument();
+    const expected: Record<string, string> = {};
+    for (let i = 0; i < 1200; i++) {
+      const slug = `list-${i}`;
+      (doc.passport.unfragile.artifact as { slug: string }).slug = slug;
+      signPassport(doc.passport, key);
+      expected[slug] = 'valid';
+      if (i % 100 === 7) {
+        (doc.passport.unfragile.artifact as { name: string }).name = 'Tampered';
+        expected[slug] = 'invalid_signature';
+      }
+      writeFileSync(join(dir, `p${i}.json`), JSON.stringify(doc));
+      (doc.passport.unfragile.artifact as { name: string }).name = 'Mistral Small 3.1';
+    }
+    const r = await run(['list', '--json', '--no-builtin', '--passports', dir, '--trust-key', `unfragile.ai=${key.rawBase64}`]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rows = (JSON.parse(r.stdout) as { passports: { slug: string; verification: string }[] }).passports;
+    expect(Object.fromEntries(rows.map((p) => [p.slug, p.verification]))).toEqual(expected);
+  });
+});

@@ -1,12 +1,16 @@
-// Worker thread body for verifyMany: only the Ed25519 checks. The keys were validated on the main thread;
-// makeTrustedKey checks them again here (cheap, once) and builds Node's key objects.
-import { verify } from 'node:crypto';
+// Worker thread body for verifyMany: only the Ed25519 checks, on bytes the calling thread wrote into shared
+// memory. The keys were validated on the calling thread; makeTrustedKey checks them again here (cheap, once) and
+// builds Node's key objects. A chunk the calling thread has already claimed (it checks leftovers itself once it
+// has nothing else to do) is skipped.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { WorkerChunk, WorkerInit, WorkerReply } from './bulk.js';
+import { checkChunk, claim, type Chunk, type WorkerInit, type WorkerReply } from './bulk-chunk.js';
 import { makeTrustedKey } from './trust.js';
 
-const keys = (workerData as WorkerInit).keys.map((k) => makeTrustedKey(k.issuer, k.raw).keyObject);
-parentPort?.on('message', (chunk: WorkerChunk) => {
-  const matches = chunk.items.map((item) => item.keys.findIndex((k) => verify(null, item.bytes, keys[k]!, item.sig)));
-  parentPort?.postMessage({ id: chunk.id, matches } satisfies WorkerReply);
+const init = workerData as WorkerInit;
+const keysByIssuer = init.issuers.map(({ issuer, keys }) => keys.map((raw) => makeTrustedKey(issuer, raw).keyObject));
+const claims = new Int32Array(init.claims);
+parentPort?.on('message', (chunk: Chunk) => {
+  if (!claim(claims, chunk.id)) return;
+  const matches = checkChunk(chunk, keysByIssuer);
+  parentPort?.postMessage({ id: chunk.id, matches } satisfies WorkerReply, [matches.buffer as ArrayBuffer]);
 });

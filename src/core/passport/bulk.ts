@@ -1,67 +1,85 @@
-// Bulk verification across cores. Per 16 KB passport, canonicalising costs ~0.045 ms and Ed25519 ~0.075 ms, so
-// one thread does 10,000 in ~1.2 s. Handing whole passports to workers does not help: cloning or re-parsing
-// one costs as much as verifying it. So this thread does the cheap part (the key-free checks and the canonical
-// bytes) and workers do only the elliptic-curve checks, on bytes copied in chunks while the next chunk is
-// being canonicalised. Small batches, and machines with one core, stay on this thread.
+// Bulk verification across cores. Per 16 KB passport, RFC 8785 canonicalisation costs ~0.05 ms and Ed25519
+// ~0.075 ms, so one thread does 10,000 in ~1.3 s.
+//
+// Only the calling thread has the passports as objects, and handing objects (or strings) to a worker costs as
+// much as verifying them, so this thread does the key-free checks and the canonical JSON, and encodes it straight
+// into shared memory. Workers read the bytes in place (no copy) and run the Ed25519 checks. Once this thread has
+// canonicalised everything, it stops waiting and checks the chunks no worker has started, from the newest back:
+// each chunk is claimed atomically by whichever thread gets to it first. Small batches, and machines with one
+// core, stay on this thread. Figures and the measurements behind these choices: BENCHMARKS.md.
+import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { checkChunk, claim, META_INTS, SIG_BYTES, type Chunk, type WorkerInit, type WorkerReply } from './bulk-chunk.js';
 import type { TrustStore } from './trust.js';
 import { finishVerification, matchUnfragileScope, prepareVerification, type PendingCheck, type VerifyResult } from './verify.js';
 
 export const MIN_PARALLEL_BATCH = 1_000;
-const CHUNK = 256;
+/** Items per chunk, and the shared buffer each chunk starts with (a bigger document gets a buffer of its own). */
+const CHUNK_ITEMS = 256;
+const CHUNK_BYTES = 4 * 1024 * 1024;
 
 export interface BulkOptions {
-  /** Worker threads; default: available cores, at most 4 (none on a single core). */
+  /** Worker threads; default: one per core beyond this thread's, at most 4 (none on a single core). */
   threads?: number;
   now?: Date;
+  /** Let this thread check chunks no worker has started (default true; false leaves every check to workers). */
+  steal?: boolean;
+  /** Called once at the end with how the chunks were shared, for benchmarks and tests. */
+  onStats?: (s: BulkStats) => void;
 }
 
-/** Sent to a worker once: every trusted key, by index. */
-export interface WorkerInit {
-  keys: { issuer: string; raw: string }[];
-}
-
-/** One chunk of checks: canonical bytes, signature, and the indexes of the keys to try. */
-export interface WorkerChunk {
-  id: number;
-  items: { bytes: Uint8Array; sig: Uint8Array; keys: number[] }[];
-}
-
-export interface WorkerReply {
-  id: number;
-  /** Per item: the position in its `keys` of the key that matched, or -1. */
-  matches: number[];
+export interface BulkStats {
+  threads: number;
+  chunks: number;
+  /** Chunks this thread checked itself. */
+  checkedHere: number;
 }
 
 export async function verifyMany(docs: readonly unknown[], trust: TrustStore, opts: BulkOptions = {}): Promise<VerifyResult[]> {
   const now = opts.now ?? new Date();
-  // One worker per core beyond this thread's, at least one where there are two cores: measured on 2 cores,
-  // two workers beat one (0.93 vs 1.0 s) and three lose (1.09 s).
   const cores = availableParallelism();
-  const threads = cores < 2 ? 0 : Math.max(1, Math.min(opts.threads ?? cores, 4));
+  const threads = cores < 2 ? 0 : Math.max(1, Math.min(opts.threads ?? cores - 1, 4));
   const results: VerifyResult[] = new Array(docs.length);
   if (threads === 0 || docs.length < MIN_PARALLEL_BATCH) {
     docs.forEach((d, i) => {
       const p = prepareVerification(d, { trust, now });
-      results[i] = 'done' in p ? p.done : finishVerification(p.pending, matchUnfragileScope(p.pending));
+      results[i] = 'done' in p ? p.done : finishVerification(p.pending, matchUnfragileScope(p.pending, p.unfragileJson));
     });
+    opts.onStats?.({ threads: 0, chunks: 0, checkedHere: 0 });
     return results;
   }
 
-  const wire: WorkerInit['keys'] = [];
-  const keyIndex = new Map<string, number>();
+  const issuers: WorkerInit['issuers'] = [];
+  const localKeys: KeyObject[][] = [];
+  const issuerIndex = new Map<string, number>();
   for (const issuer of trust.issuers()) {
-    for (const k of trust.keysFor(issuer)) {
-      keyIndex.set(`${issuer}\n${k.fingerprint}`, wire.length);
-      wire.push({ issuer, raw: Buffer.from(k.raw).toString('base64') });
-    }
+    issuerIndex.set(issuer, issuers.length);
+    const keys = trust.keysFor(issuer);
+    issuers.push({ issuer, keys: keys.map((k) => Buffer.from(k.raw).toString('base64')) });
+    localKeys.push(keys.map((k) => k.keyObject));
   }
+  // Every chunk holds at least one item, so there are at most docs.length chunks.
+  const claimsBuffer = new SharedArrayBuffer(4 * docs.length);
+  const claims = new Int32Array(claimsBuffer);
   // execArgv: []: the workers run plain module code and must not inherit the host's flags (--input-type,
   // loaders, inspectors), some of which make a worker fail to start.
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./bulk-worker.js', import.meta.url), { workerData: { keys: wire } satisfies WorkerInit, execArgv: [] }));
-  const pending: { index: number; check: PendingCheck }[][] = [];
-  const replies: Promise<void>[] = [];
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(new URL('./bulk-worker.js', import.meta.url), { workerData: { issuers, claims: claimsBuffer } satisfies WorkerInit, execArgv: [] }),
+  );
+  const chunks: { chunk: Chunk; items: { index: number; check: PendingCheck }[]; done: boolean; settle: () => void }[] = [];
+  const settled: Promise<void>[] = [];
+  const finish = (id: number, matches: Int32Array) => {
+    const c = chunks[id]!;
+    if (c.done) return;
+    c.done = true;
+    c.items.forEach(({ index, check }, j) => {
+      results[index] = finishVerification(check, matches[j]!);
+    });
+    c.settle();
+  };
+  let checkedHere = 0;
   try {
     const failed = new Promise<never>((_, reject) => {
       for (const w of workers) {
@@ -69,45 +87,58 @@ export async function verifyMany(docs: readonly unknown[], trust: TrustStore, op
         w.once('exit', (code) => code !== 0 && reject(new Error(`verification worker exited with code ${code}`)));
       }
     });
-    const waiting = new Map<number, (r: WorkerReply) => void>();
-    for (const w of workers) w.on('message', (r: WorkerReply) => waiting.get(r.id)?.(r));
+    for (const w of workers) w.on('message', (r: WorkerReply) => finish(r.id, r.matches));
 
-    let chunk: { index: number; check: PendingCheck }[] = [];
+    // TextEncoder rather than Buffer#write: on a SharedArrayBuffer, Buffer#write takes a slow path (measured
+    // ~0.1 ms per 16 KB passport against ~0.006 ms).
+    const encoder = new TextEncoder();
+    let buf: Uint8Array | undefined;
+    let pos = 0;
+    let meta: number[] = [];
+    let items: { index: number; check: PendingCheck }[] = [];
     const flush = () => {
-      if (!chunk.length) return;
-      const id = pending.length;
-      const mine = chunk;
-      pending.push(mine);
-      chunk = [];
-      const msg: WorkerChunk = {
-        id,
-        items: mine.map(({ check }) => ({ bytes: check.unfragileBytes, sig: check.sig, keys: check.keys.map((k) => keyIndex.get(`${check.issuer}\n${k.fingerprint}`)!) })),
-      };
-      replies.push(
-        new Promise<void>((resolve) => {
-          waiting.set(id, (r) => {
-            r.matches.forEach((m, j) => {
-              const { index, check } = mine[j]!;
-              results[index] = finishVerification(check, m);
-            });
-            resolve();
-          });
-        }),
-      );
-      workers[id % workers.length]!.postMessage(msg);
+      if (!items.length || !buf) return;
+      const id = chunks.length;
+      const chunk: Chunk = { id, buf: buf.buffer as unknown as SharedArrayBuffer, meta: Int32Array.from(meta) };
+      settled.push(new Promise<void>((settle) => chunks.push({ chunk, items, done: false, settle })));
+      workers[id % workers.length]!.postMessage(chunk);
+      buf = undefined;
+      meta = [];
+      items = [];
     };
     docs.forEach((d, i) => {
       const p = prepareVerification(d, { trust, now });
-      if ('done' in p) results[i] = p.done;
-      else {
-        chunk.push({ index: i, check: p.pending });
-        if (chunk.length === CHUNK) flush();
+      if ('done' in p) {
+        results[i] = p.done;
+        return;
       }
+      const { unfragileJson, pending: { sig, issuer } } = p;
+      // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+      const need = SIG_BYTES + 3 * unfragileJson.length;
+      if (buf && pos + need > buf.length) flush();
+      if (!buf) {
+        buf = new Uint8Array(new SharedArrayBuffer(Math.max(CHUNK_BYTES, need)));
+        pos = 0;
+      }
+      buf.set(sig, pos);
+      const length = encoder.encodeInto(unfragileJson, buf.subarray(pos + SIG_BYTES)).written;
+      meta.push(pos, length, issuerIndex.get(issuer)!);
+      pos += SIG_BYTES + length;
+      items.push({ index: i, check: p.pending });
+      if (items.length === CHUNK_ITEMS) flush();
     });
     flush();
-    await Promise.race([Promise.all(replies), failed]);
+    if (opts.steal !== false) {
+      for (let id = chunks.length - 1; id >= 0; id--) {
+        if (!claim(claims, id)) continue; // a worker has it
+        finish(id, checkChunk(chunks[id]!.chunk, localKeys));
+        checkedHere++;
+      }
+    }
+    await Promise.race([Promise.all(settled), failed]);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
+  opts.onStats?.({ threads, chunks: chunks.length, checkedHere });
   return results;
 }

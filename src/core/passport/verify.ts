@@ -3,7 +3,7 @@
 // Never `valid` without a successful signature check against a configured, pre-validated key.
 import { createHash, verify as nativeVerify } from 'node:crypto';
 import * as ed from '@noble/ed25519';
-import { canonicalBytes, CanonicalizationError } from './canonical.js';
+import { canonicalBytes, canonicalJson, CanonicalizationError } from './canonical.js';
 import { MAX_DOCUMENT_BYTES, parseStrictJson } from '../strict-json.js';
 import { isObject, unwrapPassport } from './envelope.js';
 import type { TrustStore, TrustedKey } from './trust.js';
@@ -66,17 +66,17 @@ export interface PendingCheck {
   warnings: string[];
   issuer: string;
   sig: Buffer;
-  /** Canonical bytes of `unfragile`, the common scope. */
-  unfragileBytes: Buffer;
   passport: Record<string, unknown>;
   keys: readonly TrustedKey[];
 }
 
 /**
  * The key-free part of verification: a final verdict (malformed, unsigned, unknown_key), or the pending
- * signature check. Split out so bulk verification can run the Ed25519 checks on other threads.
+ * signature check with the canonical JSON of `unfragile` (the common scope) to check it over. Split out so bulk
+ * verification can run the Ed25519 checks on other threads. The JSON is kept apart from the check because bulk
+ * verification holds thousands of checks at once and must not keep a 16 KB string alive for each.
  */
-export function prepareVerification(doc: unknown, opts: VerifyOptions): { done: VerifyResult } | { pending: PendingCheck } {
+export function prepareVerification(doc: unknown, opts: VerifyOptions): { done: VerifyResult } | { pending: PendingCheck; unfragileJson: string } {
   const warnings: string[] = [];
   const passport = unwrapPassport(doc);
   if (!passport) {
@@ -114,9 +114,9 @@ export function prepareVerification(doc: unknown, opts: VerifyOptions): { done: 
     return { done: { status: 'malformed', valid: false, ...base, warnings, detail: 'signed passport has no signedBy issuer' } };
   }
 
-  let unfragileBytes: Buffer;
+  let unfragileJson: string;
   try {
-    unfragileBytes = canonicalBytes(unfragile);
+    unfragileJson = canonicalJson(unfragile);
   } catch (err) {
     return { done: malformedCanonical(err, base, warnings) };
   }
@@ -136,13 +136,14 @@ export function prepareVerification(doc: unknown, opts: VerifyOptions): { done: 
       },
     };
   }
-  return { pending: { base, warnings, issuer, sig, unfragileBytes, passport, keys } };
+  return { pending: { base, warnings, issuer, sig, passport, keys }, unfragileJson };
 }
 
 
 /** Index of the key whose signature over the `unfragile` scope checks out, or -1. */
-export function matchUnfragileScope(p: PendingCheck, engine: VerifyEngine = 'native'): number {
-  return p.keys.findIndex((key) => checkSignature(engine, p.unfragileBytes, p.sig, key));
+export function matchUnfragileScope(p: PendingCheck, unfragileJson: string, engine: VerifyEngine = 'native'): number {
+  const bytes = Buffer.from(unfragileJson, 'utf8');
+  return p.keys.findIndex((key) => checkSignature(engine, bytes, p.sig, key));
 }
 
 /** The verdict, given which key (if any) matched the `unfragile` scope; tries the whole-passport scope after. */
@@ -178,7 +179,7 @@ export function verifyPassportObject(doc: unknown, opts: VerifyOptions): VerifyR
   const prepared = prepareVerification(doc, opts);
   if ('done' in prepared) return prepared.done;
   const engine = opts.engine ?? 'native';
-  return finishVerification(prepared.pending, matchUnfragileScope(prepared.pending, engine), engine);
+  return finishVerification(prepared.pending, matchUnfragileScope(prepared.pending, prepared.unfragileJson, engine), engine);
 }
 
 function withoutSignature(passport: Record<string, unknown>): Record<string, unknown> {
