@@ -68,12 +68,13 @@ export async function verifyMany(docs: readonly unknown[], trust: TrustStore, op
     { length: threads },
     () => new Worker(new URL('./bulk-worker.js', import.meta.url), { workerData: { issuers, claims: claimsBuffer } satisfies WorkerInit, execArgv: [] }),
   );
-  const chunks: { chunk: Chunk; items: { index: number; check: PendingCheck }[]; done: boolean; settle: () => void }[] = [];
+  const chunks: { chunk: Chunk | undefined; items: { index: number; check: PendingCheck }[]; done: boolean; settle: () => void }[] = [];
   const settled: Promise<void>[] = [];
   const finish = (id: number, matches: Int32Array) => {
     const c = chunks[id]!;
     if (c.done) return;
     c.done = true;
+    c.chunk = undefined; // its shared buffer can go now
     c.items.forEach(({ index, check }, j) => {
       results[index] = finishVerification(check, matches[j]!);
     });
@@ -131,7 +132,7 @@ export async function verifyMany(docs: readonly unknown[], trust: TrustStore, op
     if (opts.steal !== false) {
       for (let id = chunks.length - 1; id >= 0; id--) {
         if (!claim(claims, id)) continue; // a worker has it
-        finish(id, checkChunk(chunks[id]!.chunk, localKeys));
+        finish(id, checkChunk(chunks[id]!.chunk!, localKeys));
         checkedHere++;
       }
     }
