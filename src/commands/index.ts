@@ -121,7 +121,11 @@ async function list(app: AppContext, io: CommandIO): Promise<number> {
   const passports = app.store.list();
   // Thousands of passports: the signature checks run across cores.
   const { verifyMany } = await import('../core/passport/bulk.js');
-  const verdicts = await verifyMany(passports.map((p) => p.raw), app.trust);
+  const verdicts = await verifyMany(
+    passports.map((p) => p.raw),
+    app.trust,
+    { onStats: (s) => s.workerError && app.logger.warn(`a verification worker failed (${s.workerError}); its passports were checked on the main thread`) },
+  );
   const rows = passports.map((p, i) => {
     const u = p.passport.unfragile;
     return { slug: p.slug, name: u.artifact.name, capabilities: u.capabilities.length, trust_score: u.trust?.score ?? null, signed_by: p.passport.signedBy ?? null, verification: verdicts[i]!.status, source: p.source };

@@ -27,6 +27,8 @@ export interface BulkOptions {
   steal?: boolean;
   /** Called once at the end with how the chunks were shared, for benchmarks and tests. */
   onStats?: (s: BulkStats) => void;
+  /** The worker's module (tests point it at a failing one). */
+  workerUrl?: URL;
 }
 
 export interface BulkStats {
@@ -34,6 +36,8 @@ export interface BulkStats {
   chunks: number;
   /** Chunks this thread checked itself. */
   checkedHere: number;
+  /** Why a worker failed, if one did; its chunks were then checked on this thread. */
+  workerError?: string;
 }
 
 export async function verifyMany(docs: readonly unknown[], trust: TrustStore, opts: BulkOptions = {}): Promise<VerifyResult[]> {
@@ -64,10 +68,15 @@ export async function verifyMany(docs: readonly unknown[], trust: TrustStore, op
   const claims = new Int32Array(claimsBuffer);
   // execArgv: []: the workers run plain module code and must not inherit the host's flags (--input-type,
   // loaders, inspectors), some of which make a worker fail to start.
-  const workers = Array.from(
-    { length: threads },
-    () => new Worker(new URL('./bulk-worker.js', import.meta.url), { workerData: { issuers, claims: claimsBuffer } satisfies WorkerInit, execArgv: [] }),
-  );
+  const workers: Worker[] = [];
+  let workerError: string | undefined;
+  for (let t = 0; t < threads; t++) {
+    try {
+      workers.push(new Worker(opts.workerUrl ?? new URL('./bulk-worker.js', import.meta.url), { workerData: { issuers, claims: claimsBuffer } satisfies WorkerInit, execArgv: [] }));
+    } catch (err) {
+      workerError ??= (err as Error).message; // no worker: this thread checks those chunks itself
+    }
+  }
   const chunks: { chunk: Chunk | undefined; items: { index: number; check: PendingCheck }[]; done: boolean; settle: () => void }[] = [];
   const settled: Promise<void>[] = [];
   const finish = (id: number, matches: Int32Array) => {
@@ -81,13 +90,23 @@ export async function verifyMany(docs: readonly unknown[], trust: TrustStore, op
     c.settle();
   };
   let checkedHere = 0;
+  // A worker that fails (cannot start, crashes, is killed) loses nothing: this thread checks every chunk not yet
+  // done, including any the worker had claimed. A chunk checked twice is harmless; `finish` keeps the first.
+  let ending = false;
+  const recover = (why: string) => {
+    if (ending) return; // terminate() below ends every worker with code 1
+    workerError ??= why;
+    for (const c of chunks) {
+      if (c.done || !c.chunk) continue;
+      finish(c.chunk.id, checkChunk(c.chunk, localKeys));
+      checkedHere++;
+    }
+  };
   try {
-    const failed = new Promise<never>((_, reject) => {
-      for (const w of workers) {
-        w.once('error', reject);
-        w.once('exit', (code) => code !== 0 && reject(new Error(`verification worker exited with code ${code}`)));
-      }
-    });
+    for (const w of workers) {
+      w.once('error', (err) => recover(err instanceof Error ? err.message : String(err)));
+      w.once('exit', (code) => code !== 0 && recover(`a verification worker exited with code ${code}`));
+    }
     for (const w of workers) w.on('message', (r: WorkerReply) => finish(r.id, r.matches));
 
     // TextEncoder rather than Buffer#write: on a SharedArrayBuffer, Buffer#write takes a slow path (measured
@@ -102,7 +121,7 @@ export async function verifyMany(docs: readonly unknown[], trust: TrustStore, op
       const id = chunks.length;
       const chunk: Chunk = { id, buf: buf.buffer as unknown as SharedArrayBuffer, meta: Int32Array.from(meta) };
       settled.push(new Promise<void>((settle) => chunks.push({ chunk, items, done: false, settle })));
-      workers[id % workers.length]!.postMessage(chunk);
+      workers[id % workers.length]?.postMessage(chunk);
       buf = undefined;
       meta = [];
       items = [];
@@ -129,17 +148,19 @@ export async function verifyMany(docs: readonly unknown[], trust: TrustStore, op
       if (items.length === CHUNK_ITEMS) flush();
     });
     flush();
-    if (opts.steal !== false) {
+    if (opts.steal !== false || workers.length === 0) {
       for (let id = chunks.length - 1; id >= 0; id--) {
-        if (!claim(claims, id)) continue; // a worker has it
-        finish(id, checkChunk(chunks[id]!.chunk!, localKeys));
+        const c = chunks[id]!;
+        if (c.done || !c.chunk || !claim(claims, id)) continue; // done, or a worker has it
+        finish(id, checkChunk(c.chunk, localKeys));
         checkedHere++;
       }
     }
-    await Promise.race([Promise.all(settled), failed]);
+    await Promise.all(settled);
   } finally {
+    ending = true;
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  opts.onStats?.({ threads, chunks: chunks.length, checkedHere });
+  opts.onStats?.({ threads, chunks: chunks.length, checkedHere, ...(workerError ? { workerError } : {}) });
   return results;
 }

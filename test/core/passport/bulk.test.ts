@@ -1,5 +1,9 @@
 // verifyMany must give, in order, exactly what one-by-one verification gives, whichever thread checks a chunk.
 // Worker threads load built files, so this test imports from dist/ (npm test builds first).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- built JavaScript, no declarations emitted
 import { verifyMany } from '../../../dist/core/passport/bulk.js';
@@ -11,6 +15,15 @@ interface Stats {
   threads: number;
   chunks: number;
   checkedHere: number;
+  workerError?: string;
+}
+
+/** A worker module written to a temporary file: `body` runs in the worker thread. */
+function workerModule(body: string): URL {
+  const dir = mkdtempSync(join(tmpdir(), 'bulk-worker-'));
+  const file = join(dir, 'worker.mjs');
+  writeFileSync(file, `import { parentPort, workerData } from 'node:worker_threads';\n${body}\n`);
+  return pathToFileURL(file);
 }
 
 describe('verifyMany', () => {
@@ -79,5 +92,32 @@ describe('verifyMany', () => {
     const got: VerifyResult[] = await verifyMany(docs.slice(0, 50), trust, { now, onStats: (s: Stats) => (stats = s) });
     expect(got).toEqual(expected.slice(0, 50));
     expect(stats).toEqual({ threads: 0, chunks: 0, checkedHere: 0 });
+  });
+
+  it('loses nothing when a worker cannot start: this thread checks its chunks', async () => {
+    let stats: Stats | undefined;
+    const broken = workerModule("throw new Error('worker cannot start');");
+    const got: VerifyResult[] = await verifyMany(docs, trust, { threads: 2, now, steal: false, workerUrl: broken, onStats: (s: Stats) => (stats = s) });
+    expect(got).toEqual(expected);
+    expect(stats!.workerError).toContain('worker cannot start');
+    expect(stats!.checkedHere).toBe(stats!.chunks);
+  });
+
+  it('loses nothing when a worker dies holding a chunk it claimed', async () => {
+    // The worker claims the first chunk it is sent, then exits without answering.
+    const dying = workerModule(
+      'const claims = new Int32Array(workerData.claims);\n' + "parentPort.on('message', (c) => { Atomics.compareExchange(claims, c.id, 0, 1); process.exit(3); });",
+    );
+    let stats: Stats | undefined;
+    const got: VerifyResult[] = await verifyMany(docs, trust, { threads: 1, now, steal: false, workerUrl: dying, onStats: (s: Stats) => (stats = s) });
+    expect(got).toEqual(expected);
+    expect(stats!.workerError).toMatch(/exited with code 3/);
+    expect(stats!.checkedHere).toBe(stats!.chunks);
+  });
+
+  it('reports no worker error when all went well', async () => {
+    let stats: Stats | undefined;
+    await verifyMany(docs, trust, { threads: 1, now, onStats: (s: Stats) => (stats = s) });
+    expect(stats!.workerError).toBeUndefined();
   });
 });
