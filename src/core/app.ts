@@ -82,7 +82,9 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
     },
     async requirePassport(slug, signal) {
       let p: LoadedPassport | undefined;
-      if (!store.has(slug) && store.canFetch) logger.info(`fetching passport "${slug}" from ${config.registryUrl}`);
+      // Over HTTP each request sees the app through its own logger (mcp/http.ts requestApp): use the caller's.
+      const log = (this as AppContext | undefined)?.logger ?? logger;
+      if (!store.has(slug) && store.canFetch) log.info(`fetching passport "${slug}" from ${config.registryUrl}`);
       try {
         p = await store.resolve(slug, signal);
       } catch (err) {

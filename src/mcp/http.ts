@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isJSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../core/app.js';
 import { ConfigError, errorMessage } from '../core/errors.js';
 import { createLogger, type LogLevel } from '../core/logger.js';
@@ -155,7 +156,8 @@ export async function serveHttp(app: AppContext, opts: HttpOptions): Promise<Htt
       return;
     }
 
-    const server = buildServer(requestApp(app), { ready: opts.ready });
+    let current: RequestId | undefined;
+    const server = buildServer(requestApp(app), { ready: opts.ready, currentRequest: () => current });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, maxRequestBodySize: MAX_HTTP_BODY_BYTES });
     res.on('close', () => {
       // The client went away or the response ended: closing the server aborts any handler still running.
@@ -163,6 +165,12 @@ export async function serveHttp(app: AppContext, opts: HttpOptions): Promise<Htt
       void server.close().catch(() => undefined);
     });
     await server.connect(transport);
+    // Remember the request being answered, so that log lines can travel on its response stream.
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      if (isJSONRPCRequest(message)) current = message.id;
+      deliver?.(message, extra);
+    };
     await transport.handleRequest(req, res);
   };
 

@@ -2,7 +2,7 @@
 // boundary; passports as resources passport://{slug}; logging mirrored to the client.
 import { fileURLToPath } from 'node:url';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { McpError, RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, RootsListChangedNotificationSchema, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { configuredSecrets } from '../config/config.js';
 import type { AppContext } from '../core/app.js';
 import { PACKAGE_VERSION } from '../core/app.js';
@@ -29,9 +29,17 @@ export const INSTRUCTIONS = [
   'The prompt choose_model_for_task walks through these steps for a task.',
 ].join('\n');
 
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warning', 'error'];
+
 export interface ServerOptions {
   /** Resolves once passports are loaded; handlers wait for it so the handshake itself is never delayed. */
   ready?: PromiseLike<unknown>;
+  /**
+   * Stateless HTTP: the request being answered. A server-wide log message has nowhere to go there (there is no
+   * standalone stream), so log lines go out on that request's own response stream instead, at or above the
+   * configured --log-level (logging/setLevel cannot outlive its own request).
+   */
+  currentRequest?: () => RequestId | undefined;
 }
 
 export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServer {
@@ -124,7 +132,14 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
   addSink?.(
     (level, msg) => {
       if (!server.isConnected()) return;
-      void server.server.sendLoggingMessage({ level, logger: SERVER_NAME, data: scrub(msg) }).catch(() => undefined);
+      const params = { level, logger: SERVER_NAME, data: scrub(msg) };
+      if (!opts.currentRequest) {
+        void server.server.sendLoggingMessage(params).catch(() => undefined);
+        return;
+      }
+      const relatedRequestId = opts.currentRequest();
+      if (relatedRequestId === undefined || LEVELS.indexOf(level) < LEVELS.indexOf(app.config.logLevel)) return;
+      void server.server.notification({ method: 'notifications/message', params }, { relatedRequestId }).catch(() => undefined);
     },
     () => 'debug',
   );

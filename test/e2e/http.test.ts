@@ -192,3 +192,41 @@ describe('serve --http with invoke_model', () => {
     }
   });
 });
+
+describe('serve --http: log lines reach the client', () => {
+  it('sends the log lines of a request on that request\'s own response stream, at or above --log-level', async () => {
+    const { createServer } = await import('node:http');
+    const { LoggingMessageNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    // A registry that has no passports: asking for an unknown slug makes the server fetch, and log that it does.
+    const registry = createServer((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}'));
+    await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
+    const port = (registry.address() as { port: number }).port;
+    const run = async (logLevel: string) => {
+      const s = await startHttp('127.0.0.1:0', { PASSPORT_MCP_OFFLINE: '', PASSPORT_MCP_REGISTRY_URL: `http://127.0.0.1:${port}/api/v1`, PASSPORT_MCP_LOG_LEVEL: logLevel });
+      try {
+        const client = new Client({ name: 'http-log-test', version: '0' });
+        const lines: { level: string; data: unknown }[] = [];
+        client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void lines.push({ level: n.params.level, data: n.params.data }));
+        await client.connect(new StreamableHTTPClientTransport(s.url));
+        const r = await client.callTool({ name: 'get_failure_modes', arguments: { slug: 'no-such-model' } });
+        expect(r.isError).toBe(true);
+        // Getting the prompt logs a debug line.
+        await client.getPrompt({ name: 'choose_model_for_task', arguments: { task: 'caption photos' } });
+        await client.close();
+        return lines;
+      } finally {
+        s.child.kill('SIGTERM');
+        await s.exited;
+      }
+    };
+    try {
+      const atInfo = await run('info');
+      expect(atInfo).toContainEqual({ level: 'info', data: expect.stringContaining('fetching passport "no-such-model"') });
+      // Below the configured level, nothing is sent.
+      expect(atInfo.filter((l) => l.level === 'debug')).toEqual([]);
+      expect(await run('debug')).toContainEqual({ level: 'debug', data: expect.stringContaining('prompt choose_model_for_task') });
+    } finally {
+      registry.close();
+    }
+  });
+});
