@@ -64,6 +64,7 @@ async function measure(docs, trust, nobleSample) {
     bulk_worker_threads: stats.threads,
     bulk_chunks_checked_by_calling_thread: `${stats.checkedHere} of ${stats.chunks}`,
     one_thread_ms_total: Math.round(nativeMs),
+    bulk_vs_one_thread: Math.round((bulkMs / nativeMs) * 100) / 100,
     of_which_canonicalisation_ms: Math.round(canonMs),
     native_per_sec: Math.round((docs.length / nativeMs) * 1000),
     noble_per_sec: Math.round((nobleSample / nobleMs) * 1000),
