@@ -2,6 +2,7 @@
 // Flags win over environment variables. Every bad value is a ConfigError with one clear line.
 import { parseArgs as nodeParseArgs } from 'node:util';
 import { ConfigError } from '../core/errors.js';
+import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 
 export const COMMANDS = ['serve', 'find', 'verify', 'failures', 'invoke', 'list'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -49,7 +50,7 @@ export interface Config {
   /** `invoke --image FILE` */
   images: string[];
   limit?: number;
-  logLevel: 'debug' | 'info' | 'warning' | 'error';
+  logLevel: LogLevel;
   llm: LlmConfig;
 }
 
@@ -163,7 +164,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw new ConfigError('--limit takes a whole number from 1 to 50');
   }
   const logLevel = v['log-level'] ?? envValue(env, 'PASSPORT_MCP_LOG_LEVEL') ?? 'info';
-  if (!['debug', 'info', 'warning', 'error'].includes(logLevel)) throw new ConfigError('--log-level must be debug, info, warning or error');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError('--log-level must be debug, info, warning or error');
 
   const registryUrl = httpUrl(v['registry-url'] ?? envValue(env, 'PASSPORT_MCP_REGISTRY_URL') ?? DEFAULT_REGISTRY_URL, '--registry-url');
 

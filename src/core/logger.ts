@@ -11,13 +11,19 @@ export interface Logger {
 
 export type LogSink = (level: LogLevel, msg: string) => void;
 
-const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3 };
+/** Every level, least severe first. */
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warning', 'error'];
+
+/** Whether a line at `level` passes a threshold of `min`. */
+export function atLeast(level: LogLevel, min: LogLevel): boolean {
+  return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(min);
+}
 
 /** A logger writing to every sink whose threshold the level reaches. Sinks can be added later (MCP). */
 export function createLogger(minLevel: LogLevel = 'info') {
   const sinks: { sink: LogSink; min: () => LogLevel }[] = [];
   const emit = (level: LogLevel, msg: string) => {
-    for (const s of sinks) if (ORDER[level] >= ORDER[s.min()]) s.sink(level, msg);
+    for (const s of sinks) if (atLeast(level, s.min())) s.sink(level, msg);
   };
   const logger: Logger & { addSink(sink: LogSink, min?: () => LogLevel): void } = {
     debug: (m) => emit('debug', m),

@@ -6,7 +6,7 @@ import { McpError, RootsListChangedNotificationSchema, type RequestId } from '@m
 import { configuredSecrets } from '../config/config.js';
 import type { AppContext } from '../core/app.js';
 import { PACKAGE_VERSION } from '../core/app.js';
-import type { LogLevel } from '../core/logger.js';
+import { atLeast, type LogLevel } from '../core/logger.js';
 import { PassportMcpError } from '../core/errors.js';
 import { createScrubber } from '../core/secrets.js';
 import { registerPrompts } from './prompts.js';
@@ -28,8 +28,6 @@ export const INSTRUCTIONS = [
   'A verdict of "unknown_key" means no trusted key for the issuer is configured (--trust-key), not that the passport is forged.',
   'The prompt choose_model_for_task walks through these steps for a task.',
 ].join('\n');
-
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warning', 'error'];
 
 export interface ServerOptions {
   /** Resolves once passports are loaded; handlers wait for it so the handshake itself is never delayed. */
@@ -138,7 +136,7 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
         return;
       }
       const relatedRequestId = opts.currentRequest();
-      if (relatedRequestId === undefined || LEVELS.indexOf(level) < LEVELS.indexOf(app.config.logLevel)) return;
+      if (relatedRequestId === undefined || !atLeast(level, app.config.logLevel)) return;
       void server.server.notification({ method: 'notifications/message', params }, { relatedRequestId }).catch(() => undefined);
     },
     () => 'debug',

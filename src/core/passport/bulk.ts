@@ -77,30 +77,30 @@ export async function verifyMany(docs: readonly unknown[], trust: TrustStore, op
       workerError ??= (err as Error).message; // no worker: this thread checks those chunks itself
     }
   }
-  const chunks: { chunk: Chunk | undefined; items: { index: number; check: PendingCheck }[]; done: boolean; settle: () => void }[] = [];
+  // `chunk` is dropped (with its shared buffer) once the chunk's verdicts are in: undefined means done.
+  const chunks: { chunk: Chunk | undefined; items: { index: number; check: PendingCheck }[]; settle: () => void }[] = [];
   const settled: Promise<void>[] = [];
   const finish = (id: number, matches: Int32Array) => {
     const c = chunks[id]!;
-    if (c.done) return;
-    c.done = true;
-    c.chunk = undefined; // its shared buffer can go now
+    if (!c.chunk) return;
+    c.chunk = undefined;
     c.items.forEach(({ index, check }, j) => {
       results[index] = finishVerification(check, matches[j]!);
     });
     c.settle();
   };
   let checkedHere = 0;
+  const checkHere = (chunk: Chunk) => {
+    finish(chunk.id, checkChunk(chunk, localKeys));
+    checkedHere++;
+  };
   // A worker that fails (cannot start, crashes, is killed) loses nothing: this thread checks every chunk not yet
   // done, including any the worker had claimed. A chunk checked twice is harmless; `finish` keeps the first.
   let ending = false;
   const recover = (why: string) => {
     if (ending) return; // terminate() below ends every worker with code 1
     workerError ??= why;
-    for (const c of chunks) {
-      if (c.done || !c.chunk) continue;
-      finish(c.chunk.id, checkChunk(c.chunk, localKeys));
-      checkedHere++;
-    }
+    for (const { chunk } of chunks) if (chunk) checkHere(chunk);
   };
   try {
     for (const w of workers) {
@@ -120,7 +120,7 @@ export async function verifyMany(docs: readonly unknown[], trust: TrustStore, op
       if (!items.length || !buf) return;
       const id = chunks.length;
       const chunk: Chunk = { id, buf: buf.buffer as unknown as SharedArrayBuffer, meta: Int32Array.from(meta) };
-      settled.push(new Promise<void>((settle) => chunks.push({ chunk, items, done: false, settle })));
+      settled.push(new Promise<void>((settle) => chunks.push({ chunk, items, settle })));
       workers[id % workers.length]?.postMessage(chunk);
       buf = undefined;
       meta = [];
@@ -150,10 +150,8 @@ export async function verifyMany(docs: readonly unknown[], trust: TrustStore, op
     flush();
     if (opts.steal !== false || workers.length === 0) {
       for (let id = chunks.length - 1; id >= 0; id--) {
-        const c = chunks[id]!;
-        if (c.done || !c.chunk || !claim(claims, id)) continue; // done, or a worker has it
-        finish(id, checkChunk(c.chunk, localKeys));
-        checkedHere++;
+        const { chunk } = chunks[id]!;
+        if (chunk && claim(claims, id)) checkHere(chunk); // else done, or a worker has it
       }
     }
     await Promise.all(settled);
