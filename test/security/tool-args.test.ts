@@ -30,6 +30,8 @@ interface Tally {
   internalErrors: string[];
 }
 const tally = (): Tally => ({ calls: 0, ok: 0, toolErrors: 0, rpcErrors: 0, internalErrors: [] });
+/** A tally as BENCHMARKS-style figures. */
+const figuresOf = (runs: number, t: Tally) => ({ runs_per_tool: runs, calls: t.calls, ok: t.ok, tool_errors: t.toolErrors, rpc_errors: t.rpcErrors, internal_errors: t.internalErrors.length });
 
 /** Calls a tool and checks the outcome: an McpError, an isError result with a message, or a correct answer. */
 async function callAndCheck(client: Client, tool: string, args: unknown, t: Tally): Promise<void> {
@@ -107,7 +109,7 @@ describe('tool arguments over stdio (SDK client, spawned server)', () => {
     props = await toolProps(s.client);
   });
   afterAll(async () => {
-    figures.stdio = { runs_per_tool: RUNS_STDIO, calls: t.calls, ok: t.ok, tool_errors: t.toolErrors, rpc_errors: t.rpcErrors, internal_errors: t.internalErrors.length };
+    figures.stdio = figuresOf(RUNS_STDIO, t);
     recordFigures('tool-args', figures);
     await s?.close();
   });
@@ -142,7 +144,7 @@ describe('tool arguments in process (InMemoryTransport): the prototypes stay cle
     props = await toolProps(p.client);
   });
   afterAll(async () => {
-    figures.in_process = { runs_per_tool: RUNS_IN_PROCESS, calls: t.calls, ok: t.ok, tool_errors: t.toolErrors, rpc_errors: t.rpcErrors, internal_errors: t.internalErrors.length };
+    figures.in_process = figuresOf(RUNS_IN_PROCESS, t);
     recordFigures('tool-args', figures);
     await p?.close();
   });
