@@ -62,16 +62,12 @@ export function chooseModelText(args: ChooseModelArgs, toolNames: readonly strin
   ].join('\n');
 }
 
-export function registerPrompts(server: McpServer, app: AppContext, opts: { ready: PromiseLike<unknown>; toolNames: readonly string[] }): void {
-  const completeSlug = async (value: string | undefined) => {
-    await opts.ready;
-    const prefix = value ?? '';
-    return app.store
-      .slugs()
-      .filter((s) => s.startsWith(prefix))
-      .sort()
-      .slice(0, 100);
-  };
+export function registerPrompts(
+  server: McpServer,
+  app: AppContext,
+  opts: { completeSlug: (value: string | undefined) => Promise<string[]>; toolNames: readonly string[] },
+): void {
+  const { completeSlug } = opts;
   server.registerPrompt(
     CHOOSE_MODEL_PROMPT,
     {

@@ -84,12 +84,7 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
     );
   }
 
-  const completeSlug = (value: string) =>
-    app.store
-      .slugs()
-      .filter((s) => s.startsWith(value))
-      .sort()
-      .slice(0, 100);
+  const completeSlug = completeSlugs(app, ready);
 
   server.registerResource(
     'passport',
@@ -123,7 +118,7 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
     },
   );
 
-  registerPrompts(server, app, { ready, toolNames: TOOLS.map((t) => t.name) });
+  registerPrompts(server, app, { completeSlug, toolNames: TOOLS.map((t) => t.name) });
 
   // Mirror log lines to the client; the SDK drops those under the level the client set with logging/setLevel.
   const addSink = (app.logger as { addSink?: (s: (l: LogLevel, m: string) => void, min?: () => LogLevel) => void }).addSink;
@@ -143,6 +138,29 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
   );
 
   return server;
+}
+
+/** How long completion waits for the passports to load before answering with what is loaded so far. */
+export const COMPLETION_WAIT_MS = 5_000;
+
+/**
+ * Slug completion that does not race start-up: a client that completes right after connecting gets the slugs
+ * once the load finishes (bounded by COMPLETION_WAIT_MS), not an empty list.
+ */
+function completeSlugs(app: AppContext, ready: PromiseLike<unknown>) {
+  return async (value: string | undefined): Promise<string[]> => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.resolve(ready).catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, COMPLETION_WAIT_MS))),
+    ]).finally(() => clearTimeout(timer));
+    const prefix = value ?? '';
+    return app.store
+      .slugs()
+      .filter((s) => s.startsWith(prefix))
+      .sort()
+      .slice(0, 100);
+  };
 }
 
 export { TOOLS };

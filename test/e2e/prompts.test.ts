@@ -72,3 +72,22 @@ describe('prompts and completion', () => {
     expect(r.completion.values).toContain(SEED_SLUG);
   });
 });
+
+describe('completion right after connecting', () => {
+  // Passports load just after the handshake; a client that completes at once must still get the slugs.
+  it('answers with the slugs whether or not the load has finished', async () => {
+    for (const ref of [
+      { type: 'ref/resource', uri: 'passport://{slug}' },
+      { type: 'ref/prompt', name: 'choose_model_for_task' },
+    ] as const) {
+      const fresh = await startServer();
+      try {
+        const r = await fresh.client.complete({ ref, argument: { name: 'slug', value: 'mis' } });
+        expect(r.completion.values, ref.type).toEqual([SEED_SLUG]);
+      } finally {
+        await fresh.close();
+      }
+    }
+  });
+});
+

@@ -1,0 +1,154 @@
+// With cli.ts, the only module that touches process.*: argv/env -> config -> app -> server (stdio or HTTP) or a
+// subcommand. stdout is the protocol in server mode; every log line goes to stderr. cli.ts has already installed
+// the signal handlers; serve() hands them its graceful shutdown.
+import type { SignalControl } from './cli.js';
+import { parseConfig, SECRET_ENV, type Config } from './config/config.js';
+import { createApp, PACKAGE_VERSION, type AppContext } from './core/app.js';
+import { ConfigError, errorMessage } from './core/errors.js';
+import { createLogger } from './core/logger.js';
+import { createScrubber } from './core/secrets.js';
+import { HELP } from './commands/help.js';
+
+async function run(signals: SignalControl): Promise<number> {
+  let config: Config;
+  try {
+    config = parseConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    process.stderr.write(`passport-mcp: ${errorMessage(err)}\n`);
+    return 2;
+  }
+  if (config.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (config.version) {
+    process.stdout.write(`${PACKAGE_VERSION}\n`);
+    return 0;
+  }
+  const logger = createLogger(config.logLevel);
+  logger.addSink((level, msg) => process.stderr.write(`passport-mcp ${level}: ${scrubLast(msg)}\n`));
+
+  let app: AppContext;
+  try {
+    app = await createApp(config, logger);
+  } catch (err) {
+    process.stderr.write(`passport-mcp: ${errorMessage(err)}\n`);
+    return 2;
+  }
+
+  if (config.command === 'serve') return serve(app, signals);
+  signals.release();
+  const { runCommand } = await import('./commands/index.js');
+  return runCommand(app, {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    isTTY: Boolean(process.stderr.isTTY),
+  });
+}
+
+async function serve(app: AppContext, signals: SignalControl): Promise<number> {
+  const progress = process.stderr.isTTY ? stderrProgress() : undefined;
+  // Passports load on first need, or shortly after the transport is up, whichever comes first: the handshake
+  // and tools/list never wait for them. `ready` is a thenable so that awaiting it is what starts the load.
+  let loading: Promise<unknown> | undefined;
+  const startLoading = () =>
+    (loading ??= app.loadAll(progress).then((r) => {
+      progress?.(0, 0);
+      app.logger.info(`loaded ${app.store.size} passport${app.store.size === 1 ? '' : 's'}${r.problems ? `, skipped ${r.problems} source(s)` : ''}`);
+      return r;
+    }));
+  const ready: PromiseLike<unknown> = { then: (onOk, onErr) => startLoading().then(onOk, onErr) };
+  const loadSoon = () => setTimeout(startLoading, 100).unref();
+  if (app.config.http) {
+    const { serveHttp } = await import('./mcp/http.js');
+    // A signal that arrives while binding is delivered as soon as the handler is set.
+    const signalled = new Promise<string>((resolve) => signals.setHandler(resolve));
+    let http: Awaited<ReturnType<typeof serveHttp>>;
+    try {
+      http = await serveHttp(app, { ...app.config.http, ready });
+    } catch (err) {
+      app.logger.error(errorMessage(err));
+      return 1;
+    }
+    loadSoon();
+    app.logger.debug(`shutting down: ${await signalled}`);
+    await http.close();
+    return 0;
+  }
+  const { buildServer } = await import('./mcp/server.js');
+  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+  const { createLineGuard, MAX_MESSAGE_BYTES } = await import('./mcp/line-guard.js');
+  const server = buildServer(app, { ready });
+  // One oversized message is dropped (with a parse error), not allowed to close the transport.
+  // Assigned right below; the guard's callback only runs once messages flow.
+  let transport!: InstanceType<typeof StdioServerTransport>;
+  const input = process.stdin.pipe(
+    createLineGuard(MAX_MESSAGE_BYTES, (n, id) => {
+      const message = `message of ${n} bytes is over the ${MAX_MESSAGE_BYTES}-byte limit; send smaller arguments (e.g. images by path)`;
+      app.logger.warn(`dropped a ${message}`);
+      if (id !== undefined) void transport.send({ jsonrpc: '2.0', id, error: { code: -32600, message } }).catch(() => undefined);
+    }),
+  );
+  transport = new StdioServerTransport(input, process.stdout);
+  // Under many concurrent answers the SDK waits for 'drain' once per backed-up write; that is not a leak.
+  process.stdout.setMaxListeners(0);
+  return await new Promise<number>((resolve) => {
+    let closing = false;
+    const shutdown = (why: string) => {
+      if (closing) return;
+      closing = true;
+      app.logger.debug(`shutting down: ${why}`);
+      // The contract gives a signal 1 s to end the process: never let a stuck close hold it longer.
+      setTimeout(() => resolve(0), 800).unref();
+      // Closing the server aborts in-flight handlers (and with them any upstream request).
+      server.close().finally(() => resolve(0));
+    };
+    // The SDK's stdio transport does not close when stdin ends; a client that goes away must not leave us running.
+    process.stdin.once('end', () => shutdown('stdin ended'));
+    process.stdin.once('close', () => shutdown('stdin closed'));
+    signals.setHandler(shutdown);
+    transport.onclose = () => shutdown('transport closed');
+    server.connect(transport).then(loadSoon, (err: unknown) => {
+      app.logger.error(`cannot start: ${errorMessage(err)}`);
+      resolve(1);
+    });
+  });
+}
+
+/** A one-line progress meter for long loads, only in a terminal. */
+function stderrProgress() {
+  let last = 0;
+  return (done: number, total: number) => {
+    if (total === 0) {
+      if (last) process.stderr.write('\r\x1b[K');
+      return;
+    }
+    const now = Date.now();
+    if (now - last < 100 && done !== total) return;
+    last = now;
+    process.stderr.write(`\rloading passports ${done}/${total}`);
+  };
+}
+
+// Security: a last-resort report of a stray fault goes to stderr only, scrubbed of every configured key.
+const scrubLast = createScrubber(SECRET_ENV.map((name) => process.env[name]));
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`passport-mcp error: ${scrubLast(errorMessage(err))}\n`);
+});
+process.on('unhandledRejection', (err) => {
+  process.stderr.write(`passport-mcp error: ${scrubLast(errorMessage(err))}\n`);
+});
+
+export function main(signals: SignalControl): Promise<void> {
+  return run(signals).then(
+    (code) => {
+      process.exitCode = code;
+      // Let pending stdio drain, then leave even if a keep-alive socket lingers.
+      setTimeout(() => process.exit(code), 50).unref();
+    },
+    (err) => {
+      process.stderr.write(`passport-mcp: ${err instanceof ConfigError ? err.message : errorMessage(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
