@@ -1,10 +1,12 @@
 // Command line and environment -> one validated Config. Pure: argv and env are passed in, never read here.
 // Flags win over environment variables. Every bad value is a ConfigError with one clear line.
+import { homedir, platform } from 'node:os';
+import path from 'node:path';
 import { parseArgs as nodeParseArgs } from 'node:util';
 import { ConfigError } from '../core/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 
-export const COMMANDS = ['serve', 'find', 'verify', 'failures', 'invoke', 'list'] as const;
+export const COMMANDS = ['serve', 'find', 'verify', 'failures', 'invoke', 'list', 'trust'] as const;
 export type Command = (typeof COMMANDS)[number];
 export type ProviderName = 'openrouter' | 'mistral' | 'openai-compatible';
 export const PROVIDERS: readonly ProviderName[] = ['openrouter', 'mistral', 'openai-compatible'];
@@ -13,6 +15,9 @@ export const DEFAULT_REGISTRY_URL = 'https://unfragile.ai/api/v1';
 export const DEFAULT_OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
 export const DEFAULT_MISTRAL_BASE_URL = 'https://api.mistral.ai/v1';
 export const DEFAULT_COMPATIBLE_MODEL = 'mistralai/Mistral-Small-3.1-24B-Instruct-2503';
+/** How long find_capability_by_intent waits for the registry before answering with local matches. */
+export const DEFAULT_REGISTRY_TIMEOUT_MS = 3_000;
+export const MAX_REGISTRY_TIMEOUT_MS = 60_000;
 
 export interface LlmConfig {
   /** Chosen provider, or undefined when nothing is configured. */
@@ -23,11 +28,12 @@ export interface LlmConfig {
 }
 
 /** Environment variables that hold API keys: never printed, scrubbed from everything the process writes. */
-export const SECRET_ENV = ['OPENROUTER_API_KEY', 'MISTRAL_API_KEY', 'PASSPORT_MCP_LLM_API_KEY'] as const;
+export const SECRET_ENV = ['OPENROUTER_API_KEY', 'MISTRAL_API_KEY', 'PASSPORT_MCP_LLM_API_KEY', 'PASSPORT_MCP_REGISTRY_API_KEY'] as const;
 
 /** The configured API keys (unset ones left out), for the scrubbers. */
-export function configuredSecrets(llm: LlmConfig): string[] {
-  return [llm.openrouter.apiKey, llm.mistral.apiKey, llm.compatible.apiKey].filter((k): k is string => !!k);
+export function configuredSecrets(config: Pick<Config, 'llm' | 'registryApiKey'>): string[] {
+  const { llm } = config;
+  return [llm.openrouter.apiKey, llm.mistral.apiKey, llm.compatible.apiKey, config.registryApiKey].filter((k): k is string => !!k);
 }
 
 export interface Config {
@@ -43,6 +49,18 @@ export interface Config {
   trustKeys: string[];
   offline: boolean;
   registryUrl: string;
+  /** `PASSPORT_MCP_REGISTRY_API_KEY` (env only): sent as `Authorization: Bearer`, never shown. */
+  registryApiKey?: string;
+  /** How long find waits for the registry (ms). */
+  registryTimeoutMs: number;
+  /** Where registry passports are cached between runs; undefined with --no-cache. */
+  cacheDir?: string;
+  /** Where pinned issuer keys live. */
+  configDir: string;
+  /** `trust pin --yes`: pin without asking. */
+  yes: boolean;
+  /** `trust pin --replace`: replace a pin whose key changed. */
+  replace: boolean;
   imageRoots: string[];
   requireVerified: boolean;
   /** `serve --http HOST:PORT` */
@@ -60,6 +78,12 @@ const OPTIONS = {
   'trust-key': { type: 'string', multiple: true },
   offline: { type: 'boolean' },
   'registry-url': { type: 'string' },
+  'registry-timeout': { type: 'string' },
+  'cache-dir': { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  'config-dir': { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  replace: { type: 'boolean' },
   'image-root': { type: 'string', multiple: true },
   provider: { type: 'string' },
   'require-verified': { type: 'boolean' },
@@ -119,6 +143,30 @@ function parseHostPort(v: string): { host: string; port: number } {
   return { host: m[1] || m[2] || '127.0.0.1', port };
 }
 
+/**
+ * The user's cache or config directory for passport-mcp, by platform convention: XDG on Linux and the BSDs,
+ * ~/Library on macOS, %LOCALAPPDATA% / %APPDATA% on Windows. Pure: the environment is passed in.
+ */
+export function userDir(kind: 'cache' | 'config', env: Record<string, string | undefined>, os: string = platform()): string {
+  // The platform's own variables, read as they are (not passport-mcp settings, so not in --help).
+  const osVar = (name: string) => env[name]?.trim() || undefined;
+  const home = osVar('HOME') ?? osVar('USERPROFILE') ?? homedir();
+  if (os === 'win32') {
+    const base = kind === 'cache' ? (osVar('LOCALAPPDATA') ?? path.join(home, 'AppData', 'Local')) : (osVar('APPDATA') ?? path.join(home, 'AppData', 'Roaming'));
+    return path.join(base, 'passport-mcp', kind === 'cache' ? 'Cache' : 'Config');
+  }
+  if (os === 'darwin') return path.join(home, 'Library', kind === 'cache' ? 'Caches' : 'Application Support', 'passport-mcp');
+  const xdg = osVar(kind === 'cache' ? 'XDG_CACHE_HOME' : 'XDG_CONFIG_HOME');
+  // XDG: a relative value is invalid and must be ignored.
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(home, kind === 'cache' ? '.cache' : '.config');
+  return path.join(base, 'passport-mcp');
+}
+
+function dirValue(value: string, what: string): string {
+  if (value.includes('\0')) throw new ConfigError(`${what} must be a directory path`);
+  return path.resolve(value);
+}
+
 /** Parses argv (without node and script) and env into a Config; throws ConfigError on the first problem. */
 export function parseConfig(argv: readonly string[], env: Record<string, string | undefined>): Config {
   let parsed;
@@ -166,6 +214,20 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   const logLevel = v['log-level'] ?? envValue(env, 'PASSPORT_MCP_LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError('--log-level must be debug, info, warning or error');
 
+  const timeoutRaw = v['registry-timeout'] ?? envValue(env, 'PASSPORT_MCP_REGISTRY_TIMEOUT');
+  let registryTimeoutMs = DEFAULT_REGISTRY_TIMEOUT_MS;
+  if (timeoutRaw !== undefined) {
+    registryTimeoutMs = Number(timeoutRaw);
+    if (!/^\d+$/.test(timeoutRaw) || registryTimeoutMs < 1 || registryTimeoutMs > MAX_REGISTRY_TIMEOUT_MS) {
+      throw new ConfigError(`--registry-timeout takes milliseconds from 1 to ${MAX_REGISTRY_TIMEOUT_MS} (got "${timeoutRaw.slice(0, 20)}")`);
+    }
+  }
+  const cacheDirRaw = v['cache-dir'] ?? envValue(env, 'PASSPORT_MCP_CACHE_DIR');
+  const noCache = v['no-cache'] ?? false;
+  const cacheDir = noCache ? undefined : cacheDirRaw !== undefined ? dirValue(cacheDirRaw, '--cache-dir') : userDir('cache', env);
+  const configDirRaw = v['config-dir'] ?? envValue(env, 'PASSPORT_MCP_CONFIG_DIR');
+  const configDir = configDirRaw !== undefined ? dirValue(configDirRaw, '--config-dir') : userDir('config', env);
+
   const registryUrl = httpUrl(v['registry-url'] ?? envValue(env, 'PASSPORT_MCP_REGISTRY_URL') ?? DEFAULT_REGISTRY_URL, '--registry-url');
 
   // `serve DIR...` adds image roots: Claude Desktop expands a multi-directory user_config into separate
@@ -183,6 +245,12 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     trustKeys: v['trust-key'] ?? envList(env, 'PASSPORT_MCP_TRUST_KEYS', ','),
     offline: v.offline ?? envFlag(env, 'PASSPORT_MCP_OFFLINE'),
     registryUrl,
+    registryApiKey: envValue(env, 'PASSPORT_MCP_REGISTRY_API_KEY'),
+    registryTimeoutMs,
+    cacheDir,
+    configDir,
+    yes: v.yes ?? false,
+    replace: v.replace ?? false,
     imageRoots: [...(v['image-root'] ?? envList(env, 'PASSPORT_MCP_IMAGE_ROOTS', ':')), ...serveImageRoots],
     requireVerified: v['require-verified'] ?? envFlag(env, 'PASSPORT_MCP_REQUIRE_VERIFIED'),
     http: v.http !== undefined ? parseHostPort(v.http) : undefined,

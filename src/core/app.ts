@@ -51,7 +51,7 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
   const fetcher: RemoteFetcher | undefined = config.offline
     ? undefined
     : async (slug, signal) => {
-        fetchRemote ??= (await import('./passport/remote.js')).createRegistryFetcher({ baseUrl: config.registryUrl, userAgent: `passport-mcp/${PACKAGE_VERSION}` });
+        fetchRemote ??= (await import('./passport/remote.js')).createRegistryFetcher({ baseUrl: config.registryUrl, apiKey: config.registryApiKey, userAgent: `passport-mcp/${PACKAGE_VERSION}` });
         return fetchRemote(slug, signal);
       };
   const store = new PassportStore(fetcher);

@@ -46,7 +46,7 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
     { capabilities: { logging: {}, tools: {}, resources: {}, prompts: {}, completions: {} }, instructions: INSTRUCTIONS },
   );
   const ready = opts.ready ?? Promise.resolve();
-  const scrub = createScrubber(configuredSecrets(app.config.llm));
+  const scrub = createScrubber(configuredSecrets(app.config));
 
   let roots: Promise<string[]> | undefined;
   const clientRoots = (): Promise<string[]> => {

@@ -122,7 +122,7 @@ export async function invokeModel(input: InvokeInput, deps: InvokeDeps): Promise
   });
   const built = buildBody(target, input, images);
   warnings.push(...built.warnings);
-  const secrets = configuredSecrets(app.config.llm);
+  const secrets = configuredSecrets(app.config);
   const client = llmClient(app, deps.clientOptions);
   try {
     const outcome = await client.chat({ target, body: built.body, signal: deps.signal, onText: deps.onText, secrets, images });

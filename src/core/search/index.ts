@@ -29,6 +29,11 @@ export interface SearchOptions extends SearchFilters {
 
 export interface SearchMatch {
   score: number;
+  /**
+   * Calibrated probability in [0, 1] that this capability serves the intent (>= 0.5: it does). The search work
+   * (issue 12) replaces the interim mapping below with a calibrated one; federation and the tool rely on the field.
+   */
+  confidence: number;
   /** A short human reason, e.g. 'intent "describe a photo" ~ "image", "describe"'. */
   reason: string;
   passport: LoadedPassport;
@@ -171,7 +176,7 @@ export class IntentIndex {
     const top = this.scorer(view, plan, limit, accept, this.params);
     return top.map((s) => {
       const rec = this.docs[s.doc]!;
-      return { score: s.score, reason: describeMatch(plan, s), passport: rec.passport, capability: rec.capability };
+      return { score: s.score, confidence: Math.max(0, Math.min(1, s.score)), reason: describeMatch(plan, s), passport: rec.passport, capability: rec.capability };
     });
   }
 
