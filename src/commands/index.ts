@@ -1,10 +1,11 @@
 // Human subcommands over the same core as the MCP tools: readable text by default, JSON with --json.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { AppContext } from '../core/app.js';
 import { PassportMcpError, UserInputError } from '../core/errors.js';
 import { failureModes, type FailureModesReport } from '../core/failure-modes.js';
 import { MAX_ARRAY_FILE_BYTES } from '../core/passport/load.js';
 import { verifyInline, type VerifyResult } from '../core/passport/verify.js';
+import { readRegularFile } from '../core/safe-file.js';
 import { shapeMatch } from '../mcp/tools/find-capability-by-intent.js';
 
 export interface CommandIO {
@@ -81,9 +82,11 @@ async function verify(app: AppContext, io: CommandIO): Promise<number> {
   let result: VerifyResult;
   const isFile = await stat(target).then((s) => s.isFile(), () => false);
   if (isFile) {
-    const st = await stat(target);
-    if (st.size > MAX_ARRAY_FILE_BYTES) throw new UserInputError(`${target} is too large`);
-    result = verifyInline(await readFile(target, 'utf8'), app.trust);
+    // Security: the one safe reader (size cap on what is opened, no FIFO or device).
+    const bytes = await readRegularFile(target, { maxBytes: MAX_ARRAY_FILE_BYTES }).catch((err: Error) => {
+      throw new UserInputError(`cannot read ${target}: ${err.message}`);
+    });
+    result = verifyInline(bytes.toString('utf8'), app.trust);
   } else {
     result = app.verification(await app.requirePassport(target));
   }
