@@ -12,6 +12,8 @@ export interface CommandIO {
   out(s: string): void;
   err(s: string): void;
   isTTY: boolean;
+  /** Asks the user one question on the terminal; absent when stdin is not a terminal (then nothing is asked). */
+  ask?(question: string): Promise<string>;
 }
 
 export async function runCommand(app: AppContext, io: CommandIO): Promise<number> {
@@ -28,6 +30,8 @@ export async function runCommand(app: AppContext, io: CommandIO): Promise<number
         return await failures(app, io);
       case 'list':
         return await list(app, io);
+      case 'trust':
+        return await (await import('./trust.js')).trustCommand(app, io);
       case 'invoke': {
         const { invokeCommand } = await import('./invoke.js');
         return await invokeCommand(app, io);
@@ -77,6 +81,8 @@ function find(app: AppContext, io: CommandIO): number {
   return 0;
 }
 
+const KEY_SOURCE_TEXT = { flag: 'from --trust-key', env: 'from PASSPORT_MCP_TRUST_KEYS', pinned: 'pinned with "trust pin"' } as const;
+
 async function verify(app: AppContext, io: CommandIO): Promise<number> {
   const target = needArg(app, 'a slug or a passport file');
   let result: VerifyResult;
@@ -96,7 +102,7 @@ async function verify(app: AppContext, io: CommandIO): Promise<number> {
     io.out(`${mark}: ${result.slug ?? target}\n`);
     if (result.issuer) io.out(`  issuer:      ${result.issuer}\n`);
     if (result.signed_at) io.out(`  signed at:   ${result.signed_at}\n`);
-    if (result.key_fingerprint) io.out(`  key:         ${result.key_fingerprint}\n`);
+    if (result.key_fingerprint) io.out(`  key:         ${result.key_fingerprint}${result.key_source ? ` (${KEY_SOURCE_TEXT[result.key_source]})` : ''}\n`);
     if (result.scope) io.out(`  covers:      ${result.scope === 'unfragile' ? 'the "unfragile" object' : 'the whole passport'}\n`);
     io.out(`  ${result.detail}\n`);
     for (const w of result.warnings) io.out(`  warning: ${w}\n`);
