@@ -19,6 +19,7 @@ export interface CommandIO {
 export async function runCommand(app: AppContext, io: CommandIO): Promise<number> {
   const { config } = app;
   try {
+    if (config.command === 'trust') return await (await import('./trust.js')).trustCommand(app, io); // needs no passport
     const progress = io.isTTY ? (d: number, t: number) => io.err(d === t ? '\r\x1b[K' : `\rloading passports ${d}/${t}`) : undefined;
     await app.loadAll(progress);
     switch (config.command) {
@@ -30,8 +31,6 @@ export async function runCommand(app: AppContext, io: CommandIO): Promise<number
         return await failures(app, io);
       case 'list':
         return await list(app, io);
-      case 'trust':
-        return await (await import('./trust.js')).trustCommand(app, io);
       case 'invoke': {
         const { invokeCommand } = await import('./invoke.js');
         return await invokeCommand(app, io);

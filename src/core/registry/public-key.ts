@@ -30,8 +30,8 @@ const HEX64 = /^[0-9a-fA-F]{64}$/;
 const HEX_DER = /^[0-9a-fA-F]{88}$/;
 const B64_RAW = /^[A-Za-z0-9+/]{43}=?$/;
 const B64URL_RAW = /^[A-Za-z0-9_-]{43}$/;
-const B64_DER = /^[A-Za-z0-9+/]{60}$/;
-const B64URL_DER = /^[A-Za-z0-9_-]{60}$/;
+const B64_DER = /^[A-Za-z0-9+/]{59}=?$/;
+const B64URL_DER = /^[A-Za-z0-9_-]{59}$/;
 const PEM = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
 function canonical(bytes: Buffer, text: string, enc: BufferEncoding): Buffer | undefined {
