@@ -225,6 +225,8 @@ describe('pinned keys in the stdio server and the CLI verify', () => {
   it('verify_passport says valid with key_source "pinned", and invalid_signature for another key', async () => {
     const s = await startServer({ args: ['--passports', passportsDir, '--config-dir', pinnedDir] });
     try {
+      const tool = (await s.client.listTools()).tools.find((t) => t.name === 'verify_passport')!;
+      expect((tool.outputSchema?.properties as Record<string, { enum?: string[] }>).key_source?.enum).toEqual(['flag', 'env', 'pinned']);
       const a = await s.client.callTool({ name: 'verify_passport', arguments: { slug: 'signed-by-a' } });
       expect(a.structuredContent).toMatchObject({ status: 'valid', key_source: 'pinned' });
       const b = await s.client.callTool({ name: 'verify_passport', arguments: { slug: 'signed-by-b' } });

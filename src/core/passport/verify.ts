@@ -125,7 +125,8 @@ export function prepareVerification(doc: unknown, opts: VerifyOptions): { done: 
         detail:
           `no trusted key is configured for issuer "${issuer}", so the signature was not checked. ` +
           `Get the issuer's Ed25519 public key from a channel you trust and start the server with ` +
-          `--trust-key ${issuer}=<base64|hex|PEM> (or PASSPORT_MCP_TRUST_KEYS="${issuer}=<key>").`,
+          `--trust-key ${issuer}=<base64|hex|PEM> (or PASSPORT_MCP_TRUST_KEYS="${issuer}=<key>"), ` +
+          `or pin the key the registry publishes with: passport-mcp trust pin ${issuer} (it shows the key's fingerprint first).`,
       },
     };
   }
