@@ -6,12 +6,9 @@ import { failureModes, type FailureModesReport } from '../core/failure-modes.js'
 import { MAX_ARRAY_FILE_BYTES } from '../core/passport/load.js';
 import { verifyInline, type VerifyResult } from '../core/passport/verify.js';
 import { shapeMatch } from '../mcp/tools/find-capability-by-intent.js';
+import type { CommandIO } from './io.js';
 
-export interface CommandIO {
-  out(s: string): void;
-  err(s: string): void;
-  isTTY: boolean;
-}
+export type { CommandIO } from './io.js';
 
 export async function runCommand(app: AppContext, io: CommandIO): Promise<number> {
   const { config } = app;
