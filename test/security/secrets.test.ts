@@ -142,7 +142,7 @@ describe('secrets never leave the process', () => {
     expect(leaks(s.lines.slice(before).join('\n'), [k])).toEqual([]);
   });
 
-  it('invoke_model error paths (401/400/500/413 echoing the Authorization header and body, mid-stream error, reset, cancel, bad images)', async (ctx) => {
+  it('invoke_model error paths (401/400/500/413 echoing the Authorization header and body, mid-stream error, reset, cancel, bad images)', async () => {
     expect(hasInvoke, 'invoke_model is registered').toBe(true);
     const before = upstream.requests.length;
     const scenarios = ['e401', 'e400', 'e413-html', 'e500', 'midstream', 'reset', 'ok'];
@@ -176,7 +176,7 @@ describe('secrets never leave the process', () => {
     figures.invoke_error_paths = { driven, upstream_requests: upstream.requests.length - before };
   }, 120_000);
 
-  it('the key is sent only to the configured upstream, and only as the Authorization header', async (ctx) => {
+  it('the key is sent only to the configured upstream, and only as the Authorization header', async () => {
     expect(hasInvoke, 'invoke_model is registered').toBe(true);
     const llm = upstream.requests.filter((r) => r.url.endsWith('/chat/completions'));
     expect(llm.length).toBeGreaterThan(0);
@@ -226,7 +226,7 @@ describe('image paths outside the roots are refused before any upstream call', (
     recordFigures('secrets', figures);
   });
 
-  it('.., absolute paths, symlinks, prefix look-alikes, NUL, full-width solidus, trailing dot, file:// and http:// URLs', async (ctx) => {
+  it('.., absolute paths, symlinks, prefix look-alikes, NUL, full-width solidus, trailing dot, file:// and http:// URLs', async () => {
     expect(hasInvoke, 'invoke_model is registered').toBe(true);
     const root = path.join(base, 'root');
     const hostile: Record<string, unknown>[] = [
