@@ -3,7 +3,7 @@
 // http-exchange.ts (undici), stream-decoder.ts (pure SSE decoding), retry.ts (clock and retry policy) and
 // upstream-errors.ts (every sentence). Loaded only when invoke_model first runs.
 import { UpstreamError } from '../errors.js';
-import { createScrubber, type Scrubber } from '../secrets.js';
+import type { Scrubber } from '../secrets.js';
 import { USER_AGENT } from '../version.js';
 import { createHttpExchange, readText, type Exchange } from './http-exchange.js';
 import { decideRetry, systemClock, type Clock, type Timer } from './retry.js';
@@ -71,9 +71,7 @@ export interface ChatCall {
   /** Text as it arrives, already scrubbed of every secret. */
   onText?: (delta: string) => void;
   /** Security: the app's scrubber (AppContext.scrub); applied to text, errors and partial results. */
-  scrub?: Scrubber;
-  /** Only when no scrubber is given (tests of the client alone): the keys to scrub. */
-  secrets?: readonly (string | undefined)[];
+  scrub: Scrubber;
   images?: readonly { label: string; bytes?: number }[];
 }
 
@@ -129,7 +127,7 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
   const http = createHttpExchange(o);
 
   async function chat(call: ChatCall): Promise<ChatOutcome> {
-    const scrub: Scrubber = call.scrub ?? createScrubber(call.secrets ?? []);
+    const { scrub } = call;
     const t0 = clock.now();
     const deadline = t0 + o.totalTimeoutMs;
     const bodyText = JSON.stringify(call.body);

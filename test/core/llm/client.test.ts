@@ -3,10 +3,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLlmClient, LlmCallError, type ChatCall, type LlmClient } from '../../../src/core/llm/client.js';
 import type { Target } from '../../../src/core/llm/types.js';
+import { createScrubber } from '../../../src/core/secrets.js';
 import { chunk, happy, splitEvent, startFakeUpstream, USAGE, waitFor, type FakeUpstream } from '../../support/fake-upstream.js';
 import { ManualClock } from './manual-clock.js';
 
 const KEY = 'sk-or-v1-UNITKEY-0123456789abcdef0123456789abcdef';
+const SCRUB = createScrubber([KEY]);
 let fake: FakeUpstream;
 let client: LlmClient;
 
@@ -32,14 +34,14 @@ const target = (over: Partial<Target> = {}): Target => ({
 
 async function call(over: Partial<ChatCall> = {}) {
   const deltas: string[] = [];
-  const p = client.chat({ target: target(), body: { model: 'x', messages: [], stream: true, max_tokens: 64 }, secrets: [KEY], onText: (d) => deltas.push(d), ...over });
+  const p = client.chat({ target: target(), body: { model: 'x', messages: [], stream: true, max_tokens: 64 }, scrub: SCRUB, onText: (d) => deltas.push(d), ...over });
   return { p, deltas };
 }
 
 /** A client on a clock the test drives: Retry-After waits and timeouts are exact and cost no wall time. */
 function clocked(clock: ManualClock, over: Partial<ChatCall> = {}) {
   const c = createLlmClient({ clock, retryBaseMs: 20, retryMaxDelayMs: 50 });
-  const p = c.chat({ target: target(), body: { model: 'x', messages: [], stream: true, max_tokens: 64 }, secrets: [KEY], ...over });
+  const p = c.chat({ target: target(), body: { model: 'x', messages: [], stream: true, max_tokens: 64 }, scrub: SCRUB, ...over });
   return { p: p.finally(() => c.close()) };
 }
 
@@ -222,7 +224,7 @@ describe('HTTP errors and retries', () => {
     fake.enqueue({ steps: happy(['up']) });
     const clock = new ManualClock({ autoSleep: true });
     const c = createLlmClient({ clock, retryBaseMs: 500, retryMaxDelayMs: 1_500, random: () => 0.5 });
-    const r = await c.chat({ target: target(), body: {}, secrets: [KEY] }).finally(() => c.close());
+    const r = await c.chat({ target: target(), body: {}, scrub: SCRUB }).finally(() => c.close());
     expect(r.retries).toBe(3);
     expect(clock.slept).toEqual([250, 500, 750]);
   });
@@ -231,7 +233,7 @@ describe('HTTP errors and retries', () => {
     fake.enqueue({ status: 429, headers: { 'retry-after': '20' }, body: { error: { message: 'later' } } });
     const clock = new ManualClock({ autoSleep: true });
     const c = createLlmClient({ clock, totalTimeoutMs: 10_000 });
-    const e = await failure(c.chat({ target: target(), body: {}, secrets: [KEY] }).finally(() => c.close()));
+    const e = await failure(c.chat({ target: target(), body: {}, scrub: SCRUB }).finally(() => c.close()));
     expect(e.message).toMatch(/time budget for the call ran out/);
     expect(clock.slept).toEqual([]);
   });
@@ -269,7 +271,7 @@ describe('timeouts and cancellation', () => {
     fake.enqueue({ steps: [...comments, { stall: true }] });
     const clock = new ManualClock();
     const fast = createLlmClient({ clock, firstTokenTimeoutMs: 300, maxRetries: 0 });
-    const p = failure(fast.chat({ target: target(), body: {}, secrets: [KEY] }));
+    const p = failure(fast.chat({ target: target(), body: {}, scrub: SCRUB }));
     // Readiness: the upstream has the request and has sent its comments; only then does (fake) time pass.
     await waitFor(() => fake.requests.length === 1, 5_000);
     clock.advance(299);
@@ -287,7 +289,7 @@ describe('timeouts and cancellation', () => {
     const clock = new ManualClock();
     const c = createLlmClient({ clock, totalTimeoutMs: 5_000, idleTimeoutMs: 60_000 });
     const got = new Promise<void>((resolve) => {
-      void failure(c.chat({ target: target(), body: {}, secrets: [KEY], onText: () => resolve() })).then((e) => (result = e));
+      void failure(c.chat({ target: target(), body: {}, scrub: SCRUB, onText: () => resolve() })).then((e) => (result = e));
     });
     let result: LlmCallError | undefined;
     await got;
@@ -305,7 +307,7 @@ describe('timeouts and cancellation', () => {
     const c = createLlmClient({ clock, idleTimeoutMs: 800 });
     let result: LlmCallError | undefined;
     const got = new Promise<void>((resolve) => {
-      void failure(c.chat({ target: target(), body: {}, secrets: [KEY], onText: () => resolve() })).then((e) => (result = e));
+      void failure(c.chat({ target: target(), body: {}, scrub: SCRUB, onText: () => resolve() })).then((e) => (result = e));
     });
     // Readiness: the first token arrived, so the idle timer is armed; then fake time passes.
     await got;
