@@ -27,9 +27,11 @@ function walk(dir: string): string[] {
 
 /** Every import of one file, classified: a declaration whose bindings are all types counts as `type`. */
 function importsOf(file: string): Edge[] {
-  const text = readFileSync(file, 'utf8');
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-  const from = path.relative(SRC, file).split(path.sep).join('/');
+  return edgesOf(path.relative(SRC, file).split(path.sep).join('/'), readFileSync(file, 'utf8'));
+}
+
+function edgesOf(from: string, text: string): Edge[] {
+  const sf = ts.createSourceFile(from, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const edges: Edge[] = [];
   const add = (spec: string, kind: Kind) => {
     const local = spec.startsWith('.');
@@ -86,6 +88,32 @@ describe('layering (AGENTS.md "Layers"; see the rules listed there)', () => {
     expect(EDGES.filter((e) => e.to.startsWith('<computed')).map(show)).toEqual([]);
     // The reader sees each kind of edge, or a rule below could pass by reading nothing.
     for (const k of ['static', 'dynamic', 'type'] as const) expect(LOCAL.some((e) => e.kind === k)).toBe(true);
+  });
+
+  it('the reader classifies edges: type-only, mixed, re-exports, dynamic import() and import("...").T types', () => {
+    const edges = edgesOf(
+      'core/x.ts',
+      [
+        "import type { A } from '../config/config.js';",
+        "import { type B } from './errors.js';",
+        "import { c, type D } from './logger.js';",
+        "export { e } from './secrets.js';",
+        "export type { F } from './app.js';",
+        "const m = await import('../mcp/server.js');",
+        "let t: import('./llm/client.js').LlmClient;",
+        "import 'zod';",
+      ].join('\n'),
+    );
+    expect(edges.map(show)).toEqual([
+      'core/x.ts -> config/config.ts (type)',
+      'core/x.ts -> core/errors.ts (type)',
+      'core/x.ts -> core/logger.ts (static)',
+      'core/x.ts -> core/secrets.ts (static)',
+      'core/x.ts -> core/app.ts (type)',
+      'core/x.ts -> mcp/server.ts (dynamic)',
+      'core/x.ts -> core/llm/client.ts (type)',
+      'core/x.ts -> zod (static)',
+    ]);
   });
 
   it('core/ never imports mcp/, commands/, main.ts or cli.ts, nor the MCP SDK', () => {
