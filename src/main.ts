@@ -6,17 +6,26 @@ import { parseConfig, SECRET_ENV, type Config } from './config/config.js';
 import { createApp, PACKAGE_VERSION, type AppContext } from './core/app.js';
 import { ConfigError, errorMessage } from './core/errors.js';
 import { createLogger } from './core/logger.js';
-import { createScrubber } from './core/secrets.js';
+import { configuredSecrets, createScrubber, type Scrubber } from './core/secrets.js';
 import { HELP } from './commands/help.js';
 
-async function run(signals: SignalControl): Promise<number> {
+/** Where this process's last-resort lines get their scrubber: the app's, once the config is known. */
+interface ScrubSlot {
+  scrub: Scrubber;
+}
+
+async function run(signals: SignalControl, slot: ScrubSlot): Promise<number> {
   let config: Config;
   try {
     config = parseConfig(process.argv.slice(2), process.env);
   } catch (err) {
-    process.stderr.write(`passport-mcp: ${errorMessage(err)}\n`);
+    process.stderr.write(`passport-mcp: ${slot.scrub(errorMessage(err))}\n`);
     return 2;
   }
+  // Security: the one scrubber, built once from the configured keys; the app, the logger's stderr sink, the
+  // subcommands' output and the last-resort handlers all use it.
+  const scrub = createScrubber(configuredSecrets(config));
+  slot.scrub = scrub;
   if (config.help) {
     process.stdout.write(HELP);
     return 0;
@@ -26,13 +35,13 @@ async function run(signals: SignalControl): Promise<number> {
     return 0;
   }
   const logger = createLogger(config.logLevel);
-  logger.addSink((level, msg) => process.stderr.write(`passport-mcp ${level}: ${scrubLast(msg)}\n`));
+  logger.addSink((level, msg) => process.stderr.write(`passport-mcp ${level}: ${scrub(msg)}\n`));
 
   let app: AppContext;
   try {
-    app = await createApp(config, logger);
+    app = await createApp(config, logger, { scrub });
   } catch (err) {
-    process.stderr.write(`passport-mcp: ${errorMessage(err)}\n`);
+    process.stderr.write(`passport-mcp: ${scrub(errorMessage(err))}\n`);
     return 2;
   }
 
@@ -40,8 +49,8 @@ async function run(signals: SignalControl): Promise<number> {
   signals.release();
   const { runCommand } = await import('./commands/index.js');
   return runCommand(app, {
-    out: (s) => process.stdout.write(s),
-    err: (s) => process.stderr.write(s),
+    out: (s) => process.stdout.write(scrub(s)),
+    err: (s) => process.stderr.write(scrub(s)),
     isTTY: Boolean(process.stderr.isTTY),
     // Only a terminal is ever asked a question (trust pin's confirmation); piped stdin never answers for the user.
     ...(process.stdin.isTTY ? { ask: askOnTerminal } : {}),
@@ -142,24 +151,25 @@ function stderrProgress() {
   };
 }
 
-// Security: a last-resort report of a stray fault goes to stderr only, scrubbed of every configured key.
-const scrubLast = createScrubber(SECRET_ENV.map((name) => process.env[name]));
-process.on('uncaughtException', (err) => {
-  process.stderr.write(`passport-mcp error: ${scrubLast(errorMessage(err))}\n`);
-});
-process.on('unhandledRejection', (err) => {
-  process.stderr.write(`passport-mcp error: ${scrubLast(errorMessage(err))}\n`);
-});
-
 export function main(signals: SignalControl): Promise<void> {
-  return run(signals).then(
+  // Until the config is parsed there is no app scrubber: the raw values of the key variables stand in for it.
+  const slot: ScrubSlot = { scrub: createScrubber(SECRET_ENV.map((name) => process.env[name])) };
+  // Security: a last-resort report of a stray fault goes to stderr only, through the app's scrubber.
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`passport-mcp error: ${slot.scrub(errorMessage(err))}\n`);
+  });
+  process.on('unhandledRejection', (err) => {
+    process.stderr.write(`passport-mcp error: ${slot.scrub(errorMessage(err))}\n`);
+  });
+  return run(signals, slot).then(
     (code) => {
       process.exitCode = code;
       // Let pending stdio drain, then leave even if a keep-alive socket lingers.
       setTimeout(() => process.exit(code), 50).unref();
     },
     (err) => {
-      process.stderr.write(`passport-mcp: ${err instanceof ConfigError ? err.message : errorMessage(err)}\n`);
+      // Security: the internal-error line is scrubbed like every other.
+      process.stderr.write(`passport-mcp: ${slot.scrub(err instanceof ConfigError ? err.message : errorMessage(err))}\n`);
       process.exit(1);
     },
   );

@@ -7,14 +7,9 @@ import { MAX_ARRAY_FILE_BYTES } from '../core/passport/load.js';
 import { verifyInline, type VerifyResult } from '../core/passport/verify.js';
 import { readRegularFile } from '../core/safe-file.js';
 import { shapeMatch } from '../mcp/tools/find-capability-by-intent.js';
+import type { CommandIO } from './io.js';
 
-export interface CommandIO {
-  out(s: string): void;
-  err(s: string): void;
-  isTTY: boolean;
-  /** Asks the user one question on the terminal; absent when stdin is not a terminal (then nothing is asked). */
-  ask?(question: string): Promise<string>;
-}
+export type { CommandIO } from './io.js';
 
 export async function runCommand(app: AppContext, io: CommandIO): Promise<number> {
   const { config } = app;

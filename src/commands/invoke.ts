@@ -2,7 +2,7 @@
 // streamed to stdout as they arrive. Images named on the command line may come from anywhere: the user typed them.
 import type { AppContext } from '../core/app.js';
 import { UserInputError } from '../core/errors.js';
-import type { CommandIO } from './index.js';
+import type { CommandIO } from './io.js';
 
 export async function invokeCommand(app: AppContext, io: CommandIO): Promise<number> {
   const prompt = app.config.args.join(' ').trim();
@@ -47,6 +47,6 @@ export async function invokeCommand(app: AppContext, io: CommandIO): Promise<num
     }
     throw err;
   } finally {
-    await app.llm?.close();
+    await app.close();
   }
 }

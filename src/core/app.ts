@@ -1,10 +1,10 @@
 // The application context: config -> core objects (trust store, passport store, intent index, verification
-// cache, and a lazily created LLM client). The MCP server, the CLI subcommands and the tests all use this.
+// cache, the one secret scrubber, and per-app objects the lazy layers share, such as the LLM client's pool).
+// The MCP server, the CLI subcommands and the tests all use this.
 // Everything the handshake does not need (schema, loader, index, Ed25519, canonical JSON, registry client)
 // is imported on first use: cold start is measured against a bare SDK server.
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.js';
 import { UserInputError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -14,10 +14,11 @@ import { PassportStore, type RemoteFetcher } from './passport/store.js';
 import type { TrustedKey, TrustStore } from './passport/trust.js';
 import type { VerifyResult } from './passport/verify.js';
 import type { IntentIndex } from './search/index.js';
+import { configuredSecrets, createScrubber, type Scrubber } from './secrets.js';
+import { USER_AGENT } from './version.js';
 
-const BUILTIN_PASSPORT_PATH = fileURLToPath(new URL('../../passports/mistral-small-3.1.passport.json', import.meta.url));
-
-export const PACKAGE_VERSION = '0.1.0';
+// Kept importable from here: the MCP server and main.ts name the version through the app module.
+export { PACKAGE_VERSION } from './version.js';
 
 export interface AppContext {
   config: Config;
@@ -30,19 +31,33 @@ export interface AppContext {
   verification(p: LoadedPassport): VerifyResult;
   /** A passport by slug, fetched from the registry when allowed; throws a UserInputError naming the slug. */
   requirePassport(slug: string, signal?: AbortSignal): Promise<LoadedPassport>;
-  /** The pooled LLM client, created on the first invoke_model call (src/core/llm/invoke.ts). */
-  llm?: import('./llm/client.js').LlmClient;
+  /** Security: the one scrubber, built once from the configured keys; every output path passes text through it. */
+  readonly scrub: Scrubber;
+  /**
+   * A per-app object that a lazily loaded layer creates on first use and shares from then on (the LLM client's
+   * connection pool). The app does not know those layers: they find the app, not the reverse.
+   */
+  shared<T extends { close(): Promise<void> }>(key: string, create: () => T): T;
+  /** Closes what `shared` created (the LLM pool's sockets). */
+  close(): Promise<void>;
   /** Loads the built-in passport and every configured source. */
   loadAll(onProgress?: LoadProgress): Promise<{ loaded: number; problems: number }>;
 }
 
 const NO_KEYS: TrustStore = { keysFor: () => [], issuers: () => [] };
 
+export interface AppOptions {
+  /** The process's scrubber when the caller built it first (main.ts, for its own lines); else built here. */
+  scrub?: Scrubber;
+}
+
 /**
  * Builds the context; throws ConfigError for a bad trust key. Loads no passport yet (see loadAll).
  * The Ed25519 and canonical-JSON modules load only when needed, to keep the MCP handshake fast.
  */
-export async function createApp(config: Config, logger: Logger): Promise<AppContext> {
+export async function createApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<AppContext> {
+  const scrub = options.scrub ?? createScrubber(configuredSecrets(config));
+  const shared = new Map<string, { close(): Promise<void> }>();
   let trust = NO_KEYS;
   const keys: TrustedKey[] = [];
   if (config.trustKeys.length) {
@@ -70,7 +85,7 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
   const fetcher: RemoteFetcher | undefined = config.offline
     ? undefined
     : async (slug, signal) => {
-        fetchRemote ??= (await import('./passport/remote.js')).createRegistryFetcher({ baseUrl: config.registryUrl, apiKey: config.registryApiKey, userAgent: `passport-mcp/${PACKAGE_VERSION}` });
+        fetchRemote ??= (await import('./passport/remote.js')).createRegistryFetcher({ baseUrl: config.registryUrl, apiKey: config.registryApiKey, userAgent: USER_AGENT });
         return fetchRemote(slug, signal);
       };
   const store = new PassportStore(fetcher);
@@ -84,8 +99,19 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
   const app: AppContext = {
     config,
     logger,
+    scrub,
     trust,
     store,
+    shared<T extends { close(): Promise<void> }>(key: string, create: () => T): T {
+      let v = shared.get(key) as T | undefined;
+      if (!v) shared.set(key, (v = create()));
+      return v;
+    },
+    async close() {
+      const all = [...shared.values()];
+      shared.clear();
+      await Promise.all(all.map((v) => v.close().catch(() => undefined)));
+    },
     get index() {
       if (!index) throw new Error('the index is used before loadAll()');
       return index;
@@ -125,7 +151,7 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
         index = new IntentIndex();
         for (const p of store.list()) index.add(p);
       }
-      const { loadPassportPath } = await import('./passport/load.js');
+      const { loadPassportPath, BUILTIN_PASSPORT_PATH } = await import('./passport/load.js');
       const sources = [...(config.builtin ? [BUILTIN_PASSPORT_PATH] : []), ...config.passports];
       let loaded = 0;
       let problems = 0;

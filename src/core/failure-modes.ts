@@ -1,28 +1,32 @@
 // The risks of an artifact, read from its passport: every passport-level failure mode and every capability
 // limitation verbatim, grouped per capability, plus a summary of the trust signals an agent should weigh.
+import { z } from 'zod';
 import { UserInputError } from './errors.js';
 import type { LoadedPassport } from './passport/schema.js';
 
-export interface FailureModesReport {
-  slug: string;
-  name: string;
-  failure_modes: string[];
-  capabilities: { id: string; name: string; limitations: string[] }[];
-  risk: {
-    trust_score: number | null;
-    data_access_risk: string | null;
-    artifact_verified: boolean | null;
-    builder_verified: boolean | null;
-    permissions: string[];
-    observed_outcomes: { matches: number | null; success_rate: number | null; last_matched_at: string | null };
-    maintenance_status: string | null;
-    updated_at: string | null;
-    days_since_update: number | null;
-    stale: boolean;
-    signed: boolean;
-    summary: string;
-  };
-}
+/** get_failure_modes' result, defined once: the tool's outputSchema is its shape, the type is derived from it. */
+export const failureModesReportSchema = z.object({
+  slug: z.string(),
+  name: z.string(),
+  failure_modes: z.array(z.string()).describe('Passport-level failure modes, verbatim'),
+  capabilities: z.array(z.object({ id: z.string(), name: z.string(), limitations: z.array(z.string()).describe('Verbatim') })),
+  risk: z.object({
+    trust_score: z.number().nullable(),
+    data_access_risk: z.string().nullable(),
+    artifact_verified: z.boolean().nullable(),
+    builder_verified: z.boolean().nullable(),
+    permissions: z.array(z.string()),
+    observed_outcomes: z.object({ matches: z.number().nullable(), success_rate: z.number().nullable(), last_matched_at: z.string().nullable() }),
+    maintenance_status: z.string().nullable(),
+    updated_at: z.string().nullable(),
+    days_since_update: z.number().nullable(),
+    stale: z.boolean(),
+    signed: z.boolean(),
+    summary: z.string(),
+  }),
+});
+
+export type FailureModesReport = z.infer<typeof failureModesReportSchema>;
 
 const STALE_AFTER_DAYS = 180;
 const DAY_MS = 86_400_000;

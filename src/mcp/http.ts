@@ -110,11 +110,9 @@ function requestApp(app: AppContext): AppContext {
   };
   logger.addSink((level, msg) => forward[level](msg), () => 'debug');
   // Inherit rather than spread: spreading would read lazy members (the index) before passports are loaded.
-  // The LLM client is the process's one pool: a request sets it on the base app, never on its own copy (which
-  // would open a new pool per request and leave its sockets behind).
+  // The LLM client is the process's one pool: app.shared keeps it in the base app's closure, whatever copy asks.
   return Object.create(app, {
     logger: { value: logger, enumerable: true },
-    llm: { get: () => app.llm, set: (client: AppContext['llm']) => (app.llm = client), enumerable: true },
   }) as AppContext;
 }
 

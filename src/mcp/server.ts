@@ -3,12 +3,10 @@
 import { fileURLToPath } from 'node:url';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpError, RootsListChangedNotificationSchema, type RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { configuredSecrets } from '../config/config.js';
 import type { AppContext } from '../core/app.js';
 import { PACKAGE_VERSION } from '../core/app.js';
 import { atLeast, type LogLevel } from '../core/logger.js';
 import { PassportMcpError } from '../core/errors.js';
-import { createScrubber } from '../core/secrets.js';
 import { registerPrompts } from './prompts.js';
 import { errorBoundary } from './results.js';
 import type { ToolContext } from './tool.js';
@@ -46,7 +44,8 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
     { capabilities: { logging: {}, tools: {}, resources: {}, prompts: {}, completions: {} }, instructions: INSTRUCTIONS },
   );
   const ready = opts.ready ?? Promise.resolve();
-  const scrub = createScrubber(configuredSecrets(app.config));
+  // Security: the app's one scrubber (built from every configured key) guards results, resources and log lines.
+  const scrub = app.scrub;
 
   let roots: Promise<string[]> | undefined;
   const clientRoots = (): Promise<string[]> => {

@@ -101,7 +101,7 @@ export const passportObjectArb: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** Arguments for one tool: its own property names (and some others) with hostile values, or a wrong-typed whole. */
-export function argsFor(tool: string, props: string[]): fc.Arbitrary<unknown> {
+export function argsFor(_tool: string, props: string[]): fc.Arbitrary<unknown> {
   const specific = new Map<string, fc.Arbitrary<unknown>>(Object.entries({
     intent: fc.oneof(hostileString, fc.string({ minLength: 1, maxLength: 2000 }), fc.constantFrom('describe an image', 'read text from a screenshot')),
     limit: fc.oneof(hostileNumber, fc.integer({ min: 1, max: 50 })),

@@ -117,7 +117,7 @@ describe('load, in process', () => {
     };
   }, 90_000);
 
-  it(`${STREAMS} concurrent invoke_model streams, half cancelled: exactly those upstream requests abort; no leaked timers, listeners or request sockets`, async (ctx) => {
+  it(`${STREAMS} concurrent invoke_model streams, half cancelled: exactly those upstream requests abort; no leaked timers, listeners or request sockets`, async () => {
     expect(hasInvoke, 'invoke_model is registered').toBe(true);
     const invoke = (tag: string, scenario: string, signal?: AbortSignal) => {
       const progress: string[] = [];

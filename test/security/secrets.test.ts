@@ -3,18 +3,22 @@
 // bytes are searched for each canary in plain, base64, base64url, hex, URL-encoded and JSON-escaped forms.
 // Image paths that leave the image roots (.., absolute, symlinks, look-alikes, NUL) must be refused before any
 // upstream request: the loopback upstream records zero requests for them.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEED_SLUG } from '../support/spawn.js';
+import { SECRET_ENV } from '../../src/config/config.js';
+import { CLI, cleanEnv, SEED_SLUG } from '../support/spawn.js';
 import { INIT, INITIALIZED, line, recordFigures, spawnRaw, type RawServer } from './support.js';
 import { startSseUpstream, type SseUpstream } from './sse-upstream.js';
 
+/** A canary in every secret variable (SECRET_ENV): the test below fails if a variable is added without one. */
 const KEYS = {
   OPENROUTER_API_KEY: 'sk-or-v1-CANARY0123456789abcdef',
   MISTRAL_API_KEY: 'mst-CANARY-Qw9Zx7Lk3Vb2Np8R',
   PASSPORT_MCP_LLM_API_KEY: 'cmp-CANARY-Hj4Tg6Yu1Io5Pe0W',
+  PASSPORT_MCP_REGISTRY_API_KEY: 'reg-CANARY-Zm3Xc8Vn2Bq7Lp4K',
 };
 /** Distinctive bytes inside an image that lives outside the roots: they must never leave the process. */
 const FILE_CANARY = 'FILE-CANARY-7f3a9c-outside-root';
@@ -142,7 +146,7 @@ describe('secrets never leave the process', () => {
     expect(leaks(s.lines.slice(before).join('\n'), [k])).toEqual([]);
   });
 
-  it('invoke_model error paths (401/400/500/413 echoing the Authorization header and body, mid-stream error, reset, cancel, bad images)', async (ctx) => {
+  it('invoke_model error paths (401/400/500/413 echoing the Authorization header and body, mid-stream error, reset, cancel, bad images)', async () => {
     expect(hasInvoke, 'invoke_model is registered').toBe(true);
     const before = upstream.requests.length;
     const scenarios = ['e401', 'e400', 'e413-html', 'e500', 'midstream', 'reset', 'ok'];
@@ -176,7 +180,7 @@ describe('secrets never leave the process', () => {
     figures.invoke_error_paths = { driven, upstream_requests: upstream.requests.length - before };
   }, 120_000);
 
-  it('the key is sent only to the configured upstream, and only as the Authorization header', async (ctx) => {
+  it('the key is sent only to the configured upstream, and only as the Authorization header', async () => {
     expect(hasInvoke, 'invoke_model is registered').toBe(true);
     const llm = upstream.requests.filter((r) => r.url.endsWith('/chat/completions'));
     expect(llm.length).toBeGreaterThan(0);
@@ -226,7 +230,7 @@ describe('image paths outside the roots are refused before any upstream call', (
     recordFigures('secrets', figures);
   });
 
-  it('.., absolute paths, symlinks, prefix look-alikes, NUL, full-width solidus, trailing dot, file:// and http:// URLs', async (ctx) => {
+  it('.., absolute paths, symlinks, prefix look-alikes, NUL, full-width solidus, trailing dot, file:// and http:// URLs', async () => {
     expect(hasInvoke, 'invoke_model is registered').toBe(true);
     const root = path.join(base, 'root');
     const hostile: Record<string, unknown>[] = [
@@ -282,4 +286,74 @@ describe('image paths outside the roots are refused before any upstream call', (
     for (const r of upstream.requests) expect(r.body).not.toContain(Buffer.from(pngWith(FILE_CANARY)).toString('base64').slice(-20));
     figures.image_paths_refused = hostile.length + 1;
   }, 120_000);
+});
+
+describe('one scrubber, and no output path around it', () => {
+  const SRC = path.join(path.dirname(new URL(import.meta.url).pathname), '../../src');
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []));
+  const code = (f: string) => readFileSync(f, 'utf8').split('\n').map((l, i) => ({ f: path.relative(SRC, f), n: i + 1, l })).filter((x) => !/^\s*(\/\/|\*|\/\*)/.test(x.l));
+
+  it('every secret variable carries a canary in these tests', () => {
+    expect(Object.keys(KEYS).sort()).toEqual([...SECRET_ENV].sort());
+  });
+
+  it('only the app (and main.ts before a config exists) builds a scrubber; nothing else reads the key variables', () => {
+    const lines = files(SRC).flatMap(code);
+    const builders = lines.filter((x) => /\bcreateScrubber\(/.test(x.l) && x.f !== 'core/secrets.ts').map((x) => x.f);
+    expect([...new Set(builders)].sort()).toEqual(['core/app.ts', 'main.ts']);
+    expect(lines.filter((x) => /\bSECRET_ENV\b/.test(x.l) && !['config/config.ts', 'main.ts'].includes(x.f)).map((x) => `${x.f}:${x.n}`)).toEqual([]);
+    // Private stream scrubbers would be a second list of keys: the client takes app.scrub.stream().
+    expect(lines.filter((x) => /\bcreateStreamScrubber\(/.test(x.l) && x.f !== 'core/secrets.ts').map((x) => `${x.f}:${x.n}`)).toEqual([]);
+  });
+
+  it("main.ts: every line it writes goes through the scrubber, except --help, --version and the progress meter", () => {
+    const writes = code(path.join(SRC, 'main.ts')).filter((x) => /process\.std(out|err)\.write\(/.test(x.l));
+    const unscrubbed = writes.filter((x) => !/scrub\(/.test(x.l) && !/HELP|PACKAGE_VERSION|\\r/.test(x.l)).map((x) => `main.ts:${x.n}: ${x.l.trim()}`);
+    expect(writes.length).toBeGreaterThan(5);
+    expect(unscrubbed).toEqual([]);
+  });
+
+  it('the CLI subcommands: a canary in every variable never reaches stdout or stderr (invoke echoing the key, verify, failures, find, a config error)', async () => {
+    const upstream = await startSseUpstream({ tokens: 3, tokenDelayMs: 1 });
+    const dir = mkdtempSync(path.join(tmpdir(), 'passport-sec-cli-'));
+    try {
+      // A passport whose issuer is a configured key: verify prints the issuer.
+      const doc = path.join(dir, 'echo.json');
+      writeFileSync(doc, JSON.stringify({ passport: { signedBy: KEYS.MISTRAL_API_KEY, signature: 'x', unfragile: {} } }));
+      const env = { ...KEYS, PASSPORT_MCP_PROVIDER: 'openrouter', OPENROUTER_BASE_URL: upstream.base, PASSPORT_MCP_REGISTRY_URL: `${upstream.base}/registry` };
+      const runs: string[][] = [
+        ['invoke', '[[scenario:e401]] hi'],
+        ['invoke', '[[scenario:e400]] hi', '--json'],
+        ['invoke', '[[scenario:midstream]] hi'],
+        ['invoke', `echo ${KEYS.OPENROUTER_API_KEY} [[scenario:ok]]`],
+        ['verify', doc],
+        ['verify', doc, '--json'],
+        ['failures', KEYS.PASSPORT_MCP_REGISTRY_API_KEY, '--offline'],
+        ['failures', 'not-in-registry'],
+        ['find', KEYS.PASSPORT_MCP_LLM_API_KEY, '--offline'],
+        ['--provider', KEYS.OPENROUTER_API_KEY],
+      ];
+      let bytes = 0;
+      for (const args of runs) {
+        const r = await new Promise<{ out: string; err: string }>((resolve) => {
+          const child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(env), cwd: dir });
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+          child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+          child.on('close', () => resolve({ out, err }));
+        });
+        bytes += Buffer.byteLength(r.out + r.err);
+        expect(leaks(r.out + r.err, Object.values(KEYS)), args.join(' ')).toEqual([]);
+        expect(r.out + r.err, args.join(' ')).not.toMatch(/Bearer\s+(?!\[redacted\])[A-Za-z0-9]/);
+      }
+      // The runs did reach the upstream (invoke) and the registry (failures), so the paths were really driven.
+      expect(upstream.requests.some((r) => r.url.endsWith('/chat/completions'))).toBe(true);
+      figures.cli_paths = { runs: runs.length, bytes_searched: bytes };
+    } finally {
+      await upstream.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

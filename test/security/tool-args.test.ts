@@ -115,7 +115,7 @@ describe('tool arguments over stdio (SDK client, spawned server)', () => {
   });
 
   for (const tool of TOOLS) {
-    it(`${tool}: ${RUNS_STDIO} hostile argument sets, each a clear error or a correct answer, server stays up`, async (ctx) => {
+    it(`${tool}: ${RUNS_STDIO} hostile argument sets, each a clear error or a correct answer, server stays up`, async () => {
       expect(props.has(tool), `${tool} is registered`).toBe(true);
       await fc.assert(
         fc.asyncProperty(argsFor(tool, props.get(tool)!), async (args) => {
@@ -150,7 +150,7 @@ describe('tool arguments in process (InMemoryTransport): the prototypes stay cle
   });
 
   for (const tool of TOOLS) {
-    it(`${tool}: ${RUNS_IN_PROCESS} hostile argument sets, no prototype polluted after any of them`, async (ctx) => {
+    it(`${tool}: ${RUNS_IN_PROCESS} hostile argument sets, no prototype polluted after any of them`, async () => {
       expect(props.has(tool), `${tool} is registered`).toBe(true);
       await fc.assert(
         fc.asyncProperty(argsFor(tool, props.get(tool)!), async (args) => {

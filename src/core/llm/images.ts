@@ -5,14 +5,10 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserInputError } from '../errors.js';
 import { isInside, readRegularFile, SafeReadError } from '../safe-file.js';
+import { IMAGE_LIMITS } from './contract.js';
 import type { ImageInput, PreparedImage } from './types.js';
 
-export const IMAGE_LIMITS = {
-  maxImages: 8,
-  maxBytes: 10 * 1024 * 1024,
-  maxTotalBytes: 20 * 1024 * 1024,
-  maxUrlLength: 4096,
-};
+export { IMAGE_LIMITS };
 export type ImageLimits = typeof IMAGE_LIMITS;
 
 export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const;

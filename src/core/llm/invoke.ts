@@ -1,21 +1,20 @@
 // invoke_model's core, shared by the MCP tool and the `invoke` subcommand: passport -> provider and model id ->
 // images -> request body -> streamed call -> the contract's result. Imported lazily (never at server start).
-import { configuredSecrets } from '../../config/config.js';
 import type { AppContext } from '../app.js';
 import { UpstreamError, UserInputError } from '../errors.js';
 import type { LoadedPassport } from '../passport/schema.js';
-import { createScrubber } from '../secrets.js';
 import { createLlmClient, LlmCallError, type ChatOutcome, type LlmClient, type LlmClientOptions } from './client.js';
+import { DEFAULT_MAX_TOKENS, DEFAULT_SLUG } from './contract.js';
 import { prepareImages } from './images.js';
 import { resolveTarget } from './provider.js';
-import { buildBody, checkInput, DEFAULT_MAX_TOKENS } from './request.js';
+import { buildBody, checkInput } from './request.js';
 import type { InvokeInput, InvokeResult, Target, Usage } from './types.js';
 
 export { createProgressRelay } from './progress.js';
 export { NO_PROVIDER_MESSAGE } from './provider.js';
 export type { InvokeInput, InvokeResult } from './types.js';
 
-export const DEFAULT_SLUG = 'mistralai-mistral-small-3.1-24b-instruct';
+export { DEFAULT_MAX_TOKENS, DEFAULT_SLUG };
 
 export interface InvokeDeps {
   app: AppContext;
@@ -41,11 +40,10 @@ export class InvokeError extends UpstreamError {
   }
 }
 
-/** The one pooled client of this app, created on first use. */
+/** The one pooled client of this app, created on first use (and closed by app.close()). */
 export function llmClient(app: AppContext, options?: LlmClientOptions): LlmClient {
-  return (app.llm ??= createLlmClient(options));
+  return app.shared('llm-client', () => createLlmClient(options));
 }
-
 
 /** "$3.50e-7 per prompt token", "$0.10 per 1M tokens" -> USD per token; undefined when unreadable. */
 export function pricePerToken(text: string | undefined): { usd: number; per: string } | undefined {
@@ -122,10 +120,9 @@ export async function invokeModel(input: InvokeInput, deps: InvokeDeps): Promise
   });
   const built = buildBody(target, input, images);
   warnings.push(...built.warnings);
-  const secrets = configuredSecrets(app.config);
   const client = llmClient(app, deps.clientOptions);
   try {
-    const outcome = await client.chat({ target, body: built.body, signal: deps.signal, onText: deps.onText, secrets, images });
+    const outcome = await client.chat({ target, body: built.body, signal: deps.signal, onText: deps.onText, scrub: app.scrub, images });
     return shape(outcome, target, passport, verification.status, warnings);
   } catch (err) {
     if (err instanceof LlmCallError) {
@@ -133,9 +130,6 @@ export async function invokeModel(input: InvokeInput, deps: InvokeDeps): Promise
       if (partial) partial.finish_reason = 'error';
       throw new InvokeError(err.message, { status: err.status, partial, cancelled: err.cancelled });
     }
-    const scrub = createScrubber(secrets);
-    throw new InvokeError(scrub(`the call to ${target.label} failed: ${(err as Error)?.message ?? String(err)}`), {});
+    throw new InvokeError(app.scrub(`the call to ${target.label} failed: ${(err as Error)?.message ?? String(err)}`), {});
   }
 }
-
-export { DEFAULT_MAX_TOKENS };

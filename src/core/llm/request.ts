@@ -3,13 +3,9 @@
 import { UserInputError } from '../errors.js';
 import type { InvokeInput, PreparedImage, Target } from './types.js';
 
-export const DEFAULT_MAX_TOKENS = 1024;
-export const LIMITS = {
-  promptChars: 200_000,
-  messages: 100,
-  totalChars: 1_000_000,
-  stopStrings: 4,
-} as const;
+import { DEFAULT_MAX_TOKENS, INVOKE_LIMITS as LIMITS } from './contract.js';
+
+export { DEFAULT_MAX_TOKENS, LIMITS };
 
 type Part = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } | string };
 interface WireMessage {

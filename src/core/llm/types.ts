@@ -37,31 +37,14 @@ export interface InvokeInput {
   response_format?: ResponseFormat;
 }
 
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-}
+// The result's schema is the one definition (contract.ts); these types are derived from it.
+export type { InvokeResult, Usage } from './contract.js';
+import type { InvokeResult } from './contract.js';
 
-export interface InvokeResult {
-  text: string;
-  finish_reason: string | null;
-  model: string;
-  provider: ProviderName;
-  /** The provider OpenRouter routed to (e.g. "Cloudflare"), when it says. */
-  upstream_provider?: string;
-  usage: Usage;
-  cost_usd?: number;
-  generation_id?: string;
-  time_to_first_token_ms: number | null;
-  duration_ms: number;
-  retries: number;
-  passport: { slug: string; verification: string };
-  warnings: string[];
-  /** Set on a failed call that had already streamed text: `text` is what arrived before the failure. */
-  incomplete?: boolean;
-  error?: string;
-}
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+/** Fails to compile when the result schema's provider names drift from config's ProviderName. */
+export type ProvidersInStep = Assert<Same<InvokeResult['provider'], ProviderName>>;
 
 /** Where one call goes: provider, endpoint, key (and the env var that holds it) and model id. */
 export interface Target {

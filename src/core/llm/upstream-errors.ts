@@ -1,5 +1,7 @@
-// Error bodies and statuses -> one actionable sentence. Bodies are parsed defensively: OpenRouter's
-// {error:{code,message,metadata}}, Mistral's {message (maybe an object), type, code}, FastAPI's {detail}, HTML.
+// The wording of every upstream failure, in one place: error bodies and statuses, in-band stream errors, network
+// faults and timeouts -> one actionable sentence; and which of them are worth a retry. Bodies are parsed
+// defensively: OpenRouter's {error:{code,message,metadata}}, Mistral's {message (maybe an object), type, code},
+// FastAPI's {detail}, HTML.
 import type { Target } from './types.js';
 
 export const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504, 524, 529]);
@@ -138,4 +140,90 @@ export function describeHttpError(status: number, e: ParsedError, ctx: HttpError
     default:
       return `${who} failed (${status}: ${reason})`;
   }
+}
+
+const RATE_LIMIT_HEADERS = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-ratelimit-remaining-req-minute', 'x-ratelimit-remaining-tokens-minute'];
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+export function headerValue(h: Headers, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** "x-ratelimit-remaining: 0, ..." from the response headers, or undefined when none are set. */
+export function rateLimitSummary(h: Headers): string | undefined {
+  const parts = RATE_LIMIT_HEADERS.filter((k) => headerValue(h, k) !== undefined).map((k) => `${k}: ${headerValue(h, k)}`);
+  return parts.length ? parts.join(', ') : undefined;
+}
+
+/** An HTTP error answer: its sentence, whether a retry may help, and how long the upstream asked us to wait. */
+export function classifyHttpError(status: number, h: Headers, bodyText: string, ctx: Omit<HttpErrorContext, 'rateLimit'>, now = Date.now()) {
+  const parsed = parseErrorBody(bodyText);
+  const message = describeHttpError(status, parsed, { ...ctx, rateLimit: rateLimitSummary(h) });
+  let retryAfterMs = parseRetryAfter(h['retry-after'], now);
+  if (retryAfterMs === undefined && typeof parsed.availability?.retry_after === 'number') retryAfterMs = parsed.availability.retry_after * 1000;
+  const retryable = RETRYABLE_STATUSES.has(status) || (status === 404 && parsed.availability?.retryable === true);
+  return { message, retryable, retryAfterMs };
+}
+
+/** Whether an in-band error code (number, "429", "rate_limited", "server_error"...) is worth a retry. */
+export function inBandRetryable(code: unknown, parsed: ParsedError): boolean {
+  if (typeof code === 'number') return RETRYABLE_STATUSES.has(code);
+  const s = `${typeof code === 'string' ? code : ''} ${parsed.errorType ?? ''}`.toLowerCase();
+  if (/^\s*\d+\s*$/.test(s.split(' ')[0] ?? '') && RETRYABLE_STATUSES.has(Number(s.split(' ')[0]))) return true;
+  return /rate|overload|unavailable|timeout|server_error|capacity|disconnect/.test(s);
+}
+
+/** An error inside a 200 stream: "OpenRouter reported an error in the stream (502, provider_unavailable): ...". */
+export function describeStreamError(label: string, code: unknown, p: ParsedError): string {
+  const codeText = code !== undefined ? ` (${String(code)}${p.errorType ? `, ${p.errorType}` : ''})` : '';
+  return `${label} reported an error in the stream${codeText}: ${p.message}${p.raw ? ` (provider said: ${p.raw})` : ''}`;
+}
+
+/** An error in a one-piece JSON answer (a server that ignored stream:true). */
+export function describeCompletionError(label: string, p: ParsedError): string {
+  return `${label} reported an error: ${p.message}`;
+}
+
+export const NETWORK_HINT = 'check the base URL and the network';
+
+/** A transport fault (refused, DNS, reset, connect timeout) as a sentence naming the upstream's origin. */
+export function describeNetwork(err: unknown, target: Pick<Target, 'label' | 'baseUrl'>): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e?.code ?? e?.cause?.code;
+  const origin = (() => {
+    try {
+      return new URL(target.baseUrl).origin;
+    } catch {
+      return target.baseUrl;
+    }
+  })();
+  const what =
+    code === 'ECONNREFUSED' ? 'connection refused'
+    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host not found'
+    : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? 'the connection was reset'
+    : code === 'UND_ERR_CONNECT_TIMEOUT' ? 'the connection timed out'
+    : code ?? e?.message ?? 'network error';
+  return `could not complete the call to ${target.label} at ${origin}: ${what}`;
+}
+
+const secs = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+/** The timeouts' sentences. */
+export const TIMEOUT_WORDING = {
+  total: (ms: number) => `the call took longer than its ${secs(ms)} budget`,
+  firstToken: (label: string, ms: number) => `${label} sent no token within ${secs(ms)} (keep-alive comments do not count)`,
+  idle: (label: string, ms: number) => `${label} stalled: nothing for ${secs(ms)} after the last token`,
+};
+
+export const CANCELLED_MESSAGE = 'the client cancelled the call; the upstream request was aborted';
+
+/** The last words of a failed call: retries made, the network hint, what happens to streamed text. */
+export function finalWording(message: string, o: { retries: number; network: boolean; streamed: boolean; extra?: string }): string {
+  const retried = o.retries ? ` Retried ${o.retries} time${o.retries === 1 ? '' : 's'}.` : '';
+  let msg = message + (message.endsWith('.') ? '' : '.') + retried + (o.extra ?? '');
+  if (o.network && !o.streamed) msg += ` (${NETWORK_HINT})`;
+  if (o.streamed) msg += ' The text streamed so far is returned, marked incomplete.';
+  return msg;
 }

@@ -10,7 +10,7 @@
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { checkChunk, claim, META_INTS, SIG_BYTES, type Chunk, type WorkerInit, type WorkerReply } from './bulk-chunk.js';
+import { checkChunk, claim, SIG_BYTES, type Chunk, type WorkerInit, type WorkerReply } from './bulk-chunk.js';
 import type { TrustStore } from './trust.js';
 import { finishVerification, matchUnfragileScope, prepareVerification, type PendingCheck, type VerifyResult } from './verify.js';
 

@@ -1,29 +1,11 @@
 // get_failure_modes: the risks of an artifact before using it, verbatim from its passport, plus a risk summary.
 import { z } from 'zod';
-import { failureModes } from '../../core/failure-modes.js';
+import { failureModes, failureModesReportSchema } from '../../core/failure-modes.js';
 import { ok } from '../results.js';
 import { defineTool, READ_ONLY } from '../tool.js';
 
-export const failureModesShape = {
-  slug: z.string(),
-  name: z.string(),
-  failure_modes: z.array(z.string()).describe('Passport-level failure modes, verbatim'),
-  capabilities: z.array(z.object({ id: z.string(), name: z.string(), limitations: z.array(z.string()).describe('Verbatim') })),
-  risk: z.object({
-    trust_score: z.number().nullable(),
-    data_access_risk: z.string().nullable(),
-    artifact_verified: z.boolean().nullable(),
-    builder_verified: z.boolean().nullable(),
-    permissions: z.array(z.string()),
-    observed_outcomes: z.object({ matches: z.number().nullable(), success_rate: z.number().nullable(), last_matched_at: z.string().nullable() }),
-    maintenance_status: z.string().nullable(),
-    updated_at: z.string().nullable(),
-    days_since_update: z.number().nullable(),
-    stale: z.boolean(),
-    signed: z.boolean(),
-    summary: z.string(),
-  }),
-};
+// Defined once in core (the result type is derived from it).
+export const failureModesShape = failureModesReportSchema.shape;
 
 export const getFailureModes = defineTool({
   name: 'get_failure_modes',

@@ -1,22 +1,23 @@
 // invoke_model: call the model a passport describes (Mistral Small 3.1 by default), streaming tokens as progress.
 // The LLM layer (undici, SSE parsing) is imported on the first call only, so server start never pays for it.
 import { z } from 'zod';
+import { DEFAULT_MAX_TOKENS, IMAGE_LIMITS, INVOKE_LIMITS, invokeResultSchema } from '../../core/llm/contract.js';
 import { fail, ok } from '../results.js';
 import { defineTool } from '../tool.js';
 
-const MAX_PROMPT = 200_000;
-const MAX_SCHEMA_CHARS = 100_000;
+const MAX_PROMPT = INVOKE_LIMITS.promptChars;
+const MAX_SCHEMA_CHARS = INVOKE_LIMITS.schemaChars;
 
 const imageSchema = z
   .object({
     path: z.string().min(1).max(4096).optional().describe('A local image file; it must be inside an allowed image folder (--image-root) or an MCP root the client offers'),
-    url: z.string().min(1).max(4096).optional().describe('An https:// image URL, passed to the provider as is'),
+    url: z.string().min(1).max(IMAGE_LIMITS.maxUrlLength).optional().describe('An https:// image URL, passed to the provider as is'),
     data: z
       .string()
       .min(1)
-      .max(14_000_000)
+      .max(IMAGE_LIMITS.maxDataChars)
       .optional()
-      .describe('The image bytes in strict base64 (a data:image/...;base64, prefix is accepted); at most 10 MB decoded'),
+      .describe(`The image bytes in strict base64 (a data:image/...;base64, prefix is accepted); at most ${IMAGE_LIMITS.maxBytes / 1024 / 1024} MB decoded`),
     mime_type: z.string().max(64).optional().describe('image/png, image/jpeg, image/gif or image/webp; checked against the bytes'),
   })
   .describe('One image: exactly one of path, url or data');
@@ -40,23 +41,8 @@ const responseFormatSchema = z
   ])
   .describe('Ask for JSON: {"type":"json_object"}, or {"type":"json_schema","json_schema":{"name","schema","strict"}}');
 
-export const invokeOutputShape = {
-  text: z.string().describe('The answer (on a failed call: the text that arrived before the failure)'),
-  finish_reason: z.string().nullable().describe('stop, length, content_filter, tool_calls or error'),
-  model: z.string().describe('The model the upstream says it ran'),
-  provider: z.enum(['openrouter', 'mistral', 'openai-compatible']).describe('Which upstream served the call'),
-  upstream_provider: z.string().optional().describe('The provider OpenRouter routed to, when it says'),
-  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() }),
-  cost_usd: z.number().optional().describe("USD: OpenRouter's reported cost, else an estimate from the passport's price (see warnings)"),
-  generation_id: z.string().optional().describe('The upstream id of this generation'),
-  time_to_first_token_ms: z.number().nullable(),
-  duration_ms: z.number(),
-  retries: z.number().describe('Attempts retried before the first token (rate limits, overload, network)'),
-  passport: z.object({ slug: z.string(), verification: z.string().describe('verify_passport status of the passport used') }),
-  warnings: z.array(z.string()),
-  incomplete: z.boolean().optional().describe('true when the call failed after text had streamed'),
-  error: z.string().optional().describe('What went wrong, on an incomplete result'),
-};
+// The result schema is defined once, in core; the TypeScript result type is derived from it.
+export const invokeOutputShape = invokeResultSchema.shape;
 
 export const invokeModel = defineTool({
   name: 'invoke_model',
@@ -79,13 +65,13 @@ export const invokeModel = defineTool({
           content: z.string().max(MAX_PROMPT).describe('The text'),
         }),
       )
-      .max(100)
+      .max(INVOKE_LIMITS.messages)
       .optional()
       .describe('A conversation, oldest first; images attach to the last user message'),
-    system: z.string().max(100_000).optional().describe('System instructions, sent first'),
-    images: z.array(imageSchema).max(8).optional().describe('Up to 8 images for vision; text goes before images'),
-    slug: z.string().min(1).max(256).optional().describe('Passport of the model to call (default: the built-in Mistral Small 3.1)'),
-    max_tokens: z.number().int().min(1).max(131_072).optional().describe('Most tokens to generate (default 1024)'),
+    system: z.string().max(INVOKE_LIMITS.systemChars).optional().describe('System instructions, sent first'),
+    images: z.array(imageSchema).max(IMAGE_LIMITS.maxImages).optional().describe(`Up to ${IMAGE_LIMITS.maxImages} images for vision; text goes before images`),
+    slug: z.string().min(1).max(INVOKE_LIMITS.slugChars).optional().describe('Passport of the model to call (default: the built-in Mistral Small 3.1)'),
+    max_tokens: z.number().int().min(1).max(INVOKE_LIMITS.maxTokens).optional().describe(`Most tokens to generate (default ${DEFAULT_MAX_TOKENS})`),
     temperature: z.number().min(0).max(2).optional().describe("Randomness, 0-2 (Mistral's API: 0-1.5); low for facts, higher for ideas"),
     top_p: z.number().min(0).max(1).optional().describe('Nucleus sampling, 0-1'),
     top_k: z.number().int().min(0).max(1000).optional().describe('Sample from the k likeliest tokens (not sent to Mistral\'s API)'),
@@ -93,7 +79,7 @@ export const invokeModel = defineTool({
     presence_penalty: z.number().min(-2).max(2).optional().describe('Penalise tokens that appeared at all, -2..2'),
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('Seed for repeatable sampling, where the provider supports it'),
     stop: z
-      .union([z.string().min(1).max(256), z.array(z.string().min(1).max(256)).min(1).max(4)])
+      .union([z.string().min(1).max(INVOKE_LIMITS.stopChars), z.array(z.string().min(1).max(INVOKE_LIMITS.stopChars)).min(1).max(INVOKE_LIMITS.stopStrings)])
       .optional()
       .describe('Stop at this string (or any of up to 4)'),
     response_format: responseFormatSchema.optional(),

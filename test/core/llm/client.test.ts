@@ -3,9 +3,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLlmClient, LlmCallError, type ChatCall, type LlmClient } from '../../../src/core/llm/client.js';
 import type { Target } from '../../../src/core/llm/types.js';
+import { createScrubber } from '../../../src/core/secrets.js';
 import { chunk, happy, splitEvent, startFakeUpstream, USAGE, waitFor, type FakeUpstream } from '../../support/fake-upstream.js';
+import { ManualClock } from './manual-clock.js';
 
 const KEY = 'sk-or-v1-UNITKEY-0123456789abcdef0123456789abcdef';
+const SCRUB = createScrubber([KEY]);
 let fake: FakeUpstream;
 let client: LlmClient;
 
@@ -31,8 +34,15 @@ const target = (over: Partial<Target> = {}): Target => ({
 
 async function call(over: Partial<ChatCall> = {}) {
   const deltas: string[] = [];
-  const p = client.chat({ target: target(), body: { model: 'x', messages: [], stream: true, max_tokens: 64 }, secrets: [KEY], onText: (d) => deltas.push(d), ...over });
+  const p = client.chat({ target: target(), body: { model: 'x', messages: [], stream: true, max_tokens: 64 }, scrub: SCRUB, onText: (d) => deltas.push(d), ...over });
   return { p, deltas };
+}
+
+/** A client on a clock the test drives: Retry-After waits and timeouts are exact and cost no wall time. */
+function clocked(clock: ManualClock, over: Partial<ChatCall> = {}) {
+  const c = createLlmClient({ clock, retryBaseMs: 20, retryMaxDelayMs: 50 });
+  const p = c.chat({ target: target(), body: { model: 'x', messages: [], stream: true, max_tokens: 64 }, scrub: SCRUB, ...over });
+  return { p: p.finally(() => c.close()) };
 }
 
 async function failure(p: Promise<unknown>): Promise<LlmCallError> {
@@ -190,18 +200,42 @@ describe('HTTP errors and retries', () => {
   });
 
   it('honours Retry-After (seconds) on 429 before the first token and counts retries', async () => {
-    fake.enqueue({ status: 429, headers: { 'retry-after': '1', 'x-ratelimit-remaining': '0' }, body: { error: { code: 429, message: 'Rate limit exceeded' } } }, { steps: happy(['late']) });
-    const r = await (await call()).p;
+    fake.enqueue({ status: 429, headers: { 'retry-after': '7', 'x-ratelimit-remaining': '0' }, body: { error: { code: 429, message: 'Rate limit exceeded' } } }, { steps: happy(['late']) });
+    const clock = new ManualClock({ autoSleep: true });
+    const r = await clocked(clock).p;
     expect(r).toMatchObject({ text: 'late', retries: 1 });
-    expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeGreaterThanOrEqual(990);
+    expect(clock.slept).toEqual([7_000]);
+    expect(fake.requests).toHaveLength(2);
   });
 
-  it('honours Retry-After as an HTTP date', async () => {
-    const when = new Date(Date.now() + 2000).toUTCString(); // second resolution: waits 1-2 s
-    fake.enqueue({ status: 503, headers: { 'retry-after': when }, body: '' }, { steps: happy(['ok']) });
-    const t0 = Date.now();
-    await (await call()).p;
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  it('honours Retry-After as an HTTP date, and availability.retry_after in the body', async () => {
+    const when = new Date(Date.now() + 20_000).toUTCString(); // second resolution: 19-20 s from now
+    fake.enqueue({ status: 503, headers: { 'retry-after': when }, body: '' }, { status: 404, body: { error: { message: 'no endpoint now', metadata: { availability: { retryable: true, retry_after: 3 } } } } }, { steps: happy(['ok']) });
+    const clock = new ManualClock({ autoSleep: true });
+    expect((await clocked(clock).p).text).toBe('ok');
+    expect(clock.slept).toHaveLength(2);
+    expect(clock.slept[0]).toBeGreaterThan(18_000);
+    expect(clock.slept[0]).toBeLessThanOrEqual(20_000);
+    expect(clock.slept[1]).toBe(3_000);
+  });
+
+  it('without Retry-After: capped exponential backoff with full jitter', async () => {
+    for (let i = 0; i < 3; i++) fake.enqueue({ status: 502, body: 'bad gateway' });
+    fake.enqueue({ steps: happy(['up']) });
+    const clock = new ManualClock({ autoSleep: true });
+    const c = createLlmClient({ clock, retryBaseMs: 500, retryMaxDelayMs: 1_500, random: () => 0.5 });
+    const r = await c.chat({ target: target(), body: {}, scrub: SCRUB }).finally(() => c.close());
+    expect(r.retries).toBe(3);
+    expect(clock.slept).toEqual([250, 500, 750]);
+  });
+
+  it('a Retry-After that would outlast the time budget fails at once and says so', async () => {
+    fake.enqueue({ status: 429, headers: { 'retry-after': '20' }, body: { error: { message: 'later' } } });
+    const clock = new ManualClock({ autoSleep: true });
+    const c = createLlmClient({ clock, totalTimeoutMs: 10_000 });
+    const e = await failure(c.chat({ target: target(), body: {}, scrub: SCRUB }).finally(() => c.close()));
+    expect(e.message).toMatch(/time budget for the call ran out/);
+    expect(clock.slept).toEqual([]);
   });
 
   it('gives up after the retries and says it was rate-limited and retried N times', async () => {
@@ -233,24 +267,58 @@ describe('HTTP errors and retries', () => {
 
 describe('timeouts and cancellation', () => {
   it('keep-alive comments do not count as a first token', async () => {
-    const comments = Array.from({ length: 40 }, () => [{ comment: 'OPENROUTER PROCESSING' }, { wait: 50 }]).flat();
-    for (let i = 0; i < 4; i++) fake.enqueue({ steps: [...comments, { stall: true }] as never });
-    const fast = createLlmClient({ firstTokenTimeoutMs: 300, maxRetries: 0 });
-    const t0 = Date.now();
-    const e = await failure(fast.chat({ target: target(), body: {}, secrets: [KEY] }));
-    expect(Date.now() - t0).toBeLessThan(1500);
+    const comments = Array.from({ length: 5 }, () => ({ comment: 'OPENROUTER PROCESSING' }));
+    fake.enqueue({ steps: [...comments, { stall: true }] });
+    const clock = new ManualClock();
+    const fast = createLlmClient({ clock, firstTokenTimeoutMs: 300, maxRetries: 0 });
+    const p = failure(fast.chat({ target: target(), body: {}, scrub: SCRUB }));
+    // Readiness: the upstream has the request and has sent its comments; only then does (fake) time pass.
+    await waitFor(() => fake.requests.length === 1, 5_000);
+    clock.advance(299);
+    expect(clock.armed()).toContain(300);
+    clock.advance(1);
+    const e = await p;
     expect(e.message).toMatch(/no token within 0.3 s/);
+    await waitFor(() => fake.requests[0]!.aborted, 5_000);
+    expect(fake.requests[0]!.aborted).toBe(true);
     await fast.close();
   });
 
+  it('the total budget covers the whole call, retries included', async () => {
+    fake.enqueue({ steps: [{ data: chunk('slow') }, { stall: true }] });
+    const clock = new ManualClock();
+    const c = createLlmClient({ clock, totalTimeoutMs: 5_000, idleTimeoutMs: 60_000 });
+    const got = new Promise<void>((resolve) => {
+      void failure(c.chat({ target: target(), body: {}, scrub: SCRUB, onText: () => resolve() })).then((e) => (result = e));
+    });
+    let result: LlmCallError | undefined;
+    await got;
+    clock.advance(5_000);
+    await waitFor(() => result !== undefined, 5_000);
+    expect(result!.message).toMatch(/longer than its 5 s budget/);
+    expect(result!.partial?.text).toBe('slow');
+    await c.close();
+  });
+
   it('an idle stall after tokens fails with the partial text (comments do not reset the idle timer)', async () => {
-    const comments = Array.from({ length: 40 }, () => [{ comment: 'OPENROUTER PROCESSING' }, { wait: 50 }]).flat();
-    fake.enqueue({ steps: [{ data: chunk('half') }, ...comments, { stall: true }] as never });
-    const e = await failure((await call()).p);
-    expect(e.message).toMatch(/stalled/);
-    expect(e.partial?.text).toBe('half');
-    await waitFor(() => fake.requests[0]!.aborted, 2000);
+    const comments = Array.from({ length: 5 }, () => ({ comment: 'OPENROUTER PROCESSING' }));
+    fake.enqueue({ steps: [{ data: chunk('half') }, ...comments, { stall: true }] });
+    const clock = new ManualClock();
+    const c = createLlmClient({ clock, idleTimeoutMs: 800 });
+    let result: LlmCallError | undefined;
+    const got = new Promise<void>((resolve) => {
+      void failure(c.chat({ target: target(), body: {}, scrub: SCRUB, onText: () => resolve() })).then((e) => (result = e));
+    });
+    // Readiness: the first token arrived, so the idle timer is armed; then fake time passes.
+    await got;
+    expect(clock.armed()).toContain(800);
+    clock.advance(800);
+    await waitFor(() => result !== undefined, 5_000);
+    expect(result!.message).toMatch(/stalled: nothing for 0.8 s/);
+    expect(result!.partial?.text).toBe('half');
+    await waitFor(() => fake.requests[0]!.aborted, 5_000);
     expect(fake.requests[0]!.aborted).toBe(true);
+    await c.close();
   });
 
   it("the caller's abort reaches the upstream at once", async () => {
@@ -265,12 +333,14 @@ describe('timeouts and cancellation', () => {
   it('an abort during a Retry-After wait stops at once', async () => {
     fake.enqueue({ status: 429, headers: { 'retry-after': '5' }, body: {} });
     const ac = new AbortController();
-    const { p } = await call({ signal: ac.signal });
-    setTimeout(() => ac.abort(), 100);
-    const t0 = Date.now();
+    const clock = new ManualClock();
+    const { p } = clocked(clock, { signal: ac.signal });
+    // Readiness: the client is waiting out the 5 s; fake time never reaches it, so only the abort can end it.
+    await waitFor(() => clock.slept.length === 1, 5_000);
+    expect(clock.slept).toEqual([5_000]);
+    ac.abort();
     const e = await failure(p);
     expect(e.cancelled).toBe(true);
-    expect(Date.now() - t0).toBeLessThan(1000);
     expect(fake.requests).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { pricePerToken } from '../../../src/core/llm/invoke.js';
 import { createProgressRelay } from '../../../src/core/llm/progress.js';
-import { createStreamScrubber } from '../../../src/core/llm/scrub-stream.js';
+import { createStreamScrubber } from '../../../src/core/secrets.js';
 import { parseErrorBody, parseRetryAfter } from '../../../src/core/llm/upstream-errors.js';
 
 describe('parseErrorBody', () => {
