@@ -9,6 +9,8 @@ import type { Logger } from './logger.js';
 import type { LoadProgress } from './passport/load.js';
 import type { LoadedPassport } from './passport/schema.js';
 import { PassportStore, type RemoteFetcher } from './passport/store.js';
+import type { PassportCache } from './registry/cache.js';
+import type { Discovery } from './registry/discovery.js';
 import type { TrustStore } from './passport/trust.js';
 import type { VerifyResult } from './passport/verify.js';
 import type { IntentIndex } from './search/index.js';
@@ -28,6 +30,10 @@ export interface AppContext {
   verification(p: LoadedPassport): VerifyResult;
   /** A passport by slug, fetched from the registry when allowed; throws a UserInputError naming the slug. */
   requirePassport(slug: string, signal?: AbortSignal): Promise<LoadedPassport>;
+  /** Registry discovery (/resolve, memo, ingest, cache); undefined with --offline. Created on first use. */
+  registry(): Promise<Discovery | undefined>;
+  /** Resolves when every cache write started so far is on disk (tests, shutdown). */
+  settled(): Promise<void>;
   /** The pooled LLM client, created on the first invoke_model call (src/core/llm/invoke.ts). */
   llm?: import('./llm/client.js').LlmClient;
   /** Loads the built-in passport and every configured source. */
@@ -48,25 +54,55 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
   }
   let verifyPassportObject: typeof import('./passport/verify.js').verifyPassportObject | undefined;
   let fetchRemote: RemoteFetcher | undefined;
+  let discovery: Promise<Discovery> | undefined;
+  let passportCache: PassportCache | undefined;
+  /** Cached passports older than the cache's refresh age: refetched when asked for by slug while online. */
+  const stale = new Set<string>();
+  const registry = (): Promise<Discovery | undefined> => {
+    if (config.offline) return Promise.resolve(undefined);
+    discovery ??= (async () => {
+      const [{ createRegistryClient }, { createDiscovery }] = await Promise.all([import('./registry/client.js'), import('./registry/discovery.js')]);
+      verifyPassportObject ??= (await import('./passport/verify.js')).verifyPassportObject;
+      const client = createRegistryClient({ baseUrl: config.registryUrl, apiKey: config.registryApiKey, userAgent: `passport-mcp/${PACKAGE_VERSION}`, timeoutMs: config.registryTimeoutMs });
+      if (config.cacheDir && !passportCache) passportCache = new (await import('./registry/cache.js')).PassportCache({ dir: config.cacheDir });
+      const d = createDiscovery({ client, store, verify: (p) => app.verification(p), cache: passportCache, logger, registryUrl: config.registryUrl });
+      // /passport/{slug} goes through the same rate limit, deadline and ingest rules as /resolve.
+      const fetchOne = (await import('./passport/remote.js')).createRegistryFetcher({ baseUrl: config.registryUrl, http: client.exchange, timeoutMs: config.registryTimeoutMs });
+      fetchRemote = async (slug, signal) => {
+        const r = d.ingest(await fetchOne(slug, signal), `${config.registryUrl}/passport/${slug}`);
+        if ('dropped' in r) throw new UserInputError(`the registry's passport "${slug}" was dropped: ${r.dropped}`);
+        stale.delete(slug);
+        return r.passport;
+      };
+      return d;
+    })();
+    return discovery;
+  };
   const fetcher: RemoteFetcher | undefined = config.offline
     ? undefined
     : async (slug, signal) => {
-        fetchRemote ??= (await import('./passport/remote.js')).createRegistryFetcher({ baseUrl: config.registryUrl, apiKey: config.registryApiKey, userAgent: `passport-mcp/${PACKAGE_VERSION}` });
-        return fetchRemote(slug, signal);
+        await registry();
+        return fetchRemote!(slug, signal);
       };
   const store = new PassportStore(fetcher);
   let index: IntentIndex | undefined;
   const cache = new WeakMap<LoadedPassport, VerifyResult>();
   store.onAdd((p, replaced) => {
-    if (replaced) logger.warn(`passport "${p.slug}" from ${p.source} replaces the one from ${replaced.source}`);
+    if (replaced && store.origin(p.slug) === 'local') logger.warn(`passport "${p.slug}" from ${p.source} replaces the one from ${replaced.source}`);
+    else if (replaced) logger.info(`passport "${p.slug}" refreshed from ${p.source}`);
     index?.add(p);
   });
+  store.onRemove((p) => index?.remove(p.slug));
 
   const app: AppContext = {
     config,
     logger,
     trust,
     store,
+    registry,
+    async settled() {
+      await (await discovery?.catch(() => undefined))?.settled();
+    },
     get index() {
       if (!index) throw new Error('the index is used before loadAll()');
       return index;
@@ -85,9 +121,16 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
       // Over HTTP each request sees the app through its own logger (mcp/http.ts requestApp): use the caller's.
       const log = (this as AppContext | undefined)?.logger ?? logger;
       if (!store.has(slug) && store.canFetch) log.info(`fetching passport "${slug}" from ${config.registryUrl}`);
+      if (stale.has(slug) && store.canFetch && store.origin(slug) === 'cache') {
+        // Refresh policy (README): a stale cached passport is refetched when asked for; on any failure the cached
+        // copy serves, and it is replaced only by a `valid` one.
+        stale.delete(slug);
+        await store.fetch(slug, signal).catch((err: unknown) => log.info(`kept the cached "${slug}": refresh failed (${(err as Error).message})`));
+      }
       try {
         p = await store.resolve(slug, signal);
       } catch (err) {
+        if (err instanceof UserInputError) throw err;
         throw new UserInputError(`no passport "${slug}" is loaded, and the registry fetch failed: ${(err as Error).message}`);
       }
       if (!p) {
@@ -119,8 +162,46 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
         for (const pr of r.problems) logger.warn(`skipped ${pr.source}: ${pr.message}`);
         problems += r.problems.length;
       }
+      if (config.cacheDir) {
+        const c = await loadCache();
+        loaded += c.loaded;
+        problems += c.problems;
+      }
       return { loaded, problems };
     },
   };
+  /**
+   * Indexes the cache: every entry through the strict loader (cache.ts), then the signature checks in bulk
+   * (bulk.ts, across cores); `invalid_signature` and `malformed` entries are deleted with a warning, the others
+   * join the store as `cache` (local passports win) with their verdict remembered.
+   */
+  async function loadCache(): Promise<{ loaded: number; problems: number }> {
+    const [{ PassportCache }, { verifyMany }] = await Promise.all([import('./registry/cache.js'), import('./passport/bulk.js')]);
+    passportCache ??= new PassportCache({ dir: config.cacheDir! });
+    const { passports, problems } = await passportCache.readAll();
+    for (const pr of problems) logger.warn(`cache: skipped ${pr.source}: ${pr.message}`);
+    const verdicts = await verifyMany(
+      passports.map((c) => c.passport.raw),
+      trust,
+    );
+    let loaded = 0;
+    let dropped = 0;
+    passports.forEach((c, i) => {
+      const v = verdicts[i]!;
+      if (v.status === 'invalid_signature' || v.status === 'malformed') {
+        logger.warn(`cache: dropped "${c.passport.slug}": ${v.status} (${v.detail})`);
+        void passportCache!.remove(c.passport.slug);
+        dropped++;
+        return;
+      }
+      if (store.origin(c.passport.slug) === 'local') return; // local wins
+      cache.set(c.passport, v);
+      store.add(c.passport, 'cache');
+      if (c.stale) stale.add(c.passport.slug);
+      loaded++;
+    });
+    return { loaded, problems: problems.length + dropped };
+  }
+
   return app;
 }
