@@ -5,8 +5,8 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseStrictJson, MAX_DOCUMENT_BYTES, StrictJsonError } from '../strict-json.js';
-import { PassportSchema, unwrapPassport, type LoadedPassport } from './schema.js';
+import { parseStrictJson, MAX_DEPTH, MAX_DOCUMENT_BYTES, StrictJsonError } from '../strict-json.js';
+import { isObject, parsePassportView, unwrapPassport, type LoadedPassport } from './schema.js';
 
 /** A JSON file holding an array of passports may be larger than one document. */
 export const MAX_ARRAY_FILE_BYTES = 64 * 1024 * 1024;
@@ -27,17 +27,61 @@ export interface LoadResult {
   problems: LoadProblem[];
 }
 
-/** Validates one parsed document (an envelope, a bare passport) into a LoadedPassport, or explains why not. */
+/**
+ * Validates one parsed document (the signed envelope, the older unsigned `{ unfragile, _links }`, or a bare
+ * passport object) into a LoadedPassport, or throws StrictJsonError explaining why not. `raw` is the document's
+ * passport object itself (not a copy): it is what the signature is checked over.
+ */
 export function toLoadedPassport(doc: unknown, source: string): LoadedPassport {
   const raw = unwrapPassport(doc);
   if (!raw) throw new StrictJsonError('not a passport: no "passport" envelope and no "unfragile" object');
-  const parsed = PassportSchema.safeParse(raw);
+  let parsed: ReturnType<typeof parsePassportView>;
+  try {
+    parsed = parsePassportView(raw);
+  } catch {
+    throw new StrictJsonError(`nesting deeper than ${MAX_DEPTH} levels`);
+  }
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first?.path.length ? first.path.join('.') : '(root)';
     throw new StrictJsonError(`schema: ${where}: ${first?.message ?? 'invalid'}${parsed.error.issues.length > 1 ? ` (+${parsed.error.issues.length - 1} more)` : ''}`);
   }
   return { slug: parsed.data.unfragile.artifact.slug, passport: parsed.data, raw, source };
+}
+
+/**
+ * A passport that arrived as an already-parsed object inside a larger document (a /resolve entry's `trust`
+ * object, an element of a registry answer): bounded like a file (serialised size at most `maxBytes`, nesting at
+ * most MAX_DEPTH) and validated by toLoadedPassport. Throws StrictJsonError.
+ */
+export function loadPassportObject(doc: unknown, source: string, maxBytes = MAX_DOCUMENT_BYTES): LoadedPassport {
+  let size: number;
+  try {
+    size = Buffer.byteLength(JSON.stringify(doc) ?? '', 'utf8');
+  } catch {
+    throw new StrictJsonError('passport object cannot be serialised');
+  }
+  // Security: the same size bound as a passport file, whatever the size of the answer that carried it.
+  if (size > maxBytes) throw new StrictJsonError(`passport is ${size} bytes, over the ${maxBytes}-byte limit`);
+  return toLoadedPassport(doc, source);
+}
+
+/**
+ * The passport inside a /resolve entry's `trust` object `{ unfragile, signature, signedAt, signedBy, version,
+ * verified }`. `verified` is the resolver's own per-answer claim, not part of the passport the registry signs
+ * (GET /passport/{slug} has no such member), so it is left out of `raw`; every other member, unknown ones
+ * included, is kept by reference, exactly as received. Throws StrictJsonError.
+ */
+export function loadResolveTrust(trust: unknown, source: string, maxBytes = MAX_DOCUMENT_BYTES): LoadedPassport {
+  if (!isObject(trust)) throw new StrictJsonError('resolve entry has no "trust" object');
+  if (!isObject(trust.unfragile)) throw new StrictJsonError('resolve entry\'s "trust" object has no "unfragile" passport body');
+  const passport: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(trust)) {
+    if (k === 'verified') continue;
+    // Security: keep "__proto__" (possible from JSON.parse) an own data property.
+    Object.defineProperty(passport, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return loadPassportObject(passport, source, maxBytes);
 }
 
 /** Parses document text: a passport, an envelope, or an array of either. Array elements fail one by one. */

@@ -5,8 +5,10 @@ import { createHash, verify as nativeVerify } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { canonicalBytes, canonicalJson, CanonicalizationError } from './canonical.js';
 import { MAX_DOCUMENT_BYTES, parseStrictJson } from '../strict-json.js';
-import { isObject, unwrapPassport } from './envelope.js';
+import { decodeSignature, isObject, unwrapPassport } from './envelope.js';
 import type { TrustStore, TrustedKey } from './trust.js';
+
+export { decodeSignature };
 
 export type VerifyStatus = 'valid' | 'invalid_signature' | 'unknown_key' | 'unsigned' | 'malformed';
 export type SignatureScope = 'unfragile' | 'passport';
@@ -33,23 +35,12 @@ export interface VerifyOptions {
   staleAfterDays?: number;
 }
 
-// Canonical base64 of exactly 64 bytes: 86 characters and "==". The last data character must leave the unused
-// low bits zero, which the round-trip check below enforces.
-const SIG_B64 = /^[A-Za-z0-9+/]{86}==$/;
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 function useNoble(): void {
   // noble v3 ships no hash; give it Node's SHA-512 (synchronous, native) the first time it is needed.
   ed.hashes.sha512 ??= (m: Uint8Array) => new Uint8Array(createHash('sha512').update(m).digest());
-}
-
-export function decodeSignature(sig: string): Buffer | undefined {
-  // Security: Buffer.from(s, 'base64') accepts junk and the URL-safe alphabet; accept only canonical base64.
-  if (!SIG_B64.test(sig)) return undefined;
-  const bytes = Buffer.from(sig, 'base64');
-  if (bytes.length !== 64 || bytes.toString('base64') !== sig) return undefined;
-  return bytes;
 }
 
 function checkSignature(engine: VerifyEngine, msg: Uint8Array, sig: Uint8Array, key: TrustedKey): boolean {
