@@ -4,7 +4,7 @@
 // then the cache. `invalid_signature` and `malformed` passports are dropped with a warning, never stored or cached;
 // `unknown_key` and `unsigned` ones are kept and say so in their verification.
 import type { Logger } from '../logger.js';
-import { toLoadedPassport } from '../passport/load.js';
+import { loadResolveTrust } from '../passport/load.js';
 import type { Capability, LoadedPassport } from '../passport/schema.js';
 import type { PassportStore } from '../passport/store.js';
 import type { VerifyResult } from '../passport/verify.js';
@@ -122,7 +122,7 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
     if (e.trust) {
       let loaded: LoadedPassport;
       try {
-        loaded = toLoadedPassport(e.trust, `${deps.registryUrl}/resolve#${e.index}`);
+        loaded = loadResolveTrust(e.trust, `${deps.registryUrl}/resolve#${e.index}`);
       } catch (err) {
         deps.logger.warn(`dropped registry entry ${name}: malformed passport (${(err as Error).message.slice(0, 200)})`);
         problems.push(`${name} (malformed: ${(err as Error).message.slice(0, 120)})`);
