@@ -104,7 +104,8 @@ export function retryAfterMs(header: string | string[] | undefined, nowMs: numbe
   const v = (Array.isArray(header) ? header[0] : header)?.trim();
   let ms = DEFAULT_RETRY_AFTER_MS;
   if (v && /^\d{1,10}$/.test(v)) ms = Number(v) * 1000;
-  else if (v) {
+  else if (v && /^[A-Za-z]{3}, /.test(v)) {
+    // An HTTP date (IMF-fixdate); anything else (negative numbers, junk) means the default.
     const t = Date.parse(v);
     if (!Number.isNaN(t)) ms = t - nowMs;
   }
