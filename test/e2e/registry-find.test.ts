@@ -7,12 +7,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry.js';
+import { happy, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startServer, textOf, type Spawned } from '../support/spawn.js';
 
 const API_KEY = 'unfragile-key-CANARY-abcdef0123456789';
 let reg: FakeRegistry;
 let cacheDir: string;
 let s: Spawned;
+let upstream: FakeUpstream;
 
 const find = async (args: Record<string, unknown>) => {
   const r = await s.client.callTool({ name: 'find_capability_by_intent', arguments: args });
@@ -27,15 +29,17 @@ const find = async (args: Record<string, unknown>) => {
 
 beforeAll(async () => {
   reg = await startFakeRegistry();
+  upstream = await startFakeUpstream();
   cacheDir = mkdtempSync(path.join(tmpdir(), 'passport-e2e-cache-'));
   s = await startServer({
-    args: ['--registry-url', reg.base, '--registry-timeout', '1000', '--trust-key', `unfragile.ai=${reg.key.rawBase64}`],
-    env: { PASSPORT_MCP_OFFLINE: '0', PASSPORT_MCP_CACHE_DIR: cacheDir, PASSPORT_MCP_REGISTRY_API_KEY: API_KEY },
+    args: ['--registry-url', reg.base, '--registry-timeout', '2500', '--trust-key', `unfragile.ai=${reg.key.rawBase64}`],
+    env: { PASSPORT_MCP_OFFLINE: '0', PASSPORT_MCP_CACHE_DIR: cacheDir, PASSPORT_MCP_REGISTRY_API_KEY: API_KEY, OPENROUTER_API_KEY: 'sk-or-v1-test', OPENROUTER_BASE_URL: upstream.baseUrl },
   });
 });
 afterAll(async () => {
   await s?.close();
   await reg?.close();
+  await upstream?.close();
 });
 
 describe('find_capability_by_intent with the registry', () => {
@@ -65,6 +69,18 @@ describe('find_capability_by_intent with the registry', () => {
     const t = await s.client.callTool({ name: 'verify_passport', arguments: { slug: 'evil--whisper-clone' } });
     expect(t.isError).toBe(true);
     expect(textOf(t)).toMatch(/dropped: invalid_signature/);
+  });
+
+  it('invoke_model { slug } calls a registry model found by find, exactly like the built-in one', async () => {
+    const r = await find({ intent: 'answer questions about an image', min_confidence: 0, scope: 'registry' });
+    expect(r.matches.map((m) => m.artifact.slug)).toContain('qwen--qwen2.5-vl-72b-instruct');
+    const n = reg.hits.length;
+    upstream.enqueue({ steps: happy(['It is ', 'a cat.']) });
+    const inv = await s.client.callTool({ name: 'invoke_model', arguments: { slug: 'qwen--qwen2.5-vl-72b-instruct', prompt: 'What is this?' } });
+    expect(inv.isError, textOf(inv)).toBeFalsy();
+    expect(inv.structuredContent).toMatchObject({ text: 'It is a cat.', passport: { slug: 'qwen--qwen2.5-vl-72b-instruct', verification: 'valid' } });
+    expect(upstream.requests.at(-1)!.body.model).toBe('qwen/qwen2.5-vl-72b-instruct');
+    expect(reg.hits.length).toBe(n);
   });
 
   it('the same intent again is answered from memory; scope local never asks', async () => {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { makeKey, signPassport, type TestKey } from './keys.js';
+import { makeKey, seedDocument, signPassport, type TestKey } from './keys.js';
 
 export type RegistryFault = 'slow' | 'slow-body' | 'down' | 'html' | 'html-500' | 'truncated' | 'wrong-shape' | 'endless' | '429' | 'error-json';
 export type KeyForm = 'raw-b64' | 'hex' | 'pem' | 'jwk' | 'wrapper';
@@ -84,6 +84,13 @@ function buildCatalogue(key: TestKey, base: string): Map<string, CatalogueEntry>
     signPassport(doc.passport, key);
     out.set(slug, { slug, document: doc, confidence, kind: 'signed' });
   });
+  // A model whose artifact URL is an OpenRouter model page: invoke_model can call it like the built-in one.
+  const vl = seedDocument() as any;
+  Object.assign(vl.passport.unfragile.artifact, { slug: 'qwen--qwen2.5-vl-72b-instruct', name: 'Qwen2.5 VL 72B Instruct', url: 'https://openrouter.ai/models/qwen~qwen2.5-vl-72b-instruct', verified: false });
+  vl.passport.unfragile.artifact.pricing = { model: 'paid', free: false, starting_price: '$2.50e-7 per prompt token' };
+  vl._links = { self: `${base}/passport/qwen--qwen2.5-vl-72b-instruct` };
+  signPassport(vl.passport, key);
+  out.set('qwen--qwen2.5-vl-72b-instruct', { slug: 'qwen--qwen2.5-vl-72b-instruct', document: vl, confidence: 0.88, kind: 'signed' });
   // Signed, then altered: the tampered passport inside a resolve answer.
   const t = JSON.parse(readFileSync(EVAL('openai-whisper-large-v3'), 'utf8'));
   reshape(t, 'evil--whisper-clone', 9);
