@@ -2,13 +2,14 @@
 // merges local and registry matches; a registry passport is first class (get_failure_modes, verify_passport,
 // passport://{slug} with no further fetch); faults cost nothing but registry.status; the cache serves --offline
 // in a later run; the API key goes with every registry request and never comes back.
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry.js';
 import { happy, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
-import { startServer, textOf, type Spawned } from '../support/spawn.js';
+import { CLI, cleanEnv, startServer, textOf, type Spawned } from '../support/spawn.js';
 
 const API_KEY = 'unfragile-key-CANARY-abcdef0123456789';
 let reg: FakeRegistry;
@@ -137,5 +138,26 @@ describe('a later run with --offline', () => {
     } finally {
       await off.close();
     }
+  });
+});
+
+describe('the CLI find', () => {
+  it('asks the registry the same way and shows source and verification', async () => {
+    const cache = mkdtempSync(path.join(tmpdir(), 'passport-cli-cache-'));
+    const out = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [CLI, 'find', 'transcribe a podcast episode into text', '--registry-url', reg.base, '--trust-key', `unfragile.ai=${reg.key.rawBase64}`, '--registry-timeout', '5000'],
+        { env: cleanEnv({ PASSPORT_MCP_OFFLINE: '0', PASSPORT_MCP_CACHE_DIR: cache }), timeout: 30_000 },
+        (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
+      ),
+    );
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/registry: ok/);
+    expect(out.stdout).toMatch(/openai--whisper-large-v3\.1/);
+    expect(out.stdout).toMatch(/confidence 0\.91, registry\]/);
+    expect(out.stdout).toMatch(/signature: {2}valid/);
+    expect(out.stdout).toMatch(/dropped 1 entry: "evil--whisper-clone" \(invalid_signature\)/);
+    expect(out.stdout).not.toMatch(/\(evil--whisper-clone\)/); // named as dropped, never listed as a match
   });
 });
