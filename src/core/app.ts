@@ -34,6 +34,10 @@ export interface AppContext {
   registry(): Promise<Discovery | undefined>;
   /** Resolves when every cache write started so far is on disk (tests, shutdown). */
   settled(): Promise<void>;
+  /** Resolves when the background re-verification of the cache, started by loadAll, is over. */
+  cacheVerified(): Promise<void>;
+  /** Removes a registry or cached passport that fails verification (returns true); local ones are never removed. */
+  rejectIfBad(p: LoadedPassport): boolean;
   /** The pooled LLM client, created on the first invoke_model call (src/core/llm/invoke.ts). */
   llm?: import('./llm/client.js').LlmClient;
   /** Loads the built-in passport and every configured source. */
@@ -58,6 +62,10 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
   let passportCache: PassportCache | undefined;
   /** Cached passports older than the cache's refresh age: refetched when asked for by slug while online. */
   const stale = new Set<string>();
+  /** The background re-verification of the cache (loadCache). */
+  let cacheChecked: Promise<void> = Promise.resolve();
+  /** Cache entries being deleted (bad on re-verification). */
+  const removals = new Set<Promise<void>>();
   const registry = (): Promise<Discovery | undefined> => {
     if (config.offline) return Promise.resolve(undefined);
     discovery ??= (async () => {
@@ -103,6 +111,11 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
     async settled() {
       await (await discovery?.catch(() => undefined))?.settled();
     },
+    async cacheVerified() {
+      await cacheChecked;
+      await Promise.all([...removals]);
+    },
+    rejectIfBad: (p) => rejectIfBad(p),
     get index() {
       if (!index) throw new Error('the index is used before loadAll()');
       return index;
@@ -132,6 +145,9 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
       } catch (err) {
         if (err instanceof UserInputError) throw err;
         throw new UserInputError(`no passport "${slug}" is loaded, and the registry fetch failed: ${(err as Error).message}`);
+      }
+      if (p && store.origin(slug) !== 'local' && rejectIfBad(p)) {
+        throw new UserInputError(`the cached passport "${slug}" failed verification and was dropped; ask find_capability_by_intent again`);
       }
       if (!p) {
         const known = store.slugs().slice(0, 10).join(', ') || '(none)';
@@ -171,36 +187,62 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
     },
   };
   /**
-   * Indexes the cache: every entry through the strict loader (cache.ts), then the signature checks in bulk
-   * (bulk.ts, across cores); `invalid_signature` and `malformed` entries are deleted with a warning, the others
-   * join the store as `cache` (local passports win) with their verdict remembered.
+   * Indexes the cache: every entry through the strict loader (cache.ts) joins the store as `cache` (local passports
+   * win), as fast as loading the same passports from files. Signatures are then re-checked in the background, in
+   * bulk (bulk.ts, across cores), slice by slice so the server keeps answering; `invalid_signature` and `malformed`
+   * entries are removed from the store and the cache with a warning. Nothing is trusted before its check: a cached
+   * passport used before its bulk verdict is verified on the spot (app.verification), and a bad one is never
+   * presented (federation.ts, requirePassport).
    */
   async function loadCache(): Promise<{ loaded: number; problems: number }> {
-    const [{ PassportCache }, { verifyMany }] = await Promise.all([import('./registry/cache.js'), import('./passport/bulk.js')]);
+    const { PassportCache } = await import('./registry/cache.js');
     passportCache ??= new PassportCache({ dir: config.cacheDir! });
     const { passports, problems } = await passportCache.readAll();
     for (const pr of problems) logger.warn(`cache: skipped ${pr.source}: ${pr.message}`);
-    const verdicts = await verifyMany(
-      passports.map((c) => c.passport.raw),
-      trust,
-    );
-    let loaded = 0;
-    let dropped = 0;
-    passports.forEach((c, i) => {
-      const v = verdicts[i]!;
-      if (v.status === 'invalid_signature' || v.status === 'malformed') {
-        logger.warn(`cache: dropped "${c.passport.slug}": ${v.status} (${v.detail})`);
-        void passportCache!.remove(c.passport.slug);
-        dropped++;
-        return;
-      }
-      if (store.origin(c.passport.slug) === 'local') return; // local wins
-      cache.set(c.passport, v);
+    const added: LoadedPassport[] = [];
+    for (const c of passports) {
+      if (store.origin(c.passport.slug) === 'local') continue; // local wins
       store.add(c.passport, 'cache');
       if (c.stale) stale.add(c.passport.slug);
-      loaded++;
-    });
-    return { loaded, problems: problems.length + dropped };
+      added.push(c.passport);
+    }
+    cacheChecked = checkCached(added).catch((err: unknown) => logger.warn(`cache: background verification failed: ${(err as Error).message}`));
+    return { loaded: added.length, problems: problems.length };
+  }
+
+  async function checkCached(list: LoadedPassport[]): Promise<void> {
+    const [{ verifyMany, MIN_PARALLEL_BATCH }, { setImmediate: yieldToLoop }] = await Promise.all([import('./passport/bulk.js'), import('node:timers/promises')]);
+    for (let i = 0; i < list.length; i += MIN_PARALLEL_BATCH) {
+      await yieldToLoop();
+      // Skip what was replaced or already verified on use meanwhile.
+      const slice = list.slice(i, i + MIN_PARALLEL_BATCH).filter((p) => store.get(p.slug) === p && !cache.has(p));
+      const verdicts = await verifyMany(
+        slice.map((p) => p.raw),
+        trust,
+      );
+      slice.forEach((p, j) => {
+        if (!cache.has(p)) cache.set(p, verdicts[j]!);
+        rejectIfBad(p);
+      });
+    }
+  }
+
+  /** True when a registry or cached passport fails verification; it then leaves the store and the cache. */
+  function rejectIfBad(p: LoadedPassport): boolean {
+    const origin = store.origin(p.slug);
+    if (origin === 'local' && store.get(p.slug) === p) return false;
+    const v = app.verification(p);
+    if (v.status !== 'invalid_signature' && v.status !== 'malformed') return false;
+    if (store.get(p.slug) === p) {
+      logger.warn(`${origin === 'cache' ? 'cache' : 'registry'}: dropped "${p.slug}": ${v.status} (${v.detail})`);
+      store.delete(p.slug);
+      const r = passportCache?.remove(p.slug);
+      if (r) {
+        removals.add(r);
+        void r.finally(() => removals.delete(r));
+      }
+    }
+    return true;
   }
 
   return app;

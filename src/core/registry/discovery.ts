@@ -119,7 +119,13 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
   function fromEntry(e: ResolveEntry, problems: string[]): RegistryHit | undefined {
     const name = `"${(e.slug ?? `#${e.index}`).slice(0, 80)}"`;
     let p: LoadedPassport | undefined;
-    if (e.trust) {
+    const held = e.slug ? deps.store.get(e.slug) : undefined;
+    const sig = e.trust?.signature;
+    if (held && (deps.store.origin(held.slug) === 'local' || (typeof sig === 'string' && sig.length > 0 && held.raw.signature === sig))) {
+      // Local wins, and a passport we hold with the same signature is the one we already checked: either way the
+      // held copy serves, with no loading, verification or re-indexing (what keeps a registry answer cheap).
+      p = held;
+    } else if (e.trust) {
       let loaded: LoadedPassport;
       try {
         loaded = loadResolveTrust(e.trust, `${deps.registryUrl}/resolve#${e.index}`);

@@ -126,7 +126,7 @@ export function passesFilters(p: LoadedPassport, c: Capability, f: SearchFilters
   return true;
 }
 
-export type FindApp = Pick<AppContext, 'index' | 'store' | 'verification' | 'config' | 'registry'>;
+export type FindApp = Pick<AppContext, 'index' | 'store' | 'verification' | 'config' | 'registry' | 'rejectIfBad'>;
 
 /** One federated find. Never throws for a registry fault: that is `registry.status`. */
 export async function federatedFind(app: FindApp, opts: FindOptions, signal?: AbortSignal): Promise<FindResult> {
@@ -177,6 +177,11 @@ export async function federatedFind(app: FindApp, opts: FindOptions, signal?: Ab
   }
 
   candidates.sort((a, b) => b.confidence - a.confidence || (a.source === b.source ? 0 : a.source === 'local' ? -1 : 1) || b.score - a.score);
+  // Security: a registry or cached passport is checked before it is presented (the cache's bulk check may not have
+  // reached it yet); one that fails leaves the store and is never shown. Local ones are shown with their verdict.
+  const presentable = candidates.filter((c) => c.source === 'local' || !app.rejectIfBad(c.passport));
+  candidates.length = 0;
+  candidates.push(...presentable);
   const passing = candidates.filter((c) => c.confidence >= minConfidence).slice(0, limit);
   const matches = passing.map((c) => shapeMatch(c, { source: c.source, verification: app.verification(c.passport).status }));
   const result: FindResult = { matches, searched_passports: app.store.size, registry };

@@ -172,6 +172,7 @@ describe('the persistent cache', () => {
     mkdirSync(path.join(dir, 'dir.json'));
     writeFileSync(path.join(dir, 'bad slug!.json'), JSON.stringify(good));
     const { app: a, warnings } = await app(['--cache-dir', cacheDir, '--offline']);
+    await a.cacheVerified();
     expect(a.store.origin('deepl-api')).toBe('cache');
     for (const s of ['tampered', 'linked', 'broken', 'other-name']) expect(a.store.has(s)).toBe(false);
     const w = warnings.join('\n');
@@ -181,6 +182,22 @@ describe('the persistent cache', () => {
     expect(w).toMatch(/other-name\.json: holds passport "deepl-api"/);
     expect(existsSync(path.join(dir, 'tampered.json'))).toBe(false); // a bad entry is removed
     expect(readFileSync(outside, 'utf8')).toBe(JSON.stringify(good)); // the link target is untouched
+  });
+
+  it('a tampered cache entry used before the background check is verified on the spot and never presented', async () => {
+    const cacheDir = tmp();
+    const dir = path.join(cacheDir, CACHE_SUBDIR);
+    mkdirSync(dir, { recursive: true });
+    const bad = structuredClone(reg.catalogue.get('deepl-api')!.document);
+    bad.passport.unfragile.capabilities[0].name = 'translate anything perfectly';
+    writeFileSync(path.join(dir, 'deepl-api.json'), JSON.stringify({ passport: bad.passport }));
+    const { app: a } = await app(['--cache-dir', cacheDir, '--offline', '--no-builtin']);
+    // Straight after loadAll (the bulk check runs in the background), ask for it at once, both ways.
+    const r = await find(a, 'translate anything perfectly', { min_confidence: 0 });
+    expect(r.matches.some((m) => m.artifact.slug === 'deepl-api')).toBe(false);
+    await expect(a.requirePassport('deepl-api')).rejects.toThrow(/no passport "deepl-api"|failed verification/);
+    await a.cacheVerified();
+    expect(a.store.has('deepl-api')).toBe(false);
   });
 
   it('--no-cache neither reads nor writes the cache', async () => {
