@@ -106,8 +106,10 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
     }
     const out = deps.store.offer(p, 'registry', v.valid);
     if (out.accepted && deps.cache) {
-      const w = deps.cache
-        .write(p, from)
+      const cache = deps.cache;
+      // Written just after the answer goes out (serialising is off the answer's path too).
+      const w = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => cache.write(p, from))
         .catch((err: unknown) => deps.logger.warn(`could not write "${p.slug}" to the cache: ${(err as Error).message}`))
         .finally(() => writes.delete(w));
       writes.add(w);

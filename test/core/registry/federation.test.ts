@@ -54,6 +54,7 @@ describe('one call, one ranked list', () => {
     const n = reg.hits.length;
     expect((await a.requirePassport('openai--whisper-large-v3.1')).slug).toBe('openai--whisper-large-v3.1');
     expect(reg.hits.length).toBe(n);
+    await a.settled(); // indexed just after the answer went out
     expect((await find(a, 'multilingual speech recognition', { scope: 'local', min_confidence: 0 })).matches.some((m) => m.artifact.slug === 'openai--whisper-large-v3.1')).toBe(true);
   });
 
