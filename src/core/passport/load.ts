@@ -1,10 +1,10 @@
 // Loading passports from files, directories of *.json, and JSON arrays. One bad document never stops the others:
 // each problem is returned with the file (and array index) it came from, and the caller logs it.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isInside, linkStaysInside, readRegularFileSync, SafeReadError } from '../safe-file.js';
 import { parseStrictJson, MAX_DEPTH, MAX_DOCUMENT_BYTES, StrictJsonError } from '../strict-json.js';
 import { isObject, parsePassportView, unwrapPassport, type LoadedPassport } from './schema.js';
 
@@ -109,29 +109,8 @@ export function parsePassportText(text: string, source: string, maxBytes = MAX_D
 }
 
 function readCapped(file: string, cap: number, noFollow = false): string {
-  // Security: read through one descriptor, checking the size of what we opened (not of what the path names
-  // later), and never read more than the cap even if the file grows meanwhile.
-  // A directory entry that was a regular file when listed is opened with O_NOFOLLOW, so swapping it for a
-  // symlink afterwards cannot smuggle in a file from elsewhere. O_NONBLOCK: opening a FIFO named *.json would
-  // otherwise block (and, this being synchronous, freeze the process) until a writer appears; fstat then
-  // refuses anything that is not a regular file.
-  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0);
-  const fd = openSync(file, flags);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new StrictJsonError('not a regular file');
-    if (st.size > cap) throw new StrictJsonError(`file is ${st.size} bytes, over the ${cap}-byte limit`);
-    const buf = Buffer.allocUnsafe(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.toString('utf8', 0, off);
-  } finally {
-    closeSync(fd);
-  }
+  // Security: size cap, FIFO/device refusal and O_NOFOLLOW live in safe-file.ts (shared with images and pins).
+  return readRegularFileSync(file, { maxBytes: cap, noFollow }).toString('utf8');
 }
 
 export async function loadPassportFile(file: string): Promise<LoadResult> {
@@ -189,15 +168,6 @@ export async function loadPassportDirectory(dir: string, onProgress?: LoadProgre
   return out;
 }
 
-async function linkStaysInside(file: string, realDir: string): Promise<boolean> {
-  try {
-    // Security: a link in a passport directory must not pull in files from elsewhere.
-    return isInside(await realpath(file), realDir);
-  } catch {
-    return true; // a dangling link: reading it reports "no such file"
-  }
-}
-
 /** A path, file or directory. */
 export async function loadPassportPath(p: string, onProgress?: LoadProgress): Promise<LoadResult> {
   try {
@@ -209,13 +179,10 @@ export async function loadPassportPath(p: string, onProgress?: LoadProgress): Pr
   return loadPassportFile(p);
 }
 
-export function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  // Security: compare path segments, so /data/img-evil is not inside /data/img and "..x" names stay inside.
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
-}
+export { isInside };
 
 function describeFsError(err: unknown): string {
+  if (err instanceof SafeReadError) return err.message;
   const e = err as NodeJS.ErrnoException;
   switch (e?.code) {
     case 'ENOENT':

@@ -6,7 +6,7 @@ import * as ed from '@noble/ed25519';
 import { canonicalBytes, canonicalJson, CanonicalizationError } from './canonical.js';
 import { MAX_DOCUMENT_BYTES, parseStrictJson } from '../strict-json.js';
 import { decodeSignature, isObject, unwrapPassport } from './envelope.js';
-import type { TrustStore, TrustedKey } from './trust.js';
+import type { KeySource, TrustStore, TrustedKey } from './trust.js';
 
 export { decodeSignature };
 
@@ -20,6 +20,8 @@ export interface VerifyResult {
   issuer?: string;
   signed_at?: string;
   key_fingerprint?: string;
+  /** Where the key that verified came from (`--trust-key`, the environment, or a pin). */
+  key_source?: KeySource;
   scope?: SignatureScope;
   warnings: string[];
   detail: string;
@@ -123,7 +125,8 @@ export function prepareVerification(doc: unknown, opts: VerifyOptions): { done: 
         detail:
           `no trusted key is configured for issuer "${issuer}", so the signature was not checked. ` +
           `Get the issuer's Ed25519 public key from a channel you trust and start the server with ` +
-          `--trust-key ${issuer}=<base64|hex|PEM> (or PASSPORT_MCP_TRUST_KEYS="${issuer}=<key>").`,
+          `--trust-key ${issuer}=<base64|hex|PEM> (or PASSPORT_MCP_TRUST_KEYS="${issuer}=<key>"), ` +
+          `or pin the key the registry publishes with: passport-mcp trust pin ${issuer} (it shows the key's fingerprint first).`,
       },
     };
   }
@@ -142,7 +145,7 @@ export function finishVerification(p: PendingCheck, unfragileMatch: number, engi
   const { base, warnings, issuer, keys } = p;
   if (unfragileMatch >= 0) {
     const key = keys[unfragileMatch]!;
-    return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, scope: 'unfragile', warnings, detail: `signature by ${issuer} verified over the canonical "unfragile" object` };
+    return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, ...sourceOf(key), scope: 'unfragile', warnings, detail: `signature by ${issuer} verified over the canonical "unfragile" object` };
   }
   // The whole-passport scope is the rarer one: canonicalise it only when the common scope did not match.
   let passportBytes: Buffer;
@@ -153,7 +156,7 @@ export function finishVerification(p: PendingCheck, unfragileMatch: number, engi
   }
   for (const key of keys) {
     if (checkSignature(engine, passportBytes, p.sig, key)) {
-      return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, scope: 'passport', warnings, detail: `signature by ${issuer} verified over the canonical passport without its signature` };
+      return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, ...sourceOf(key), scope: 'passport', warnings, detail: `signature by ${issuer} verified over the canonical passport without its signature` };
     }
   }
   return {
@@ -171,6 +174,10 @@ export function verifyPassportObject(doc: unknown, opts: VerifyOptions): VerifyR
   if ('done' in prepared) return prepared.done;
   const engine = opts.engine ?? 'native';
   return finishVerification(prepared.pending, matchUnfragileScope(prepared.pending, prepared.unfragileJson, engine), engine);
+}
+
+function sourceOf(key: TrustedKey): Pick<VerifyResult, 'key_source'> {
+  return key.source ? { key_source: key.source } : {};
 }
 
 function withoutSignature(passport: Record<string, unknown>): Record<string, unknown> {
