@@ -58,6 +58,15 @@ describe('one call, one ranked list', () => {
     expect((await find(a, 'multilingual speech recognition', { scope: 'local', min_confidence: 0 })).matches.some((m) => m.artifact.slug === 'openai--whisper-large-v3.1')).toBe(true);
   });
 
+  it('real registry passports (nulls, odd slugs) arrive through /resolve, verify and are presented', async () => {
+    const { app: a } = await app(['--no-cache', '--no-builtin']);
+    const r = await find(a, 'generate images from a text prompt', { min_confidence: 0, limit: 10 });
+    const flux = r.matches.find((m) => m.artifact.slug === 'black-forest-labs--flux.1-schnell');
+    expect(flux).toMatchObject({ source: 'registry', verification: 'valid', confidence: 0.84 });
+    expect(JSON.stringify(reg.catalogue.get('black-forest-labs--flux.1-schnell')!.document)).toContain('null');
+    expect(a.verification(a.store.get('black-forest-labs--flux.1-schnell')!).status).toBe('valid');
+  });
+
   it('min_confidence (default 0.5) cuts registry matches too; when nothing passes, note names the nearest', async () => {
     expect(FIND_DEFAULT_MIN_CONFIDENCE).toBe(DEFAULT_MIN_CONFIDENCE);
     expect(DEFAULT_MIN_CONFIDENCE).toBe(0.5);
