@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const SUITES = ['startup', 'verify', 'search', 'server-scale', 'relay'];
+const SUITES = ['startup', 'verify', 'search', 'server-scale', 'relay', 'federation'];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const write = process.argv.includes('--write');

@@ -122,7 +122,8 @@ async function serve(app: AppContext, signals: SignalControl): Promise<number> {
       // The contract gives a signal 1 s to end the process: never let a stuck close hold it longer.
       setTimeout(() => resolve(0), 800).unref();
       // Closing the server aborts in-flight handlers (and with them any upstream request).
-      server.close().finally(() => resolve(0));
+      // Cache writes already started finish first (the 800 ms bound above still holds).
+      Promise.allSettled([server.close(), app.settled()]).finally(() => resolve(0));
     };
     // The SDK's stdio transport does not close when stdin ends; a client that goes away must not leave us running.
     process.stdin.once('end', () => shutdown('stdin ended'));

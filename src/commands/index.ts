@@ -6,33 +6,18 @@ import { failureModes, type FailureModesReport } from '../core/failure-modes.js'
 import { MAX_ARRAY_FILE_BYTES } from '../core/passport/load.js';
 import { verifyInline, type VerifyResult } from '../core/passport/verify.js';
 import { readRegularFile } from '../core/safe-file.js';
-import { shapeMatch } from '../mcp/tools/find-capability-by-intent.js';
 import type { CommandIO } from './io.js';
 
 export type { CommandIO } from './io.js';
 
 export async function runCommand(app: AppContext, io: CommandIO): Promise<number> {
-  const { config } = app;
   try {
-    if (config.command === 'trust') return await (await import('./trust.js')).trustCommand(app, io); // needs no passport
+    if (app.config.command === 'trust') return await (await import('./trust.js')).trustCommand(app, io); // needs no passport
     const progress = io.isTTY ? (d: number, t: number) => io.err(d === t ? '\r\x1b[K' : `\rloading passports ${d}/${t}`) : undefined;
     await app.loadAll(progress);
-    switch (config.command) {
-      case 'find':
-        return find(app, io);
-      case 'verify':
-        return await verify(app, io);
-      case 'failures':
-        return await failures(app, io);
-      case 'list':
-        return await list(app, io);
-      case 'invoke': {
-        const { invokeCommand } = await import('./invoke.js');
-        return await invokeCommand(app, io);
-      }
-      default:
-        throw new UserInputError(`unknown command ${config.command}`);
-    }
+    const code = await dispatch(app, io);
+    await app.settled(); // registry passports fetched on the way are in the cache before the process ends
+    return code;
   } catch (err) {
     if (err instanceof PassportMcpError) {
       io.err(`passport-mcp: ${err.message}\n`);
@@ -43,28 +28,55 @@ export async function runCommand(app: AppContext, io: CommandIO): Promise<number
   }
 }
 
+async function dispatch(app: AppContext, io: CommandIO): Promise<number> {
+  const { config } = app;
+  switch (config.command) {
+    case 'find':
+      return await find(app, io);
+    case 'verify':
+      return await verify(app, io);
+    case 'failures':
+      return await failures(app, io);
+    case 'list':
+      return await list(app, io);
+    case 'invoke': {
+      const { invokeCommand } = await import('./invoke.js');
+      return await invokeCommand(app, io);
+    }
+    default:
+      throw new UserInputError(`unknown command ${config.command}`);
+  }
+}
+
 function needArg(app: AppContext, what: string): string {
   const a = app.config.args.join(' ').trim();
   if (!a) throw new UserInputError(`${app.config.command} needs ${what}`);
   return a;
 }
 
-function find(app: AppContext, io: CommandIO): number {
+async function find(app: AppContext, io: CommandIO): Promise<number> {
   const intent = needArg(app, 'an intent, e.g. passport-mcp find "describe a screenshot"');
-  const matches = app.index.search(intent, { limit: app.config.limit ?? 5 }).map(shapeMatch);
+  // The same federated find as the MCP tool: local passports plus the registry (unless --offline).
+  const { federatedFind } = await import('../core/search/federation.js');
+  const r = await federatedFind(app, { intent, limit: app.config.limit ?? 5 });
+  await app.settled();
+  const { matches } = r;
   if (app.config.json) {
-    io.out(`${JSON.stringify({ matches, searched_passports: app.store.size }, null, 2)}\n`);
+    io.out(`${JSON.stringify(r, null, 2)}\n`);
     return 0;
   }
+  const reg = `registry: ${r.registry.status}${r.registry.detail ? ` (${r.registry.detail})` : ''}`;
   if (!matches.length) {
-    io.out(`No capability matches "${intent}" among ${app.store.size} passport(s).\n`);
+    io.out(`No capability matches "${intent}" among ${r.searched_passports} passport(s); ${reg}.\n`);
+    if (r.note) io.out(`${r.note}\n`);
     return 0;
   }
-  io.out(`Best matches for "${intent}" (${app.store.size} passport${app.store.size === 1 ? '' : 's'} searched):\n\n`);
+  io.out(`Best matches for "${intent}" (${r.searched_passports} passport${r.searched_passports === 1 ? '' : 's'} searched; ${reg}):\n\n`);
   matches.forEach((m, i) => {
     const a = m.artifact;
-    io.out(`${i + 1}. ${m.capability.name}  [score ${m.score.toFixed(2)}]\n`);
+    io.out(`${i + 1}. ${m.capability.name}  [confidence ${m.confidence.toFixed(2)}, ${m.source}]\n`);
     io.out(`   artifact:   ${a.name} (${a.slug})${a.trust_score !== null ? `, trust ${a.trust_score}/100` : ''}${a.verified ? ', verified' : ', not verified'}\n`);
+    io.out(`   signature:  ${m.verification}${m.verification === 'valid' ? '' : m.source === 'registry' ? ' (check with passport-mcp verify before relying on it)' : ''}\n`);
     io.out(`   capability: ${m.capability.id}\n`);
     io.out(`   why:        ${m.reason}\n`);
     if (m.capability.best_for[0]) io.out(`   best for:   ${m.capability.best_for[0]}\n`);

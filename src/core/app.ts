@@ -12,6 +12,8 @@ import type { LoadProgress } from './passport/load.js';
 import type { LoadedPassport } from './passport/schema.js';
 import { PassportStore, type RemoteFetcher } from './passport/store.js';
 import type { TrustedKey, TrustStore } from './passport/trust.js';
+import type { PassportCache } from './registry/cache.js';
+import type { Discovery } from './registry/discovery.js';
 import type { VerifyResult } from './passport/verify.js';
 import type { IntentIndex } from './search/index.js';
 import { configuredSecrets, createScrubber, type Scrubber } from './secrets.js';
@@ -40,6 +42,14 @@ export interface AppContext {
   shared<T extends { close(): Promise<void> }>(key: string, create: () => T): T;
   /** Closes what `shared` created (the LLM pool's sockets). */
   close(): Promise<void>;
+  /** Registry discovery (/resolve, memo, ingest, cache); undefined with --offline. Created on first use. */
+  registry(): Promise<Discovery | undefined>;
+  /** Resolves when registry passports received so far are indexed and their cache writes are on disk. */
+  settled(): Promise<void>;
+  /** Resolves when the background re-verification of the cache, started by loadAll, is over. */
+  cacheVerified(): Promise<void>;
+  /** Removes a registry or cached passport that fails verification (returns true); local ones are never removed. */
+  rejectIfBad(p: LoadedPassport): boolean;
   /** Loads the built-in passport and every configured source. */
   loadAll(onProgress?: LoadProgress): Promise<{ loaded: number; problems: number }>;
 }
@@ -82,19 +92,54 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   }
   let verifyPassportObject: typeof import('./passport/verify.js').verifyPassportObject | undefined;
   let fetchRemote: RemoteFetcher | undefined;
+  let discovery: Promise<Discovery> | undefined;
+  let passportCache: PassportCache | undefined;
+  /** Cached passports older than the cache's refresh age: refetched when asked for by slug while online. */
+  const stale = new Set<string>();
+  /** The background re-verification of the cache (loadCache). */
+  let cacheChecked: Promise<void> = Promise.resolve();
+  /** Cache entries being deleted (bad on re-verification). */
+  const removals = new Set<Promise<void>>();
+  const registry = (): Promise<Discovery | undefined> => {
+    if (config.offline) return Promise.resolve(undefined);
+    discovery ??= (async () => {
+      const [{ createRegistryClient }, { createDiscovery }] = await Promise.all([import('./registry/client.js'), import('./registry/discovery.js')]);
+      verifyPassportObject ??= (await import('./passport/verify.js')).verifyPassportObject;
+      const client = createRegistryClient({ baseUrl: config.registryUrl, apiKey: config.registryApiKey, userAgent: USER_AGENT, timeoutMs: config.registryTimeoutMs });
+      if (config.cacheDir && !passportCache) passportCache = new (await import('./registry/cache.js')).PassportCache({ dir: config.cacheDir });
+      const d = createDiscovery({ client, store, verify: (p) => app.verification(p), cache: passportCache, logger, registryUrl: config.registryUrl });
+      // /passport/{slug} goes through the same rate limit, deadline and ingest rules as /resolve.
+      const fetchOne = (await import('./passport/remote.js')).createRegistryFetcher({ baseUrl: config.registryUrl, http: client.exchange, timeoutMs: config.registryTimeoutMs });
+      fetchRemote = async (slug, signal) => {
+        const r = d.ingest(await fetchOne(slug, signal), `${config.registryUrl}/passport/${slug}`);
+        if ('dropped' in r) throw new UserInputError(`the registry's passport "${slug}" was dropped: ${r.dropped}`);
+        stale.delete(slug);
+        return r.passport;
+      };
+      return d;
+    })();
+    return discovery;
+  };
   const fetcher: RemoteFetcher | undefined = config.offline
     ? undefined
     : async (slug, signal) => {
-        fetchRemote ??= (await import('./passport/remote.js')).createRegistryFetcher({ baseUrl: config.registryUrl, apiKey: config.registryApiKey, userAgent: USER_AGENT });
-        return fetchRemote(slug, signal);
+        await registry();
+        return fetchRemote!(slug, signal);
       };
   const store = new PassportStore(fetcher);
   let index: IntentIndex | undefined;
   const cache = new WeakMap<LoadedPassport, VerifyResult>();
   store.onAdd((p, replaced) => {
-    if (replaced) logger.warn(`passport "${p.slug}" from ${p.source} replaces the one from ${replaced.source}`);
-    index?.add(p);
+    if (replaced && store.origin(p.slug) === 'local') logger.warn(`passport "${p.slug}" from ${p.source} replaces the one from ${replaced.source}`);
+    else if (replaced) logger.info(`passport "${p.slug}" refreshed from ${p.source}`);
+    if (store.origin(p.slug) !== 'registry') return void index?.add(p);
+    // A passport from a /resolve answer is indexed just after the answer goes out: that answer uses the registry's
+    // match directly, and indexing is most of what a new passport costs (the added-time budget, BENCHMARKS.md).
+    setImmediate(() => {
+      if (store.get(p.slug) === p) index?.add(p);
+    });
   });
+  store.onRemove((p) => index?.remove(p.slug));
 
   const app: AppContext = {
     config,
@@ -112,6 +157,17 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       shared.clear();
       await Promise.all(all.map((v) => v.close().catch(() => undefined)));
     },
+    registry,
+    async settled() {
+      // Registry passports indexed "just after the answer" were scheduled before this turn (setImmediate is FIFO).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await (await discovery?.catch(() => undefined))?.settled();
+    },
+    async cacheVerified() {
+      await cacheChecked;
+      await Promise.all([...removals]);
+    },
+    rejectIfBad: (p) => rejectIfBad(p),
     get index() {
       if (!index) throw new Error('the index is used before loadAll()');
       return index;
@@ -130,10 +186,20 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       // Over HTTP each request sees the app through its own logger (mcp/http.ts requestApp): use the caller's.
       const log = (this as AppContext | undefined)?.logger ?? logger;
       if (!store.has(slug) && store.canFetch) log.info(`fetching passport "${slug}" from ${config.registryUrl}`);
+      if (stale.has(slug) && store.canFetch && store.origin(slug) === 'cache') {
+        // Refresh policy (README): a stale cached passport is refetched when asked for; on any failure the cached
+        // copy serves, and it is replaced only by a `valid` one.
+        stale.delete(slug);
+        await store.fetch(slug, signal).catch((err: unknown) => log.info(`kept the cached "${slug}": refresh failed (${(err as Error).message})`));
+      }
       try {
         p = await store.resolve(slug, signal);
       } catch (err) {
+        if (err instanceof UserInputError) throw err;
         throw new UserInputError(`no passport "${slug}" is loaded, and the registry fetch failed: ${(err as Error).message}`);
+      }
+      if (p && store.origin(slug) !== 'local' && rejectIfBad(p)) {
+        throw new UserInputError(`the cached passport "${slug}" failed verification and was dropped; ask find_capability_by_intent again`);
       }
       if (!p) {
         const known = store.slugs().slice(0, 10).join(', ') || '(none)';
@@ -164,8 +230,72 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         for (const pr of r.problems) logger.warn(`skipped ${pr.source}: ${pr.message}`);
         problems += r.problems.length;
       }
+      if (config.cacheDir) {
+        const c = await loadCache();
+        loaded += c.loaded;
+        problems += c.problems;
+      }
       return { loaded, problems };
     },
   };
+  /**
+   * Indexes the cache: every entry through the strict loader (cache.ts) joins the store as `cache` (local passports
+   * win), as fast as loading the same passports from files. Signatures are then re-checked in the background, in
+   * bulk (bulk.ts, across cores), slice by slice so the server keeps answering; `invalid_signature` and `malformed`
+   * entries are removed from the store and the cache with a warning. Nothing is trusted before its check: a cached
+   * passport used before its bulk verdict is verified on the spot (app.verification), and a bad one is never
+   * presented (federation.ts, requirePassport).
+   */
+  async function loadCache(): Promise<{ loaded: number; problems: number }> {
+    const { PassportCache } = await import('./registry/cache.js');
+    passportCache ??= new PassportCache({ dir: config.cacheDir! });
+    const { passports, problems } = await passportCache.readAll();
+    for (const pr of problems) logger.warn(`cache: skipped ${pr.source}: ${pr.message}`);
+    const added: LoadedPassport[] = [];
+    for (const c of passports) {
+      if (store.origin(c.passport.slug) === 'local') continue; // local wins
+      store.add(c.passport, 'cache');
+      if (c.stale) stale.add(c.passport.slug);
+      added.push(c.passport);
+    }
+    cacheChecked = checkCached(added).catch((err: unknown) => logger.warn(`cache: background verification failed: ${(err as Error).message}`));
+    return { loaded: added.length, problems: problems.length };
+  }
+
+  async function checkCached(list: LoadedPassport[]): Promise<void> {
+    const [{ verifyMany, MIN_PARALLEL_BATCH }, { setImmediate: yieldToLoop }] = await Promise.all([import('./passport/bulk.js'), import('node:timers/promises')]);
+    for (let i = 0; i < list.length; i += MIN_PARALLEL_BATCH) {
+      await yieldToLoop();
+      // Skip what was replaced or already verified on use meanwhile.
+      const slice = list.slice(i, i + MIN_PARALLEL_BATCH).filter((p) => store.get(p.slug) === p && !cache.has(p));
+      const verdicts = await verifyMany(
+        slice.map((p) => p.raw),
+        trust,
+      );
+      slice.forEach((p, j) => {
+        if (!cache.has(p)) cache.set(p, verdicts[j]!);
+        rejectIfBad(p);
+      });
+    }
+  }
+
+  /** True when a registry or cached passport fails verification; it then leaves the store and the cache. */
+  function rejectIfBad(p: LoadedPassport): boolean {
+    const origin = store.origin(p.slug);
+    if (origin === 'local' && store.get(p.slug) === p) return false;
+    const v = app.verification(p);
+    if (v.status !== 'invalid_signature' && v.status !== 'malformed') return false;
+    if (store.get(p.slug) === p) {
+      logger.warn(`${origin === 'cache' ? 'cache' : 'registry'}: dropped "${p.slug}": ${v.status} (${v.detail})`);
+      store.delete(p.slug);
+      const r = passportCache?.remove(p.slug);
+      if (r) {
+        removals.add(r);
+        void r.finally(() => removals.delete(r));
+      }
+    }
+    return true;
+  }
+
   return app;
 }

@@ -31,7 +31,8 @@ export function chooseModelText(args: ChooseModelArgs, toolNames: readonly strin
   } else {
     steps.push(
       `Call find_capability_by_intent with intent ${JSON.stringify(task)}${images ? ' and input_type "image" (the task involves images)' : ''}. ` +
-        'Pick the best match; prefer a higher trust_score when scores are close.',
+        'Pick the best match; prefer a higher trust_score when confidences are close. A match whose source is "registry" ' +
+        'is a claim until its passport is verified (step 3).',
     );
   }
   steps.push(

@@ -18,11 +18,12 @@ const RESOURCE_NOT_FOUND = -32002;
 
 export const INSTRUCTIONS = [
   'passport-mcp helps you pick an AI model you can trust and then call it.',
-  '1. find_capability_by_intent: describe the task in plain words; you get matching capabilities with their passport slug.',
+  '1. find_capability_by_intent: describe the task in plain words; you get matching capabilities with their passport slug, from the local passports and the registry (each match says its source and verification).',
   '2. get_failure_modes: read the known failure modes and limitations of the artifact before relying on it.',
   '3. verify_passport: check that the passport is signed by its issuer (only status "valid" means it is).',
   '4. invoke_model: call the model (Mistral Small 3.1 by default), with text and images; tokens stream as progress.',
   'Passports are also readable as resources passport://{slug}.',
+  'Registry results are claims until checked: verify_passport and get_failure_modes before relying on one.',
   'A verdict of "unknown_key" means no trusted key for the issuer is configured (--trust-key), not that the passport is forged.',
   'The prompt choose_model_for_task walks through these steps for a task.',
 ].join('\n');

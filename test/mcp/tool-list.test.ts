@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type Spawned } from '../support/spawn.js';
 
 const EXPECTED = {
-  find_capability_by_intent: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  find_capability_by_intent: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   verify_passport: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   get_failure_modes: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   invoke_model: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

@@ -368,7 +368,8 @@ describe('registry faults through the spawned server: isError results, never fat
   afterAll(async () => reg?.close());
 
   it('every failing registry fetch is an isError result naming the problem; the server keeps serving; no secret goes to the registry', async () => {
-    const s = await startServer({ args: ['--registry-url', reg.base], env: { PASSPORT_MCP_OFFLINE: '0', OPENROUTER_API_KEY: CANARY } });
+    // A short registry deadline: the stalled cases end at 1.5 s, not after the default wait.
+    const s = await startServer({ args: ['--registry-url', reg.base, '--registry-timeout', '1500'], env: { PASSPORT_MCP_OFFLINE: '0', OPENROUTER_API_KEY: CANARY } });
     try {
       const cases: [string, RegExp][] = [
         ['notfound', /registry has no passport "notfound"/],
@@ -381,8 +382,8 @@ describe('registry faults through the spawned server: isError results, never fat
         ['mismatch', /returned passport "someone-else"/],
         ['redir4', /more than 3 times/],
         ['redir-localhost', /another host/],
-        ['slow-headers', /did not answer within 10000 ms/], // the server's own 10 s timeout; the cases run concurrently
-        ['slow-body', /within 10000 ms/],
+        ['slow-headers', /did not answer within 1500 ms/], // --registry-timeout; the cases run concurrently
+        ['slow-body', /within 1500 ms/],
       ];
       const t0 = Date.now();
       const results = await Promise.all(

@@ -1,4 +1,7 @@
 // Spawns the built server over stdio with the SDK's own Client, the way MCP hosts do.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -20,7 +23,9 @@ export interface Spawned {
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT']) if (process.env[k]) env[k] = process.env[k]!;
-  return { ...env, PASSPORT_MCP_OFFLINE: '1', ...extra };
+  // A fresh passport cache per server: the user's own cache never leaks into (or out of) a test.
+  const cache = extra.PASSPORT_MCP_CACHE_DIR ?? mkdtempSync(path.join(tmpdir(), 'passport-mcp-cache-'));
+  return { ...env, PASSPORT_MCP_OFFLINE: '1', PASSPORT_MCP_CACHE_DIR: cache, ...extra };
 }
 
 export async function startServer(opts: { args?: string[]; env?: Record<string, string>; capabilities?: Record<string, unknown> } = {}): Promise<Spawned> {

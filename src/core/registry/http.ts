@@ -37,7 +37,8 @@ export interface RegistryResponse {
   text: string;
 }
 
-export type RegistryFaultKind = 'timeout' | 'cancelled' | 'unreachable' | 'too_large' | 'redirect' | 'body';
+/** `rate_limited`: refused before sending, inside a 429's Retry-After window (registry/client.ts). */
+export type RegistryFaultKind = 'timeout' | 'cancelled' | 'unreachable' | 'too_large' | 'redirect' | 'body' | 'rate_limited';
 
 export class RegistryFault extends PassportError {
   constructor(

@@ -50,6 +50,8 @@ export interface IntentIndexOptions {
 }
 
 export const DEFAULT_LIMIT = 5;
+/** The confidence at which a match serves the intent; the federation's default min_confidence (CONTRACT). */
+export const DEFAULT_MIN_CONFIDENCE = 0.5;
 export const MAX_LIMIT = 100;
 /** Intents are bounded upstream (2000 chars); this keeps the core safe on its own. */
 const MAX_INTENT_CHARS = 4000;

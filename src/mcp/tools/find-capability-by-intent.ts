@@ -1,69 +1,24 @@
-// find_capability_by_intent: free-text intent -> the best matching capabilities across loaded passports.
+// find_capability_by_intent: free-text intent -> the best matching capabilities, from the local passports and the
+// registry's /resolve in one ranked list (core/search/federation.ts holds the logic and the result's schema).
 import { z } from 'zod';
+import { federatedFind, FIND_DEFAULT_MIN_CONFIDENCE, FindResultSchema, SCOPES } from '../../core/search/federation.js';
 import { ok } from '../results.js';
 import { defineTool, READ_ONLY } from '../tool.js';
-import type { SearchMatch } from '../../core/search/index.js';
 
 export const MAX_INTENT_CHARS = 2000;
-
-const matchSchema = z.object({
-  score: z.number().describe('Relevance, higher is better; comparable only within one answer'),
-  reason: z.string().describe('Why this capability matched, in a few words'),
-  artifact: z.object({
-    slug: z.string(),
-    name: z.string(),
-    type: z.string().nullable(),
-    verified: z.boolean().nullable(),
-    trust_score: z.number().nullable(),
-    pricing: z.record(z.string(), z.unknown()).nullable(),
-  }),
-  capability: z.object({
-    id: z.string(),
-    name: z.string(),
-    uri: z.string().nullable(),
-    description: z.string().nullable(),
-    intents: z.array(z.string()),
-    best_for: z.array(z.string()),
-    limitations: z.array(z.string()),
-  }),
-});
-
-export function shapeMatch(m: SearchMatch): z.infer<typeof matchSchema> {
-  const a = m.passport.passport.unfragile.artifact;
-  const trust = m.passport.passport.unfragile.trust;
-  const c = m.capability;
-  return {
-    score: Math.round(m.score * 1e4) / 1e4,
-    reason: m.reason,
-    artifact: {
-      slug: a.slug,
-      name: a.name,
-      type: a.type ?? null,
-      verified: a.verified ?? trust?.verified ?? null,
-      trust_score: trust?.score ?? null,
-      pricing: (a.pricing as Record<string, unknown> | undefined) ?? null,
-    },
-    capability: {
-      id: c.id,
-      name: c.name,
-      uri: c.uri ?? null,
-      description: c.description ?? null,
-      intents: c.intents ?? [],
-      best_for: c.best_for ?? [],
-      limitations: c.limitations ?? [],
-    },
-  };
-}
 
 export const findCapabilityByIntent = defineTool({
   name: 'find_capability_by_intent',
   title: 'Find a capability by intent',
   description:
-    'Search the loaded AI-artifact passports for capabilities that serve a task described in plain words ' +
-    '(e.g. "describe a screenshot", "transcribe a meeting recording"). Returns the best matches first, each with the ' +
-    "artifact's slug, trust score, pricing and the capability's intents, best uses and limitations. " +
-    'Next: call get_failure_modes with the slug to read the risks, verify_passport to check the signature, then ' +
-    'invoke_model to call the model.',
+    'Find AI capabilities that serve a task described in plain words (e.g. "describe a screenshot", "transcribe a ' +
+    'meeting recording"), searching the local passports and, unless the server is offline or scope is "local", the ' +
+    "unfragile.ai registry (the intent text is sent to it). Returns one list, best first, each match with the artifact's " +
+    'slug, a calibrated confidence (0.5 and above: serves the intent), source ("local" or "registry"), the passport\'s ' +
+    'verification status, trust score, pricing and the capability\'s intents, best uses and limitations; `registry.status` ' +
+    'says whether the registry answered. When nothing is confident enough, `matches` is empty and `note` names the nearest. ' +
+    'Registry results are claims until checked: call verify_passport (only "valid" is verified) and get_failure_modes with ' +
+    'the slug before relying on one, then invoke_model to call the model.',
   inputSchema: {
     intent: z.string().min(1).max(MAX_INTENT_CHARS).describe('What you want to do, in plain words'),
     limit: z.number().int().min(1).max(50).default(5).describe('How many matches to return (1-50, default 5)'),
@@ -71,20 +26,21 @@ export const findCapabilityByIntent = defineTool({
     output_type: z.string().max(100).optional().describe('Keep capabilities that produce this output, e.g. "text", "json", "image"'),
     verified_only: z.boolean().optional().describe('Keep only artifacts the issuer marked verified'),
     min_trust_score: z.number().min(0).max(100).optional().describe('Keep only artifacts with a trust score at least this (0-100)'),
+    min_confidence: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(FIND_DEFAULT_MIN_CONFIDENCE)
+      .describe('Keep only matches at least this confident (0-1, default 0.5: the level at which a match serves the intent)'),
+    scope: z
+      .enum(SCOPES)
+      .default('all')
+      .describe('"all" (default): local passports and the registry; "local": never ask the registry; "registry": only the registry\'s answer'),
   },
-  outputSchema: {
-    matches: z.array(matchSchema).describe('Best first'),
-    searched_passports: z.number().int().describe('How many passports were searched'),
-  },
-  annotations: { title: 'Find a capability by intent', ...READ_ONLY },
-  async handler(args, { app }) {
-    const matches = app.index.search(args.intent, {
-      limit: args.limit,
-      input_type: args.input_type,
-      output_type: args.output_type,
-      verified_only: args.verified_only,
-      min_trust_score: args.min_trust_score,
-    });
-    return ok({ matches: matches.map(shapeMatch), searched_passports: app.store.size });
+  outputSchema: FindResultSchema.shape,
+  // openWorldHint: with scope "all" or "registry" the call reaches the registry.
+  annotations: { title: 'Find a capability by intent', ...READ_ONLY, openWorldHint: true },
+  async handler(args, { app, extra }) {
+    return ok(await federatedFind(app, args, extra.signal));
   },
 });

@@ -1,0 +1,195 @@
+// Federated find: one call answers from the local index (files, the built-in passport, the cache) and, unless
+// --offline or scope "local", from the registry's /resolve, merged into one list ranked on the one `confidence`
+// scale, deduplicated by capability (slug + capability id; the local match wins), filtered alike, and cut at
+// min_confidence. The result's schema lives here, once: the MCP tool's outputSchema and the CLI use it.
+// Heavy modules (the index, the registry client) are reached through the app, so importing this file is cheap.
+import { z } from 'zod';
+import type { AppContext } from '../app.js';
+import type { Capability, LoadedPassport } from '../passport/schema.js';
+import type { VerifyStatus } from '../passport/verify.js';
+import type { DiscoveryOutcome, RegistryStatus } from '../registry/discovery.js';
+import type { SearchFilters, SearchMatch } from './index.js';
+
+/** CONTRACT: >= 0.5 means "serves the intent". Equal to DEFAULT_MIN_CONFIDENCE in index.ts (a test checks). */
+export const FIND_DEFAULT_MIN_CONFIDENCE = 0.5;
+export const SCOPES = ['all', 'local', 'registry'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+const VERIFY_STATUSES = ['valid', 'invalid_signature', 'unknown_key', 'unsigned', 'malformed'] as const satisfies readonly VerifyStatus[];
+const REGISTRY_STATUSES = ['ok', 'offline', 'skipped', 'timeout', 'rate_limited', 'error'] as const satisfies readonly RegistryStatus[];
+
+export const MatchSchema = z.object({
+  score: z.number().describe('Relevance within this answer, higher is better (a registry match scores its confidence)'),
+  confidence: z.number().min(0).max(1).describe('How sure this capability serves the intent, 0-1; 0.5 and above: it does'),
+  source: z.enum(['local', 'registry']).describe('Where the passport came from: a local file or directory, or the registry (fresh or cached)'),
+  verification: z.enum(VERIFY_STATUSES).describe('verify_passport status of the passport; only "valid" means its signature checks out'),
+  reason: z.string().describe('Why this capability matched, in a few words'),
+  artifact: z.object({
+    slug: z.string(),
+    name: z.string(),
+    type: z.string().nullable(),
+    verified: z.boolean().nullable(),
+    trust_score: z.number().nullable(),
+    pricing: z.record(z.string(), z.unknown()).nullable(),
+  }),
+  capability: z.object({
+    id: z.string(),
+    name: z.string(),
+    uri: z.string().nullable(),
+    description: z.string().nullable(),
+    intents: z.array(z.string()),
+    best_for: z.array(z.string()),
+    limitations: z.array(z.string()),
+  }),
+});
+
+export const RegistryReportSchema = z.object({
+  status: z.enum(REGISTRY_STATUSES).describe('ok, offline (--offline), skipped (scope local), timeout, rate_limited (429; no request until Retry-After passes) or error'),
+  detail: z.string().optional().describe('What happened, e.g. which registry entries were dropped and why'),
+  resolve_id: z.string().optional().describe("The registry's id for this /resolve answer"),
+});
+
+export const FindResultSchema = z.object({
+  matches: z.array(MatchSchema).describe('Best first; only matches at or above min_confidence'),
+  searched_passports: z.number().int().describe('How many passports were searched locally (cached registry passports included)'),
+  registry: RegistryReportSchema,
+  note: z.string().optional().describe('When nothing reached min_confidence: the nearest capability and its confidence'),
+});
+
+export type FoundMatch = z.infer<typeof MatchSchema>;
+export type FindResult = z.infer<typeof FindResultSchema>;
+
+export interface FindOptions extends SearchFilters {
+  intent: string;
+  limit?: number;
+  min_confidence?: number;
+  scope?: Scope;
+}
+
+type Source = FoundMatch['source'];
+
+interface Candidate {
+  score: number;
+  confidence: number;
+  source: Source;
+  reason: string;
+  passport: LoadedPassport;
+  capability: Capability;
+}
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** A match in the contract's shape. */
+export function shapeMatch(m: Pick<SearchMatch, 'score' | 'confidence' | 'reason' | 'passport' | 'capability'>, extra: { source: Source; verification: VerifyStatus }): FoundMatch {
+  const a = m.passport.passport.unfragile.artifact;
+  const trust = m.passport.passport.unfragile.trust;
+  const c = m.capability;
+  return {
+    score: round(m.score),
+    confidence: round(Math.max(0, Math.min(1, m.confidence))),
+    source: extra.source,
+    verification: extra.verification,
+    reason: m.reason,
+    artifact: {
+      slug: a.slug,
+      name: a.name,
+      type: a.type ?? null,
+      verified: a.verified ?? trust?.verified ?? null,
+      trust_score: trust?.score ?? null,
+      pricing: (a.pricing as Record<string, unknown> | undefined) ?? null,
+    },
+    capability: {
+      id: c.id,
+      name: c.name,
+      uri: c.uri ?? null,
+      description: c.description ?? null,
+      intents: c.intents ?? [],
+      best_for: c.best_for ?? [],
+      limitations: c.limitations ?? [],
+    },
+  };
+}
+
+/** The index's filters, for registry matches (same semantics as IntentIndex's). */
+export function passesFilters(p: LoadedPassport, c: Capability, f: SearchFilters): boolean {
+  const u = p.passport.unfragile;
+  if (f.verified_only && !(u.artifact.verified === true || u.trust?.verified === true)) return false;
+  if (typeof f.min_trust_score === 'number' && Number.isFinite(f.min_trust_score)) {
+    const s = u.trust?.score;
+    // Unknown is not trusted.
+    if (typeof s !== 'number' || !Number.isFinite(s) || s < f.min_trust_score) return false;
+  }
+  const input = f.input_type?.trim().toLowerCase();
+  if (input && !(c.input_types ?? []).join('\n').toLowerCase().includes(input)) return false;
+  const output = f.output_type?.trim().toLowerCase();
+  if (output && !(c.output_types ?? []).join('\n').toLowerCase().includes(output)) return false;
+  return true;
+}
+
+export type FindApp = Pick<AppContext, 'index' | 'store' | 'verification' | 'config' | 'registry' | 'rejectIfBad'>;
+
+/** One federated find. Never throws for a registry fault: that is `registry.status`. */
+export async function federatedFind(app: FindApp, opts: FindOptions, signal?: AbortSignal): Promise<FindResult> {
+  const limit = Math.max(1, Math.min(50, Math.floor(opts.limit ?? 5)));
+  const minConfidence = opts.min_confidence ?? FIND_DEFAULT_MIN_CONFIDENCE;
+  const scope = opts.scope ?? 'all';
+  const filters: SearchFilters = { input_type: opts.input_type, output_type: opts.output_type, verified_only: opts.verified_only, min_trust_score: opts.min_trust_score };
+  const sourceOf = (slug: string): Source => (app.store.origin(slug) === 'local' || app.store.origin(slug) === undefined ? 'local' : 'registry');
+
+  // The local answer first, synchronously: it never waits on the registry.
+  const candidates: Candidate[] = [];
+  const seen = new Set<string>();
+  const keyOf = (slug: string, id: string) => `${slug}\u0000${id}`;
+  if (scope !== 'registry') {
+    // A few more than asked: the confidence cut and the merge may drop some.
+    for (const m of app.index.search(opts.intent, { ...filters, limit: Math.min(100, limit * 2) })) {
+      const key = keyOf(m.passport.slug, m.capability.id);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      candidates.push({ score: m.score, confidence: m.confidence, source: sourceOf(m.passport.slug), reason: m.reason, passport: m.passport, capability: m.capability });
+    }
+  }
+
+  let registry: FindResult['registry'];
+  if (scope === 'local') registry = { status: 'skipped' };
+  else if (app.config.offline) registry = { status: 'offline' };
+  else {
+    const discovery = await app.registry();
+    const outcome: DiscoveryOutcome = discovery
+      ? await discovery.resolve(opts.intent, limit, signal)
+      : { status: 'error', detail: 'the registry client is not available', hits: [], remembered: false };
+    registry = { status: outcome.status, ...(outcome.detail ? { detail: outcome.detail } : {}), ...(outcome.resolveId ? { resolve_id: outcome.resolveId } : {}) };
+    for (const h of outcome.hits) {
+      const key = keyOf(h.slug, h.capabilityId);
+      const p = app.store.get(h.slug);
+      const cap = p?.passport.unfragile.capabilities.find((c) => c.id === h.capabilityId);
+      if (!p || !cap) continue;
+      if (seen.has(key)) {
+        // Already found locally: the local match wins, but the registry's view of a registry passport counts.
+        const c = candidates.find((x) => x.passport === p && x.capability === cap);
+        if (c && c.source === 'registry' && h.confidence > c.confidence) c.confidence = h.confidence;
+        continue;
+      }
+      if (!passesFilters(p, cap, filters)) continue;
+      seen.add(key);
+      candidates.push({ score: h.confidence, confidence: h.confidence, source: sourceOf(h.slug), reason: h.reason, passport: p, capability: cap });
+    }
+  }
+
+  candidates.sort((a, b) => b.confidence - a.confidence || (a.source === b.source ? 0 : a.source === 'local' ? -1 : 1) || b.score - a.score);
+  // Security: a registry or cached passport is checked before it is presented (the cache's bulk check may not have
+  // reached it yet); one that fails leaves the store and is never shown. Local ones are shown with their verdict.
+  const presentable = candidates.filter((c) => c.source === 'local' || !app.rejectIfBad(c.passport));
+  candidates.length = 0;
+  candidates.push(...presentable);
+  const passing = candidates.filter((c) => c.confidence >= minConfidence).slice(0, limit);
+  const matches = passing.map((c) => shapeMatch(c, { source: c.source, verification: app.verification(c.passport).status }));
+  const result: FindResult = { matches, searched_passports: app.store.size, registry };
+  if (!matches.length) {
+    const best = candidates[0];
+    result.note = best
+      ? `No capability reached confidence ${minConfidence}. The nearest is "${best.capability.name}" (${best.passport.slug} / ${best.capability.id}) at ${round(best.confidence)}.`
+      : `No capability matches this intent among ${app.store.size} passport(s)${registry.status === 'ok' ? ' or in the registry' : ''}.`;
+  }
+  return result;
+}
