@@ -26,8 +26,11 @@ export interface AppContext {
   readonly index: IntentIndex;
   /** Verification of a loaded passport, cached per loaded object (available once loadAll has started). */
   verification(p: LoadedPassport): VerifyResult;
-  /** A passport by slug, fetched from the registry when allowed; throws a UserInputError naming the slug. */
-  requirePassport(slug: string, signal?: AbortSignal): Promise<LoadedPassport>;
+  /**
+   * A passport by slug, fetched from the registry when allowed; throws a UserInputError naming the slug.
+   * `log` is the caller's logger (over HTTP, the request's own); default the app's.
+   */
+  requirePassport(slug: string, signal?: AbortSignal, log?: Logger): Promise<LoadedPassport>;
   /** The pooled LLM client, created on the first invoke_model call (src/core/llm/invoke.ts). */
   llm?: import('./llm/client.js').LlmClient;
   /** Loads the built-in passport and every configured source. */
@@ -80,10 +83,8 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
       }
       return r;
     },
-    async requirePassport(slug, signal) {
+    async requirePassport(slug, signal, log = logger) {
       let p: LoadedPassport | undefined;
-      // Over HTTP each request sees the app through its own logger (mcp/http.ts requestApp): use the caller's.
-      const log = (this as AppContext | undefined)?.logger ?? logger;
       if (!store.has(slug) && store.canFetch) log.info(`fetching passport "${slug}" from ${config.registryUrl}`);
       try {
         p = await store.resolve(slug, signal);

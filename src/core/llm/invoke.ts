@@ -3,6 +3,7 @@
 import { configuredSecrets } from '../../config/config.js';
 import type { AppContext } from '../app.js';
 import { UpstreamError, UserInputError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { LoadedPassport } from '../passport/schema.js';
 import { createScrubber } from '../secrets.js';
 import { createLlmClient, LlmCallError, type ChatOutcome, type LlmClient, type LlmClientOptions } from './client.js';
@@ -20,6 +21,8 @@ export const DEFAULT_SLUG = 'mistralai-mistral-small-3.1-24b-instruct';
 export interface InvokeDeps {
   app: AppContext;
   signal?: AbortSignal;
+  /** The caller's logger (over HTTP, the request's own); default the app's. */
+  logger?: Logger;
   /** MCP roots the client offers, as local paths. */
   clientRoots?: () => Promise<string[]>;
   /** The CLI: images the user named on the command line may come from anywhere. */
@@ -107,7 +110,7 @@ export async function invokeModel(input: InvokeInput, deps: InvokeDeps): Promise
   const { app } = deps;
   checkInput(input);
   const slug = input.slug ?? DEFAULT_SLUG;
-  const passport = await app.requirePassport(slug, deps.signal);
+  const passport = await app.requirePassport(slug, deps.signal, deps.logger);
   const verification = app.verification(passport);
   if (app.config.requireVerified && verification.status !== 'valid') {
     throw new UserInputError(

@@ -100,20 +100,12 @@ export const invokeModel = defineTool({
   },
   outputSchema: invokeOutputShape,
   annotations: { title: 'Call a model', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  async handler(args, { app, extra, clientRoots }) {
+  async handler(args, { app, signal, logger, progress, clientRoots }) {
     const llm = await import('../../core/llm/invoke.js');
-    const token = extra._meta?.progressToken;
-    const relay =
-      token === undefined
-        ? undefined
-        : llm.createProgressRelay((progress, message) =>
-            extra.sendNotification({
-              method: 'notifications/progress',
-              params: { progressToken: token, progress, ...(message !== undefined ? { message } : {}) },
-            }),
-          );
+    // The adapter holds the result until the last progress notification is read (server.ts), so no settle pause here.
+    const relay = progress && llm.createProgressRelay((n, message) => progress(message, n), { settleMs: 0 });
     try {
-      const result = await llm.invokeModel(args, { app, signal: extra.signal, clientRoots, onText: relay?.push });
+      const result = await llm.invokeModel(args, { app, signal, logger, clientRoots, onText: relay?.push });
       await relay?.finish();
       return ok(result);
     } catch (err) {

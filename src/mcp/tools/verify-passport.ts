@@ -35,12 +35,12 @@ export const verifyPassport = defineTool({
   },
   outputSchema: verifyOutputShape,
   annotations: { title: 'Verify a passport signature', ...READ_ONLY },
-  async handler(args, { app, extra }) {
+  async handler(args, { app, signal, logger }) {
     if ((args.slug === undefined) === (args.passport === undefined)) {
       throw new UserInputError('give exactly one of "slug" (a loaded passport) or "passport" (a document to check)');
     }
     if (args.slug !== undefined) {
-      const p = await app.requirePassport(args.slug, extra.signal);
+      const p = await app.requirePassport(args.slug, signal, logger);
       return ok(app.verification(p));
     }
     // Ed25519 and canonical JSON load on first use, not at server start.
