@@ -357,7 +357,7 @@ describe('serve --http: cancellation stops the upstream call', () => {
       const otherSession = String(init.headers['mcp-session-id']);
       expect(otherSession).toMatch(/^[0-9a-f-]{36}$/);
       expect(otherSession).not.toBe((victim.transport as StreamableHTTPClientTransport).sessionId);
-      for (const headers of [{ 'mcp-session-id': otherSession }, {}]) {
+      for (const headers of [{ 'mcp-session-id': otherSession }, {}] as Record<string, string>[]) {
         for (let id = 0; id < 10; id++) {
           const notice = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'not yours' } });
           const r = await rawPost(s.url, { host: s.url.host, 'mcp-protocol-version': '2025-06-18', ...headers }, notice);

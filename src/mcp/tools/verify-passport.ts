@@ -5,6 +5,11 @@ import { MAX_DOCUMENT_BYTES } from '../../core/strict-json.js';
 import { ok } from '../results.js';
 import { defineTool, READ_ONLY } from '../tool.js';
 
+/** An object becomes its JSON text; anything else is left for the string check to judge. */
+function asJsonText(v: unknown): unknown {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? JSON.stringify(v) : v;
+}
+
 export const verifyOutputShape = {
   status: z.enum(['valid', 'invalid_signature', 'unknown_key', 'unsigned', 'malformed']),
   valid: z.boolean(),
@@ -28,10 +33,12 @@ export const verifyPassport = defineTool({
     "passport's claims come from its issuer. Next: get_failure_modes, then invoke_model.",
   inputSchema: {
     slug: z.string().min(1).max(256).optional().describe('Slug of a loaded (or registry) passport'),
+    // Advertised as JSON text (strict-mode and Gemini tool schemas cannot express an arbitrary object); an object
+    // is still accepted, as the contract says, and checked through the same bounded parser.
     passport: z
-      .union([z.string().max(MAX_DOCUMENT_BYTES), z.record(z.string(), z.unknown())])
+      .preprocess(asJsonText, z.string().max(MAX_DOCUMENT_BYTES))
       .optional()
-      .describe('A passport document: the registry envelope or a bare passport object, as an object or JSON text'),
+      .describe('A passport document as JSON text (a JSON object is accepted too): the registry envelope or a bare passport object'),
   },
   outputSchema: verifyOutputShape,
   annotations: { title: 'Verify a passport signature', ...READ_ONLY },
