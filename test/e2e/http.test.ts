@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { checkRequestOrigin, MAX_HTTP_BODY_BYTES } from '../../src/mcp/http.js';
+import { checkRequestOrigin, MAX_HTTP_BODY_BYTES, sessionIdOf } from '../../src/mcp/http.js';
 import { happy, startFakeUpstream } from '../support/fake-upstream.js';
 import { CLI, cleanEnv, SEED_SLUG } from '../support/spawn.js';
 
@@ -170,6 +170,16 @@ describe('HTTP origin checks', () => {
     expect(check({ host: 'mcp.example.com' }, pub)).toBeUndefined();
     expect(check({ host: 'mcp.example.com', origin: 'https://mcp.example.com' }, pub)).toBeUndefined();
     expect(check({ host: 'mcp.example.com', origin: 'https://attacker.test' }, pub)).toMatch(/Origin/);
+  });
+});
+
+describe('HTTP session ids (they only name a client for cancellation and its log level)', () => {
+  it('takes a visible-ASCII id of at most 128 characters; anything else is no session', () => {
+    expect(sessionIdOf({ headers: { 'mcp-session-id': '1f0c2b8e-55d5-4d8a-9b59-0c2f4e6a7b1d' } })).toBe('1f0c2b8e-55d5-4d8a-9b59-0c2f4e6a7b1d');
+    expect(sessionIdOf({ headers: {} })).toBeUndefined();
+    expect(sessionIdOf({ headers: { 'mcp-session-id': 'a b' } })).toBeUndefined();
+    expect(sessionIdOf({ headers: { 'mcp-session-id': 'x'.repeat(129) } })).toBeUndefined();
+    expect(sessionIdOf({ headers: { 'mcp-session-id': '' } })).toBeUndefined();
   });
 });
 

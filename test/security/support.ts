@@ -82,6 +82,8 @@ export function spawnRaw(args: string[] = [], env: Record<string, string> = {}, 
       lines.push(line);
       try {
         const msg = JSON.parse(line) as Record<string, unknown>;
+        // A compliant client answers pings (the server pings before a streamed result, see src/mcp/server.ts).
+        if (msg.method === 'ping' && 'id' in msg && !child.stdin.destroyed) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: {} })}\n`);
         if ('id' in msg && ('result' in msg || 'error' in msg)) {
           const key = JSON.stringify(msg.id);
           byId.set(key, msg);

@@ -5,9 +5,19 @@ import { MAX_DOCUMENT_BYTES } from '../../core/strict-json.js';
 import { ok } from '../results.js';
 import { defineTool, READ_ONLY } from '../tool.js';
 
-/** An object becomes its JSON text; anything else is left for the string check to judge. */
+/** Stands in for an object too deep or too large to turn into text; it gets the `malformed` verdict. */
+const UNSERIALISABLE = '\u0000passport object not serialisable';
+
+/** An object becomes its JSON text (bounded like text); anything else is left for the string check to judge. */
 function asJsonText(v: unknown): unknown {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? JSON.stringify(v) : v;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  try {
+    const text = JSON.stringify(v);
+    // Security: the same bound as a document sent as text; a deeper or larger object is a verdict, not a crash.
+    return text.length <= MAX_DOCUMENT_BYTES ? text : UNSERIALISABLE;
+  } catch {
+    return UNSERIALISABLE;
+  }
 }
 
 export const verifyOutputShape = {
@@ -49,6 +59,9 @@ export const verifyPassport = defineTool({
     if (args.slug !== undefined) {
       const p = await app.requirePassport(args.slug, signal, logger);
       return ok(app.verification(p));
+    }
+    if (args.passport === UNSERIALISABLE) {
+      return ok({ status: 'malformed', valid: false, warnings: [], detail: `passport object is nested too deeply or larger than ${MAX_DOCUMENT_BYTES} bytes` });
     }
     // Ed25519 and canonical JSON load on first use, not at server start.
     const { verifyInline } = await import('../../core/passport/verify.js');
