@@ -31,8 +31,11 @@ export interface AppContext {
   readonly index: IntentIndex;
   /** Verification of a loaded passport, cached per loaded object (available once loadAll has started). */
   verification(p: LoadedPassport): VerifyResult;
-  /** A passport by slug, fetched from the registry when allowed; throws a UserInputError naming the slug. */
-  requirePassport(slug: string, signal?: AbortSignal): Promise<LoadedPassport>;
+  /**
+   * A passport by slug, fetched from the registry when allowed; throws a UserInputError naming the slug.
+   * `log` is the caller's logger (over HTTP, the request's own); default the app's.
+   */
+  requirePassport(slug: string, signal?: AbortSignal, log?: Logger): Promise<LoadedPassport>;
   /** Security: the one scrubber, built once from the configured keys; every output path passes text through it. */
   readonly scrub: Scrubber;
   /**
@@ -181,10 +184,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       }
       return r;
     },
-    async requirePassport(slug, signal) {
+    async requirePassport(slug, signal, log = logger) {
       let p: LoadedPassport | undefined;
-      // Over HTTP each request sees the app through its own logger (mcp/http.ts requestApp): use the caller's.
-      const log = (this as AppContext | undefined)?.logger ?? logger;
       if (!store.has(slug) && store.canFetch) log.info(`fetching passport "${slug}" from ${config.registryUrl}`);
       if (stale.has(slug) && store.canFetch && store.origin(slug) === 'cache') {
         // Refresh policy (README): a stale cached passport is refetched when asked for; on any failure the cached

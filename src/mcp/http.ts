@@ -1,14 +1,38 @@
 // The Streamable HTTP transport (`passport-mcp serve --http HOST:PORT`): stateless, so any number of instances can
-// sit behind a load balancer. Each POST gets a fresh McpServer and transport; nothing survives between requests.
-// Owns the HTTP-level guards: DNS-rebinding protection (Host and Origin), the body-size cap, and the routes.
+// sit behind a load balancer. Each POST gets a fresh McpServer and transport; nothing a request needs survives
+// between requests. Owns the HTTP-level guards: DNS-rebinding protection (Host and Origin), the body-size cap, and
+// the routes; and cancellation across POSTs.
+//
+// Cancellation over stateless HTTP. A 2025-protocol client cancels by POSTing `notifications/cancelled` (a new
+// POST, on another connection, since the first one is still streaming) and keeps the original stream open. The
+// POST that carries the notice has a fresh server that knows no request, so this module keeps a table of the
+// requests in flight on this instance and hands the notice to the server that runs the request.
+// The rule (Security: one client must not cancel another's request): a notice cancels a request only when both
+// carry the same Mcp-Session-Id. At initialize the server hands out a random session id (122 bits, never
+// required or checked afterwards, so any instance still answers any request); 2025 clients send it with every
+// later POST. Request ids alone identify nothing (every SDK client counts from 0), nor does the peer address (all
+// local clients are 127.0.0.1, and the notice arrives on a different connection), so a client without a session
+// id cannot cancel by notice. Every client can cancel by closing the response stream (what the 2026-07-28
+// revision calls cancellation): that aborts the request's handler and its upstream call.
+// Behind a load balancer the notice reaches the request only with sticky routing by Mcp-Session-Id.
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isJSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  isInitializeRequest,
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type JSONRPCMessage,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../core/app.js';
 import { ConfigError, errorMessage } from '../core/errors.js';
-import { createLogger, type LogLevel } from '../core/logger.js';
-import { buildServer } from './server.js';
+import { createLogger, type Logger, type LogLevel } from '../core/logger.js';
+import { buildServer, type ClientLogLevel, type SinkLogger } from './server.js';
 
 /** The one MCP endpoint. */
 export const MCP_PATH = '/mcp';
@@ -100,26 +124,51 @@ function sendJsonError(res: ServerResponse, status: number, message: string, hea
  * A logger for one request: lines go to the app's logger (stderr) and to this request's MCP server only, so the
  * sinks buildServer adds die with the request instead of piling up on the shared logger.
  */
-function requestApp(app: AppContext): AppContext {
+function requestLogger(base: Logger): SinkLogger {
   const logger = createLogger('debug');
   const forward: Record<LogLevel, (m: string) => void> = {
-    debug: (m) => app.logger.debug(m),
-    info: (m) => app.logger.info(m),
-    warning: (m) => app.logger.warn(m),
-    error: (m) => app.logger.error(m),
+    debug: (m) => base.debug(m),
+    info: (m) => base.info(m),
+    warning: (m) => base.warn(m),
+    error: (m) => base.error(m),
   };
   logger.addSink((level, msg) => forward[level](msg), () => 'debug');
-  // Inherit rather than spread: spreading would read lazy members (the index) before passports are loaded.
-  // The LLM client is the process's one pool: app.shared keeps it in the base app's closure, whatever copy asks.
-  return Object.create(app, {
-    logger: { value: logger, enumerable: true },
-  }) as AppContext;
+  return logger;
+}
+
+/** The Mcp-Session-Id header when it is well formed (visible ASCII, bounded), else undefined. */
+export function sessionIdOf(req: Pick<IncomingMessage, 'headers'>): string | undefined {
+  const v = req.headers['mcp-session-id'];
+  // Security: a bounded key; a malformed one is treated as no session (no cancellation by notice).
+  return typeof v === 'string' && /^[\x21-\x7e]{1,128}$/.test(v) ? v : undefined;
+}
+
+/** How many sessions' logging/setLevel choices are remembered (oldest forgotten first). */
+export const MAX_REMEMBERED_LEVELS = 1_000;
+
+/** A request running on this instance, cancellable by a notice from the same session. */
+interface InFlight {
+  /** The transport of the POST that carries the request. */
+  owner: Transport;
+  cancel(notice: JSONRPCMessage): void;
 }
 
 /** Starts listening; resolves with a handle once the port is bound. Throws ConfigError when it cannot bind. */
 export async function serveHttp(app: AppContext, opts: HttpOptions): Promise<HttpHandle> {
   const log = app.logger;
   let bound = { host: opts.host, port: opts.port };
+  // Per listener, not per module: keyed by session id and request id (see the header for the rule).
+  const inFlight = new Map<string, InFlight>();
+  const levels = new Map<string, LogLevel>();
+  const key = (session: string, id: unknown) => `${session}\n${JSON.stringify(id)}`;
+  const sessionLevel = (session: string): ClientLogLevel => ({
+    get: () => levels.get(session),
+    set(level) {
+      levels.delete(session);
+      levels.set(session, level);
+      if (levels.size > MAX_REMEMBERED_LEVELS) levels.delete(levels.keys().next().value!);
+    },
+  });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = Date.now();
@@ -155,18 +204,64 @@ export async function serveHttp(app: AppContext, opts: HttpOptions): Promise<Htt
     }
 
     let current: RequestId | undefined;
-    const server = buildServer(requestApp(app), { ready: opts.ready, currentRequest: () => current });
+    const session = sessionIdOf(req);
+    const server = buildServer(app, {
+      ready: opts.ready,
+      logger: requestLogger(app.logger),
+      currentRequest: () => current,
+      ...(session ? { clientLogLevel: sessionLevel(session) } : {}),
+    });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, maxRequestBodySize: MAX_HTTP_BODY_BYTES });
+    // Requests of this POST not answered yet, and their keys in inFlight.
+    const open = new Map<RequestId, string | undefined>();
+    const forget = (id: RequestId) => {
+      const k = open.get(id);
+      open.delete(id);
+      if (k !== undefined && inFlight.get(k)?.owner === transport) inFlight.delete(k);
+    };
     res.on('close', () => {
       // The client went away or the response ended: closing the server aborts any handler still running.
+      for (const id of [...open.keys()]) forget(id);
       void transport.close().catch(() => undefined);
       void server.close().catch(() => undefined);
     });
     await server.connect(transport);
-    // Remember the request being answered, so that log lines can travel on its response stream.
     const deliver = transport.onmessage;
+    const send = transport.send.bind(transport);
+    transport.send = async (message, options) => {
+      if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) forget(message.id);
+      return send(message, options);
+    };
     transport.onmessage = (message, extra) => {
-      if (isJSONRPCRequest(message)) current = message.id;
+      if (isInitializeRequest(message)) {
+        // The session id only names this client for cancellation and its log level; it is never required.
+        res.setHeader('mcp-session-id', randomUUID());
+      }
+      if (isJSONRPCRequest(message)) {
+        // Remember the request being answered, so that log lines can travel on its response stream.
+        current = message.id;
+        const k = session === undefined ? undefined : key(session, message.id);
+        open.set(message.id, k);
+        if (k !== undefined) {
+          const id = message.id;
+          inFlight.set(k, {
+            owner: transport,
+            cancel(notice) {
+              // The server running the request aborts its handler (and the upstream call) as on stdio...
+              deliver?.(notice, extra);
+              forget(id);
+              // ...and, with nothing else to answer, ends this POST's stream: no response follows a cancelled request.
+              if (open.size === 0) void transport.close().catch(() => undefined);
+            },
+          });
+        }
+      } else if (isJSONRPCNotification(message) && message.method === 'notifications/cancelled' && session !== undefined) {
+        const target = inFlight.get(key(session, (message.params as { requestId?: unknown } | undefined)?.requestId));
+        if (target && target.owner !== transport) {
+          log.debug('cancelling a request at its client\'s notice');
+          target.cancel(message);
+        }
+      }
       deliver?.(message, extra);
     };
     await transport.handleRequest(req, res);

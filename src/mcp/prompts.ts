@@ -4,7 +4,7 @@ import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { AppContext } from '../core/app.js';
+import type { Logger } from '../core/logger.js';
 
 export const CHOOSE_MODEL_PROMPT = 'choose_model_for_task';
 
@@ -65,8 +65,7 @@ export function chooseModelText(args: ChooseModelArgs, toolNames: readonly strin
 
 export function registerPrompts(
   server: McpServer,
-  app: AppContext,
-  opts: { completeSlug: (value: string | undefined) => Promise<string[]>; toolNames: readonly string[] },
+  opts: { completeSlug: (value: string | undefined) => Promise<string[]>; logger: Logger; toolNames: readonly string[] },
 ): void {
   const { completeSlug } = opts;
   server.registerPrompt(
@@ -89,7 +88,7 @@ export function registerPrompts(
       },
     },
     async (args): Promise<GetPromptResult> => {
-      app.logger.debug(`prompt ${CHOOSE_MODEL_PROMPT}: a task of ${args.task.length} characters${args.slug ? `, starting from ${args.slug}` : ''}`);
+      opts.logger.debug(`prompt ${CHOOSE_MODEL_PROMPT}: a task of ${args.task.length} characters${args.slug ? `, starting from ${args.slug}` : ''}`);
       return {
         description: `Choose and run a model for: ${args.task.slice(0, 80)}`,
         messages: [{ role: 'user', content: { type: 'text', text: chooseModelText(args, opts.toolNames) } }],

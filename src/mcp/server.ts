@@ -2,10 +2,20 @@
 // boundary; passports as resources passport://{slug}; logging mirrored to the client.
 import { fileURLToPath } from 'node:url';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { McpError, RootsListChangedNotificationSchema, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  EmptyResultSchema,
+  LoggingLevelSchema,
+  McpError,
+  RootsListChangedNotificationSchema,
+  SetLevelRequestSchema,
+  type RequestId,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { AppContext } from '../core/app.js';
 import { PACKAGE_VERSION } from '../core/app.js';
-import { atLeast, type LogLevel } from '../core/logger.js';
+import { atLeast, type createLogger, type Logger, type LogLevel } from '../core/logger.js';
 import { PassportMcpError } from '../core/errors.js';
 import { registerPrompts } from './prompts.js';
 import { errorBoundary } from './results.js';
@@ -28,15 +38,33 @@ export const INSTRUCTIONS = [
   'The prompt choose_model_for_task walks through these steps for a task.',
 ].join('\n');
 
+/** A logger that can take more sinks (what createLogger returns). */
+export type SinkLogger = ReturnType<typeof createLogger>;
+
+/** Where the level a client chose with logging/setLevel is kept (it outlives one request only with a session). */
+export interface ClientLogLevel {
+  get(): LogLevel | undefined;
+  set(level: LogLevel): void;
+}
+
+/** How long a tool result waits for the client to confirm it read the last progress notification (stdio). */
+export const PROGRESS_BARRIER_MS = 2_000;
+
 export interface ServerOptions {
   /** Resolves once passports are loaded; handlers wait for it so the handshake itself is never delayed. */
   ready?: PromiseLike<unknown>;
   /**
+   * The logger handlers log through, mirrored to this client; default app.logger (stdio: one client per process).
+   * Over HTTP, the request's own logger (http.ts), so its lines travel on that request's response stream.
+   */
+  logger?: SinkLogger;
+  /**
    * Stateless HTTP: the request being answered. A server-wide log message has nowhere to go there (there is no
-   * standalone stream), so log lines go out on that request's own response stream instead, at or above the
-   * configured --log-level (logging/setLevel cannot outlive its own request).
+   * standalone stream), so log lines go out on that request's own response stream instead.
    */
   currentRequest?: () => RequestId | undefined;
+  /** Where logging/setLevel is remembered; default: for the life of this server. */
+  clientLogLevel?: ClientLogLevel;
 }
 
 export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServer {
@@ -45,6 +73,7 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
     { capabilities: { logging: {}, tools: {}, resources: {}, prompts: {}, completions: {} }, instructions: INSTRUCTIONS },
   );
   const ready = opts.ready ?? Promise.resolve();
+  const logger: Logger = opts.logger ?? app.logger;
   // Security: the app's one scrubber (built from every configured key) guards results, resources and log lines.
   const scrub = app.scrub;
 
@@ -55,7 +84,7 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
       .listRoots(undefined, { timeout: 5_000 })
       .then((r) => r.roots.filter((x) => x.uri.startsWith('file://')).map((x) => fileURLToPath(x.uri)))
       .catch((err: unknown) => {
-        app.logger.warn(`could not list the client's roots: ${(err as Error).message}`);
+        logger.warn(`could not list the client's roots: ${(err as Error).message}`);
         roots = undefined;
         return [];
       });
@@ -76,10 +105,30 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
         annotations: tool.annotations,
       },
       async (args: unknown, extra) =>
-        errorBoundary(tool.name, app.logger, scrub, async () => {
+        errorBoundary(tool.name, logger, scrub, async () => {
           await ready;
-          const ctx: ToolContext = { app, extra, clientRoots };
-          return tool.handler(args as never, ctx);
+          const token = extra._meta?.progressToken;
+          let progressed = false;
+          const ctx: ToolContext = {
+            app,
+            signal: extra.signal,
+            logger,
+            clientRoots,
+            ...(token === undefined
+              ? {}
+              : {
+                  progress: (message: string | undefined, progress: number) => {
+                    progressed = true;
+                    const params = { progressToken: token, progress, ...(message !== undefined ? { message } : {}) };
+                    return extra.sendNotification({ method: 'notifications/progress', params });
+                  },
+                }),
+          };
+          try {
+            return await tool.handler(args as never, ctx);
+          } finally {
+            if (progressed && !extra.signal.aborted && !opts.currentRequest) await progressBarrier(extra.sendRequest);
+          }
         }),
     );
   }
@@ -108,7 +157,7 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
       await ready;
       try {
         const slug = decodeURIComponent(String(variables.slug ?? ''));
-        const p = await app.requirePassport(slug);
+        const p = await app.requirePassport(slug, undefined, logger);
         return { contents: [{ uri: uri.href, mimeType: 'application/json', text: scrub(JSON.stringify({ passport: p.raw }, null, 2)) }] };
       } catch (err) {
         // Security: errors here go out as JSON-RPC errors, past the tool boundary: scrub them too.
@@ -118,26 +167,60 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
     },
   );
 
-  registerPrompts(server, app, { completeSlug, toolNames: TOOLS.map((t) => t.name) });
+  registerPrompts(server, { completeSlug, logger, toolNames: TOOLS.map((t) => t.name) });
 
-  // Mirror log lines to the client; the SDK drops those under the level the client set with logging/setLevel.
-  const addSink = (app.logger as { addSink?: (s: (l: LogLevel, m: string) => void, min?: () => LogLevel) => void }).addSink;
-  addSink?.(
+  // Log notifications start at --log-level and follow logging/setLevel once the client sends it: a client that
+  // never asked gets no debug chatter (the SDK's own handler would send every level until then).
+  let ownLevel: LogLevel | undefined;
+  const clientLevel: ClientLogLevel = opts.clientLogLevel ?? { get: () => ownLevel, set: (l) => (ownLevel = l) };
+  server.server.setRequestHandler(SetLevelRequestSchema, async (request) => {
+    const level = LoggingLevelSchema.parse(request.params.level);
+    clientLevel.set(toLogLevel(level));
+    return {};
+  });
+  const mirror = opts.logger ?? (app.logger as Partial<SinkLogger>);
+  mirror.addSink?.(
     (level, msg) => {
-      if (!server.isConnected()) return;
+      if (!server.isConnected() || !atLeast(level, clientLevel.get() ?? app.config.logLevel)) return;
       const params = { level, logger: SERVER_NAME, data: scrub(msg) };
       if (!opts.currentRequest) {
-        void server.server.sendLoggingMessage(params).catch(() => undefined);
+        void server.server.notification({ method: 'notifications/message', params }).catch(() => undefined);
         return;
       }
       const relatedRequestId = opts.currentRequest();
-      if (relatedRequestId === undefined || !atLeast(level, app.config.logLevel)) return;
+      if (relatedRequestId === undefined) return;
       void server.server.notification({ method: 'notifications/message', params }, { relatedRequestId }).catch(() => undefined);
     },
     () => 'debug',
   );
 
   return server;
+}
+
+/** MCP has eight syslog levels; ours are four. A client level maps to the nearest of ours at or below it. */
+function toLogLevel(level: string): LogLevel {
+  switch (level) {
+    case 'debug':
+      return 'debug';
+    case 'info':
+    case 'notice':
+      return 'info';
+    case 'warning':
+      return 'warning';
+    default:
+      return 'error';
+  }
+}
+
+/**
+ * The SDK v1 client handles a response synchronously but a notification one microtask later, so over stdio a
+ * result read in the same chunk as the last progress notification drops that notification (typescript-sdk
+ * #2580). Before the result goes out, a ping round trip proves the client has read (and queued) everything sent
+ * before it: a readiness signal, not a pause. Bounded, for a client that never answers pings. Over HTTP each
+ * SSE event is read on its own, so no barrier is needed there.
+ */
+async function progressBarrier(sendRequest: RequestHandlerExtra<ServerRequest, ServerNotification>['sendRequest']): Promise<void> {
+  await sendRequest({ method: 'ping' }, EmptyResultSchema, { timeout: PROGRESS_BARRIER_MS }).catch(() => undefined);
 }
 
 /** How long completion waits for the passports to load before answering with what is loaded so far. */

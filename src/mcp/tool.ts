@@ -1,14 +1,23 @@
-// The shape of one tool definition (one file per tool under tools/, listed in tools/index.ts).
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+// The shape of one tool definition (one file per tool under tools/, listed in tools/index.ts), and the small,
+// SDK-free request context the adapter (server.ts) hands every handler. Tool files never see the SDK's `extra`
+// and never build a protocol message: progress, cancellation, logging and roots come through ToolContext.
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { AppContext } from '../core/app.js';
-
-export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+import type { Logger } from '../core/logger.js';
 
 export interface ToolContext {
   app: AppContext;
-  extra: Extra;
+  /** Aborted when the client cancels this request (notifications/cancelled, a closed HTTP stream) or the server closes. */
+  signal: AbortSignal;
+  /**
+   * Reports progress; present only when the client sent a progress token. `progress` must strictly increase;
+   * `message` undefined is a keep-alive. Resolves once the notification is handed to the transport. The adapter
+   * makes sure the last one is read before the result (see server.ts, progressBarrier).
+   */
+  progress?(message: string | undefined, progress: number): Promise<void>;
+  /** This request's logger: over HTTP its lines go to stderr and on this request's own response stream. */
+  logger: Logger;
   /** Filesystem roots the client offers (MCP roots), as local paths; empty when it offers none. */
   clientRoots(): Promise<string[]>;
 }

@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { checkRequestOrigin, MAX_HTTP_BODY_BYTES } from '../../src/mcp/http.js';
+import { checkRequestOrigin, MAX_HTTP_BODY_BYTES, sessionIdOf } from '../../src/mcp/http.js';
 import { happy, startFakeUpstream } from '../support/fake-upstream.js';
 import { CLI, cleanEnv, SEED_SLUG } from '../support/spawn.js';
 
@@ -13,6 +13,8 @@ interface Running {
   child: ChildProcess;
   url: URL;
   stderr(): string;
+  /** Resolves once stderr matches (an event, not a pause); rejects if the server exits first. */
+  stderrMatch(re: RegExp): Promise<void>;
   exited: Promise<number | null>;
 }
 
@@ -32,7 +34,19 @@ async function startHttp(hostPort = '127.0.0.1:0', env: Record<string, string> =
     });
     void exited.then((code) => reject(new Error(`server exited with ${code}:\n${err}`)));
   });
-  return { child, url, stderr: () => err, exited };
+  const stderrMatch = (re: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!re.test(err)) return false;
+        child.stderr!.off('data', check);
+        resolve();
+        return true;
+      };
+      if (check()) return;
+      child.stderr!.on('data', check);
+      void exited.then((code) => reject(new Error(`server exited with ${code} before ${re}:\n${err}`)));
+    });
+  return { child, url, stderr: () => err, stderrMatch, exited };
 }
 
 function rawPost(url: URL, headers: Record<string, string>, body: string | Buffer, method = 'POST'): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
@@ -81,9 +95,13 @@ describe('serve --http (Streamable HTTP, stateless)', () => {
     expect((verified.structuredContent as { status: string }).status).toBe('unknown_key');
     const res = await client.readResource({ uri: `passport://${SEED_SLUG}` });
     expect(JSON.parse((res.contents[0] as { text: string }).text).passport.unfragile.artifact.slug).toBe(SEED_SLUG);
-    // Stateless: no session id is handed out, so any instance behind a load balancer can answer the next request.
-    expect((client.transport as StreamableHTTPClientTransport).sessionId).toBeUndefined();
+    // A session id is handed out (it names the client for cancellation and its log level) but never required:
+    // any instance behind a load balancer answers the next request, with or without it, or with one it never issued.
+    expect((client.transport as StreamableHTTPClientTransport).sessionId).toMatch(/^[0-9a-f-]{36}$/);
     await client.close();
+    const foreign = await rawPost(s.url, { host: s.url.host, 'mcp-session-id': 'issued-by-another-instance' }, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }));
+    expect(foreign.status).toBe(200);
+    expect(foreign.body).toContain('verify_passport');
   });
 
   it('answers a bare request without a prior initialize (stateless)', async () => {
@@ -155,12 +173,22 @@ describe('HTTP origin checks', () => {
   });
 });
 
+describe('HTTP session ids (they only name a client for cancellation and its log level)', () => {
+  it('takes a visible-ASCII id of at most 128 characters; anything else is no session', () => {
+    expect(sessionIdOf({ headers: { 'mcp-session-id': '1f0c2b8e-55d5-4d8a-9b59-0c2f4e6a7b1d' } })).toBe('1f0c2b8e-55d5-4d8a-9b59-0c2f4e6a7b1d');
+    expect(sessionIdOf({ headers: {} })).toBeUndefined();
+    expect(sessionIdOf({ headers: { 'mcp-session-id': 'a b' } })).toBeUndefined();
+    expect(sessionIdOf({ headers: { 'mcp-session-id': 'x'.repeat(129) } })).toBeUndefined();
+    expect(sessionIdOf({ headers: { 'mcp-session-id': '' } })).toBeUndefined();
+  });
+});
+
 describe('serve --http on a non-loopback address', () => {
   it('warns on stderr that anyone who can reach the port can use it', async () => {
     const t = await startHttp('0.0.0.0:0');
     try {
-      await new Promise((r) => setTimeout(r, 100));
-      expect(t.stderr()).toMatch(/0\.0\.0\.0 is not a loopback address/);
+      await t.stderrMatch(/0\.0\.0\.0 is not a loopback address/);
+      expect(t.stderr()).toMatch(/anyone who can reach this port can call the tools/);
     } finally {
       t.child.kill('SIGTERM');
       await t.exited;
@@ -227,6 +255,172 @@ describe('serve --http: log lines reach the client', () => {
       expect(await run('debug')).toContainEqual({ level: 'debug', data: expect.stringContaining('prompt choose_model_for_task') });
     } finally {
       registry.close();
+    }
+  });
+});
+
+describe('serve --http: cancellation stops the upstream call', () => {
+  const KEY = 'sk-or-v1-http-cancel-test-0123456789';
+  let fake: Awaited<ReturnType<typeof startFakeUpstream>>;
+  let s: Running;
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    s = await startHttp('127.0.0.1:0', { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl });
+  });
+  afterAll(async () => {
+    s?.child.kill('SIGTERM');
+    await s?.exited;
+    await fake?.close();
+  });
+
+  /** An upstream stream that sends "one", then holds until `gate` settles (or forever), then "two". */
+  const holding = (gate?: Promise<unknown>) => {
+    const [first, rest] = happy(['one', 'two']).reduce<[ReturnType<typeof happy>, ReturnType<typeof happy>]>(
+      (acc, step) => {
+        const text = 'data' in step ? JSON.stringify(step.data) : '';
+        (acc[1].length || text.includes('"two"') ? acc[1] : acc[0]).push(step);
+        return acc;
+      },
+      [[], []],
+    );
+    return { steps: [...first, ...(gate ? [{ gate }, ...rest] : [{ stall: true } as const])] };
+  };
+
+  /** Starts invoke_model with a progress handler; resolves `streaming` at the first token ("one"). */
+  const startInvoke = (client: Client, signal?: AbortSignal) => {
+    let onFirst!: () => void;
+    const streaming = new Promise<void>((r) => (onFirst = r));
+    const texts: string[] = [];
+    const call = client.callTool({ name: 'invoke_model', arguments: { prompt: 'count slowly' } }, undefined, {
+      signal,
+      onprogress: (p) => {
+        if (p.message) texts.push(p.message);
+        if (texts.join('').includes('one')) onFirst();
+      },
+    });
+    return { call, streaming, texts };
+  };
+
+  it('a 2025-protocol client cancelling (notifications/cancelled on a new POST) cuts the upstream stream', async () => {
+    fake.enqueue(holding());
+    const client = new Client({ name: 'cancel-test', version: '0' });
+    await client.connect(new StreamableHTTPClientTransport(s.url));
+    try {
+      const before = fake.requests.length;
+      const ac = new AbortController();
+      const { call, streaming } = startInvoke(client, ac.signal);
+      const rejected = call.then(() => 'resolved', () => 'rejected');
+      await streaming;
+      ac.abort('the user pressed stop');
+      expect(await rejected).toBe('rejected');
+      const upstream = fake.requests[before]!;
+      // Readiness: resolves when the upstream response is over; "aborted" says the server cut it, not the upstream.
+      await upstream.closed;
+      expect(upstream.aborted).toBe(true);
+      // The server is fine afterwards.
+      expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a client that closes the response stream (raw disconnect) cuts the upstream stream', async () => {
+    fake.enqueue(holding());
+    const before = fake.requests.length;
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'invoke_model', arguments: { prompt: 'hi' }, _meta: { progressToken: 'p1' } } });
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        { host: s.url.hostname, port: s.url.port, path: s.url.pathname, method: 'POST', headers: { host: s.url.host, 'content-type': 'application/json', accept: 'application/json, text/event-stream' } },
+        (res) => {
+          let seen = '';
+          res.on('data', (d: Buffer) => {
+            seen += d.toString('utf8');
+            // The first token arrived as progress: the upstream is streaming. Hang up.
+            if (seen.includes('"message":"one"')) {
+              req.destroy();
+              resolve();
+            }
+          });
+          res.on('end', () => reject(new Error(`stream ended before the first token: ${seen}`)));
+        },
+      );
+      req.on('error', () => undefined);
+      req.end(body);
+    });
+    const upstream = fake.requests[before]!;
+    await upstream.closed;
+    expect(upstream.aborted).toBe(true);
+  });
+
+  it("another client's notice (another session, or none) does not cancel a request", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    fake.enqueue(holding(gate));
+    const victim = new Client({ name: 'victim', version: '0' });
+    await victim.connect(new StreamableHTTPClientTransport(s.url));
+    try {
+      const before = fake.requests.length;
+      const { call, streaming, texts } = startInvoke(victim);
+      await streaming;
+      // The other client initializes (getting its own session id) and tries to cancel every low request id.
+      const init = await rawPost(s.url, { host: s.url.host }, INIT);
+      const otherSession = String(init.headers['mcp-session-id']);
+      expect(otherSession).toMatch(/^[0-9a-f-]{36}$/);
+      expect(otherSession).not.toBe((victim.transport as StreamableHTTPClientTransport).sessionId);
+      for (const headers of [{ 'mcp-session-id': otherSession }, {}] as Record<string, string>[]) {
+        for (let id = 0; id < 10; id++) {
+          const notice = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'not yours' } });
+          const r = await rawPost(s.url, { host: s.url.host, 'mcp-protocol-version': '2025-06-18', ...headers }, notice);
+          // 202 comes after the notice was handled (the transport hands it over before answering).
+          expect(r.status).toBe(202);
+        }
+      }
+      // Only now may the upstream go on: a cancelled call would never see "two".
+      release();
+      const r = await call;
+      expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+      expect((r.structuredContent as { text: string }).text).toBe('onetwo');
+      expect(texts.join('')).toBe('onetwo');
+      expect(fake.requests[before]!.aborted).toBe(false);
+    } finally {
+      release();
+      await victim.close();
+    }
+  });
+});
+
+describe('serve --http: log level per client', () => {
+  it('starts at --log-level; logging/setLevel holds for that session only (debug never reaches a client that did not ask)', async () => {
+    const { LoggingMessageNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    const s = await startHttp('127.0.0.1:0');
+    const connect = async () => {
+      const client = new Client({ name: 'http-level-test', version: '0' });
+      const lines: { level: string; data: unknown }[] = [];
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void lines.push({ level: n.params.level, data: n.params.data }));
+      await client.connect(new StreamableHTTPClientTransport(s.url));
+      return { client, lines, prompt: () => client.getPrompt({ name: 'choose_model_for_task', arguments: { task: 'caption photos' } }) };
+    };
+    try {
+      const asked = await connect();
+      const quiet = await connect();
+      const debugOf = (lines: { level: string }[]) => lines.filter((l) => l.level === 'debug');
+      await asked.prompt();
+      // The notification travels on the request's own stream, before its response: no wait needed.
+      expect(debugOf(asked.lines)).toEqual([]);
+      await asked.client.setLoggingLevel('debug');
+      await asked.prompt();
+      expect(debugOf(asked.lines)).toContainEqual({ level: 'debug', data: expect.stringContaining('prompt choose_model_for_task') });
+      await quiet.prompt();
+      expect(debugOf(quiet.lines)).toEqual([]);
+      await asked.client.setLoggingLevel('error');
+      const n = debugOf(asked.lines).length;
+      await asked.prompt();
+      expect(debugOf(asked.lines)).toHaveLength(n);
+      await asked.client.close();
+      await quiet.client.close();
+    } finally {
+      s.child.kill('SIGTERM');
+      await s.exited;
     }
   });
 });

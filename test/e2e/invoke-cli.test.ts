@@ -38,9 +38,15 @@ function run(args: string[], env: Record<string, string>, onStdout?: (s: string,
 
 describe('passport-mcp invoke', () => {
   it('streams tokens to stdout as they arrive, with an image named on the command line (relative to cwd)', async () => {
-    fake.enqueue({ steps: [{ data: chunk('A tiny ') }, { wait: 400 }, { data: chunk('red pixel.', { finish: 'stop' }) }, { data: chunk(null, { choices: [], usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9, cost: 0.00001 } }) }, { data: '[DONE]' }] });
+    // The upstream sends the second token only once the first is on stdout: streaming, proven without a pause.
+    let firstOnStdout!: () => void;
+    const gate = new Promise<void>((r) => (firstOnStdout = r));
+    fake.enqueue({ steps: [{ data: chunk('A tiny ') }, { gate }, { data: chunk('red pixel.', { finish: 'stop' }) }, { data: chunk(null, { choices: [], usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9, cost: 0.00001 } }) }, { data: '[DONE]' }] });
     const seen: { s: string; t: number }[] = [];
-    const r = await run(['invoke', 'What is in this picture?', '--image', 'photo.png'], { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl }, (s, t) => seen.push({ s, t }));
+    const r = await run(['invoke', 'What is in this picture?', '--image', 'photo.png'], { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl }, (s, t) => {
+      seen.push({ s, t });
+      if (seen.map((x) => x.s).join('').includes('A tiny ')) firstOnStdout();
+    });
     expect(r.code).toBe(0);
     expect(r.out).toBe('A tiny red pixel.\n');
     // The first token reached stdout well before the second was sent.

@@ -13,6 +13,7 @@ type Msg = LoggingMessageNotification['params'];
 describe('MCP logging', () => {
   let client: Client;
   const messages: Msg[] = [];
+  const waiters = new Set<() => void>();
   let badFile: string;
 
   beforeAll(async () => {
@@ -22,26 +23,41 @@ describe('MCP logging', () => {
     // Registered before connecting: the load (and its warnings) starts as soon as the transport is up.
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
       messages.push(n.params);
+      for (const w of waiters) w();
     });
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, '--passports', badFile], env: cleanEnv(), stderr: 'pipe' }));
   });
   afterAll(async () => client?.close());
 
-  const waitFor = async (pred: (m: Msg) => boolean, ms = 5000) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      const m = messages.find(pred);
-      if (m) return m;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`no such log message; got ${JSON.stringify(messages)}`);
-  };
+  /** Resolves with the first message matching `pred`, as soon as it arrives (bounded, for a clear failure). */
+  const waitFor = (pred: (m: Msg) => boolean, ms = 15_000) =>
+    new Promise<Msg>((resolve, reject) => {
+      const check = () => {
+        const m = messages.find(pred);
+        if (!m) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(m);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no such log message; got ${JSON.stringify(messages)}`));
+      }, ms);
+      waiters.add(check);
+      check();
+    });
 
   it('mirrors the startup lines: a warning for a bad passport file, then "loaded N passports"', async () => {
     const warn = await waitFor((m) => m.level === 'warning' && String(m.data).includes('broken.passport.json'));
     expect(warn.logger).toBe('passport-mcp');
     const info = await waitFor((m) => m.level === 'info' && /loaded 1 passport/.test(String(m.data)));
     expect(String(info.data)).toMatch(/skipped 1 source/);
+  });
+
+  it('sends no debug line to a client that never asked (the default --log-level is info)', async () => {
+    await client.getPrompt({ name: 'choose_model_for_task', arguments: { task: 'before any setLevel' } });
+    // stdio keeps order: a notification sent while handling the request arrives before its response.
+    expect(messages.filter((m) => m.level === 'debug')).toEqual([]);
   });
 
   it('honours logging/setLevel: debug lines arrive only once the client asks for debug', async () => {
@@ -60,5 +76,28 @@ describe('MCP logging', () => {
     await client.setLoggingLevel('error');
     await get();
     expect(debugLines()).toHaveLength(1);
+  });
+});
+
+describe('MCP logging: --log-level is where notifications start', () => {
+  it('with --log-level debug, a client that never called logging/setLevel gets debug lines; with warning, no info', async () => {
+    const run = async (level: string) => {
+      const got: Msg[] = [];
+      const c = new Client({ name: 'logging-level-test', version: '0' });
+      c.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void got.push(n.params));
+      await c.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, '--log-level', level], env: cleanEnv(), stderr: 'pipe' }));
+      try {
+        // Reading a resource waits for the load, so the "loaded N passports" line has been sent before the answer.
+        await c.listResources();
+        await c.getPrompt({ name: 'choose_model_for_task', arguments: { task: 'describe a photo' } });
+        return got;
+      } finally {
+        await c.close();
+      }
+    };
+    const debug = await run('debug');
+    expect(debug.some((m) => m.level === 'debug' && String(m.data).includes('choose_model_for_task'))).toBe(true);
+    const warning = await run('warning');
+    expect(warning.filter((m) => m.level === 'debug' || m.level === 'info')).toEqual([]);
   });
 });

@@ -164,12 +164,7 @@ describe('load, in process', () => {
     // Plus the 1,000 searches at the same time.
     const searches = Promise.all(Array.from({ length: SEARCHES }, (_, k) => search(INTENTS[k % INTENTS.length]!)));
     // Cancel once every slow stream has produced tokens upstream.
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      const slow = upstream.requests.slice(before).filter((r) => r.scenario === 'slow' && r.tokensSent > 0);
-      if (slow.length === STREAMS / 2) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await upstream.until(() => upstream.requests.slice(before).filter((r) => r.scenario === 'slow' && r.tokensSent > 0).length === STREAMS / 2, 'every slow stream streaming', 60_000);
     for (const c of cancelled) c.ac.abort('test cancels');
     const keptResults = await withTimeout(Promise.all(kept.map((k) => k.call)), 60_000, 'kept streams');
     const cancelOutcomes = await Promise.all(cancelled.map((c) => c.outcome));
@@ -184,10 +179,9 @@ describe('load, in process', () => {
       expect(kept[i]!.monotonic()).toBe(true);
     }
     for (const o of cancelOutcomes) expect(o).toBe('rejected');
-    // Give the server a moment to abort upstream, then compare: exactly the cancelled ones were aborted.
-    const wait = Date.now() + 10_000;
+    // Wait until the server has aborted every slow upstream request, then compare: exactly the cancelled ones.
     const mine = () => upstream.requests.slice(before);
-    while (Date.now() < wait && mine().filter((r) => r.scenario === 'slow' && !r.aborted).length) await new Promise((r) => setTimeout(r, 100));
+    await upstream.until(() => !mine().some((r) => r.scenario === 'slow' && !r.aborted), 'every cancelled upstream request aborted');
     const byTag = new Map(mine().map((r) => [/\[\[tag:([A-Za-z0-9]+)\]\]/.exec(r.body)?.[1] ?? '', r]));
     for (const c of cancelled) expect(byTag.get(c.tag)?.aborted, `upstream request ${c.tag} aborted`).toBe(true);
     for (const k of kept) {

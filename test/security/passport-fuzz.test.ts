@@ -439,7 +439,7 @@ describe('passport directories', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 5_000))]);
+    const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 15_000))]);
     if (timedOut) {
       // Unblock the reader (a writer end opening releases open()), then make sure the child is gone.
       try {
@@ -466,7 +466,8 @@ describe('passport directories', () => {
       await s.write(line(INIT));
       await s.waitFor('init');
       await s.write(line(INITIALIZED));
-      await new Promise((r) => setTimeout(r, 300));
+      // Readiness: the load (which once hung on the FIFO) has finished and said so.
+      await s.waitForStderr(/loaded \d+ passport/);
       await s.write(line({ jsonrpc: '2.0', id: 'ping-fifo', method: 'ping' }));
       await s.write(line({ jsonrpc: '2.0', id: 'call-fifo', method: 'tools/call', params: { name: 'find_capability_by_intent', arguments: { intent: 'image' } } }));
       const ping = await s.waitFor('ping-fifo', 4_000);

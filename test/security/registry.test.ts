@@ -36,6 +36,10 @@ interface Registry {
   hits: Hit[];
   /** Bytes each response managed to write before its socket closed, by slug. */
   sent: Map<string, number>;
+  /** Resolves when the latest streamed response for the slug is over (ended or cut by the client). */
+  streamed: Map<string, Promise<void>>;
+  /** Resolves at the next request whose path ends with this slug. */
+  nextHit(slug: string): Promise<void>;
   openSockets: Set<Socket>;
   close(): Promise<void>;
 }
@@ -44,12 +48,21 @@ interface Registry {
 async function startRegistry(other?: () => number): Promise<Registry> {
   const hits: Hit[] = [];
   const sent = new Map<string, number>();
+  const streamed = new Map<string, Promise<void>>();
+  const hitWaiters: { slug: string; resolve: () => void }[] = [];
   const openSockets = new Set<Socket>();
+  // Compressed once, up front: compressing 200 MB inside a request would spend the client's deadline on a
+  // loaded machine before the first byte goes out.
+  const gz = gzipSync(Buffer.alloc(200 * MAX, 0x20));
   let port = 0;
   const json = (res: ServerResponse, status: number, body: string, type = 'application/json') =>
     res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body);
   const server = createServer((req, res) => {
     hits.push({ url: req.url ?? '', headers: req.headers, port });
+    for (const w of hitWaiters.splice(0)) {
+      if ((req.url ?? '').endsWith(`/${w.slug}`)) w.resolve();
+      else hitWaiters.push(w);
+    }
     const m = /^\/api\/v1\/passport\/([^/?]+)$/.exec(req.url ?? '');
     const slug = m ? decodeURIComponent(m[1]!) : '';
     const track = (n: number) => sent.set(slug, (sent.get(slug) ?? 0) + n);
@@ -64,7 +77,7 @@ async function startRegistry(other?: () => number): Promise<Registry> {
         }
         if (!res.destroyed) res.end();
       };
-      res.on('close', () => undefined);
+      streamed.set(slug, new Promise<void>((resolve) => res.on('close', resolve)));
       pump();
     };
     // "redirN": N same-host redirects (through /api/v1/hop/<left>/<slug>, relative and absolute Locations), then the
@@ -103,7 +116,6 @@ async function startRegistry(other?: () => number): Promise<Registry> {
       case 'just-over':
         return json(res, 200, `${passportFor('just-over')}${' '.repeat(MAX)}`.slice(0, MAX + 1));
       case 'gzip-bomb': {
-        const gz = gzipSync(Buffer.alloc(200 * MAX, 0x20));
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': gz.length }).end(gz);
         return;
       }
@@ -173,6 +185,8 @@ async function startRegistry(other?: () => number): Promise<Registry> {
     base: `http://127.0.0.1:${port}/api/v1`,
     hits,
     sent,
+    streamed,
+    nextHit: (slug) => new Promise<void>((resolve) => hitWaiters.push({ slug, resolve })),
     openSockets,
     close: async () => {
       for (const s of openSockets) s.destroy();
@@ -282,7 +296,7 @@ describe('registry client against hostile registries (in process)', () => {
     // A gzip body is never inflated (undici.request does not decode): 200 MB of spaces stay 200 KB of bytes.
     await refused('gzip-bomb', /invalid/);
     // The registry could not push the whole body: the client stopped reading and closed the connection.
-    await new Promise((r) => setTimeout(r, 300));
+    await Promise.all(['big-declared', 'big-chunked'].map((slug) => reg.streamed.get(slug)));
     expect(reg.sent.get('big-declared') ?? 0).toBeLessThan(10 * MAX);
     expect(reg.sent.get('big-chunked') ?? 0).toBeLessThan(10 * MAX);
     figures.oversize = { declared_bytes: 50 * MAX, declared_sent_before_cut: reg.sent.get('big-declared'), chunked_offered_bytes: 500 * MAX, chunked_sent_before_cut: reg.sent.get('big-chunked') };
@@ -348,11 +362,14 @@ describe('registry client against hostile registries (in process)', () => {
 
   it('a caller cancellation aborts the fetch', async () => {
     const ac = new AbortController();
+    const arrived = reg.nextHit('slow-headers');
     const p = fetchPassport('slow-headers', ac.signal).then(
       () => undefined,
       (e: unknown) => e,
     );
-    setTimeout(() => ac.abort(), 200);
+    // Cancel while the request is in flight: once the registry has it (and will never answer).
+    await arrived;
+    ac.abort();
     const err = await p;
     expect(err).toBeInstanceOf(PassportError);
     expect((err as Error).message).toMatch(/cancelled/);

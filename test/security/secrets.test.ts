@@ -162,8 +162,7 @@ describe('secrets never leave the process', () => {
     // Cancel a stalled call.
     const id = `c-${++idSeq}`;
     await s.write(line({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'invoke_model', arguments: { prompt: '[[scenario:stall]] hi' }, _meta: { progressToken: 'p-stall' } } }));
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && !upstream.requests.slice(before).some((r) => r.scenario === 'stall')) await new Promise((r) => setTimeout(r, 50));
+    await upstream.until(() => upstream.requests.slice(before).some((r) => r.scenario === 'stall'), 'the stalled request');
     await s.write(line({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'test' } }));
     driven++;
     // Bad images (inside the root but not an image; data: that is not an image; http URL).
@@ -172,7 +171,8 @@ describe('secrets never leave the process', () => {
       const r = await call(s, 'invoke_model', { prompt: '[[scenario:ok]] look', images: [img] });
       expect(isErr(r), JSON.stringify(img)).toBe(true);
     }
-    await new Promise((r) => setTimeout(r, 500));
+    // The cancelled call's upstream request is cut (the readiness signal that every line about it is written).
+    await upstream.until(() => upstream.requests.slice(before).some((r) => r.scenario === 'stall' && r.aborted), 'the cancelled stall aborted');
     const all = s.lines.join('\n') + s.stderr();
     expect(leaks(all, Object.values(KEYS))).toEqual([]);
     expect(all).not.toMatch(/Bearer\s+(?!\[redacted\])[A-Za-z0-9]/);

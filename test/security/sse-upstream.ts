@@ -27,6 +27,11 @@ export interface SseUpstream {
   openSockets(): number;
   /** Connections ever accepted. */
   connections(): number;
+  /**
+   * Resolves once `cond()` holds, re-checked whenever a request changes (arrives, sends a token, ends, is aborted,
+   * loses its socket): a readiness wait, not a guessed pause. Rejects after `ms` with `what` in the message.
+   */
+  until(cond: () => boolean, what: string, ms?: number): Promise<void>;
   /** Every byte the upstream wrote back (to check nothing of it is mis-handled is not our job; kept for debugging). */
   close(): Promise<void>;
 }
@@ -49,21 +54,28 @@ export async function startSseUpstream(opts: { tokens?: number; tokenDelayMs?: n
   const sockets = new Set<Socket>();
   let n = 0;
   let conns = 0;
+  const watchers = new Set<() => void>();
+  const changed = () => {
+    for (const w of [...watchers]) w();
+  };
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const rec: UpstreamRequest = { id: ++n, method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '', scenario: '', aborted: false, finished: false, tokensSent: 0, socketClosed: false };
     requests.push(rec);
     req.socket.once('close', () => {
       rec.socketClosed = true;
+      changed();
     });
     const chunks: Buffer[] = [];
     req.on('data', (d: Buffer) => chunks.push(d));
     res.on('close', () => {
       if (!rec.finished) rec.aborted = true;
+      changed();
     });
     req.on('end', () => {
       rec.body = Buffer.concat(chunks).toString('utf8');
       rec.scenario = /\[\[scenario:([a-z0-9-]+)\]\]/.exec(rec.body)?.[1] ?? 'ok';
+      changed();
       const tag = /\[\[tag:([A-Za-z0-9]+)\]\]/.exec(rec.body)?.[1] ?? 't';
       const auth = String(req.headers.authorization ?? '');
       const echo = `Authorization: ${auth}; request: ${rec.body.slice(0, 2000)}`;
@@ -90,8 +102,8 @@ export async function startSseUpstream(opts: { tokens?: number; tokenDelayMs?: n
           return;
         case 'reset':
           res.writeHead(200, { 'content-type': 'text/event-stream' });
-          res.write(chunk(`gen-${rec.id}`, 'partial ', null));
-          setTimeout(() => res.socket?.destroy(), 20);
+          // Reset once the partial chunk is handed to the kernel (not after a guessed pause).
+          res.write(chunk(`gen-${rec.id}`, 'partial ', null), () => res.socket?.destroy());
           return;
         case 'stall':
           res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -115,6 +127,7 @@ export async function startSseUpstream(opts: { tokens?: number; tokenDelayMs?: n
         if (i < total) {
           res.write(chunk(`gen-${rec.id}`, `${tag}${i} `, null));
           rec.tokensSent++;
+          changed();
           i++;
           return;
         }
@@ -141,6 +154,22 @@ export async function startSseUpstream(opts: { tokens?: number; tokenDelayMs?: n
     requests,
     openSockets: () => sockets.size,
     connections: () => conns,
+    until(cond, what, ms = 30_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!cond()) return;
+          watchers.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          watchers.delete(check);
+          reject(new Error(`upstream: ${what} did not happen within ${ms} ms`));
+        }, ms);
+        watchers.add(check);
+        check();
+      });
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       server.close();

@@ -47,6 +47,8 @@ export interface RawServer {
   write(data: string | Buffer): Promise<void>;
   /** Resolves with the parsed message whose id equals `id`, or rejects after `ms`. */
   waitFor(id: string | number, ms?: number): Promise<Record<string, unknown>>;
+  /** Resolves once stderr matches `re` (checked on every chunk), or rejects after `ms`. */
+  waitForStderr(re: RegExp, ms?: number): Promise<void>;
   exited(): boolean;
   /** Resolves with the exit code when the child exits. */
   exit: Promise<number | null>;
@@ -80,6 +82,8 @@ export function spawnRaw(args: string[] = [], env: Record<string, string> = {}, 
       lines.push(line);
       try {
         const msg = JSON.parse(line) as Record<string, unknown>;
+        // A compliant client answers pings (the server pings before a streamed result, see src/mcp/server.ts).
+        if (msg.method === 'ping' && 'id' in msg && !child.stdin.destroyed) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: {} })}\n`);
         if ('id' in msg && ('result' in msg || 'error' in msg)) {
           const key = JSON.stringify(msg.id);
           byId.set(key, msg);
@@ -90,8 +94,10 @@ export function spawnRaw(args: string[] = [], env: Record<string, string> = {}, 
       }
     }
   });
+  const stderrWatchers = new Set<() => void>();
   child.stderr.on('data', (d: Buffer) => {
     err += d.toString('utf8');
+    for (const w of [...stderrWatchers]) w();
   });
   child.stdin.on('error', () => undefined); // EPIPE after the child exits is the test's verdict, not a crash here
   return {
@@ -118,6 +124,22 @@ export function spawnRaw(args: string[] = [], env: Record<string, string> = {}, 
           clearTimeout(t);
           resolve(m);
         });
+      });
+    },
+    waitForStderr(re, ms = 15_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!re.test(err)) return;
+          stderrWatchers.delete(check);
+          clearTimeout(t);
+          resolve();
+        };
+        const t = setTimeout(() => {
+          stderrWatchers.delete(check);
+          reject(new Error(`no stderr line matching ${re} within ${ms} ms:\n${err}`));
+        }, ms);
+        stderrWatchers.add(check);
+        check();
       });
     },
     exited: () => exitCode !== undefined,

@@ -18,7 +18,9 @@ export type Step =
   /** Destroy the socket (connection reset). */
   | { reset: true }
   /** Keep the response open, sending nothing more, until the client goes away. */
-  | { stall: true };
+  | { stall: true }
+  /** Send nothing more until this settles (a test's readiness signal, instead of a guessed pause). */
+  | { gate: PromiseLike<unknown> };
 
 export interface Scenario {
   status?: number;
@@ -138,6 +140,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       else if ('data' in step) res.write(`data: ${typeof step.data === 'string' ? step.data : JSON.stringify(step.data)}${nl}${nl}`);
       else if ('bytes' in step) res.write(step.bytes);
       else if ('wait' in step) await sleep(step.wait);
+      else if ('gate' in step) await step.gate;
       else if ('block' in step) {
         const end = performance.now() + step.block;
         while (performance.now() < end);

@@ -2,6 +2,7 @@
 // images -> request body -> streamed call -> the contract's result. Imported lazily (never at server start).
 import type { AppContext } from '../app.js';
 import { UpstreamError, UserInputError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { LoadedPassport } from '../passport/schema.js';
 import { createLlmClient, LlmCallError, type ChatOutcome, type LlmClient, type LlmClientOptions } from './client.js';
 import { DEFAULT_MAX_TOKENS, DEFAULT_SLUG } from './contract.js';
@@ -19,6 +20,8 @@ export { DEFAULT_MAX_TOKENS, DEFAULT_SLUG };
 export interface InvokeDeps {
   app: AppContext;
   signal?: AbortSignal;
+  /** The caller's logger (over HTTP, the request's own); default the app's. */
+  logger?: Logger;
   /** MCP roots the client offers, as local paths. */
   clientRoots?: () => Promise<string[]>;
   /** The CLI: images the user named on the command line may come from anywhere. */
@@ -105,7 +108,7 @@ export async function invokeModel(input: InvokeInput, deps: InvokeDeps): Promise
   const { app } = deps;
   checkInput(input);
   const slug = input.slug ?? DEFAULT_SLUG;
-  const passport = await app.requirePassport(slug, deps.signal);
+  const passport = await app.requirePassport(slug, deps.signal, deps.logger);
   const verification = app.verification(passport);
   if (app.config.requireVerified && verification.status !== 'valid') {
     throw new UserInputError(

@@ -40,7 +40,7 @@ export const findCapabilityByIntent = defineTool({
   outputSchema: FindResultSchema.shape,
   // openWorldHint: with scope "all" or "registry" the call reaches the registry.
   annotations: { title: 'Find a capability by intent', ...READ_ONLY, openWorldHint: true },
-  async handler(args, { app, extra }) {
-    return ok(await federatedFind(app, args, extra.signal));
+  async handler(args, { app, signal }) {
+    return ok(await federatedFind(app, args, signal));
   },
 });

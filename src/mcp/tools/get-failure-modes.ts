@@ -21,8 +21,8 @@ export const getFailureModes = defineTool({
   },
   outputSchema: failureModesShape,
   annotations: { title: 'Read failure modes and risks', ...READ_ONLY },
-  async handler(args, { app, extra }) {
-    const p = await app.requirePassport(args.slug, extra.signal);
+  async handler(args, { app, signal, logger }) {
+    const p = await app.requirePassport(args.slug, signal, logger);
     return ok(failureModes(p, args.capability_id));
   },
 });

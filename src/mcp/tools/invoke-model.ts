@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_TOKENS, IMAGE_LIMITS, INVOKE_LIMITS, invokeResultSchema } from '../../core/llm/contract.js';
 import { fail, ok } from '../results.js';
 import { defineTool } from '../tool.js';
+import type { ResponseFormat } from '../../core/llm/types.js';
 
 const MAX_PROMPT = INVOKE_LIMITS.promptChars;
 const MAX_SCHEMA_CHARS = INVOKE_LIMITS.schemaChars;
@@ -22,23 +23,58 @@ const imageSchema = z
   })
   .describe('One image: exactly one of path, url or data');
 
+/** A JSON object given as an object (the contract) or as JSON text (what strict-mode agent frameworks can send). */
+function jsonObjectText(what: string, maxChars: number) {
+  return z
+    .string()
+    .max(maxChars, `${what}: at most ${maxChars} characters of JSON`)
+    .transform((text, ctx) => {
+      try {
+        const v: unknown = JSON.parse(text);
+        if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: `${what}: not a JSON object` });
+      return z.NEVER;
+    });
+}
+
+/** Lets a client send `key` as an object: it is turned into JSON text before validation (same checks, one path). */
+function objectsAsText(keys: readonly string[]) {
+  return (v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+    for (const k of keys) {
+      const x = out[k];
+      if (x !== null && typeof x === 'object' && !Array.isArray(x)) out[k] = JSON.stringify(x);
+    }
+    return out;
+  };
+}
+
+// One closed object rather than a oneOf of three: strict-mode converters (OpenAI Agents SDK) and Gemini's
+// function declarations accept neither oneOf nor const, nor an open object for the schema (hence JSON text).
 const responseFormatSchema = z
-  .discriminatedUnion('type', [
-    z.object({ type: z.literal('text') }),
-    z.object({ type: z.literal('json_object') }),
-    z.object({
-      type: z.literal('json_schema'),
-      json_schema: z.object({
-        name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'name: 1 to 64 letters, digits, "_" or "-"').describe('Schema name, 1-64 chars of [A-Za-z0-9_-]'),
-        description: z.string().max(2000).optional().describe('What the output is for'),
-        schema: z
-          .record(z.string(), z.unknown())
-          .refine((s) => JSON.stringify(s).length <= MAX_SCHEMA_CHARS, `schema: at most ${MAX_SCHEMA_CHARS} characters of JSON`)
-          .describe('A JSON Schema the answer must follow'),
-        strict: z.boolean().optional().describe('Ask the provider to enforce the schema strictly'),
-      }),
-    }),
-  ])
+  .object({
+    type: z.enum(['text', 'json_object', 'json_schema']).describe('text (default), json_object (any JSON object), or json_schema (JSON following json_schema.schema)'),
+    json_schema: z
+      .preprocess(
+        objectsAsText(['schema']),
+        z.object({
+          name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'name: 1 to 64 letters, digits, "_" or "-"').describe('Schema name, 1-64 chars of [A-Za-z0-9_-]'),
+          description: z.string().max(2000).optional().describe('What the output is for'),
+          schema: jsonObjectText('schema', MAX_SCHEMA_CHARS).describe('The JSON Schema the answer must follow, as JSON text (a JSON object is accepted too)'),
+          strict: z.boolean().optional().describe('Ask the provider to enforce the schema strictly'),
+        }),
+      )
+      .optional()
+      .describe('Required when type is json_schema: { name, schema, description?, strict? }'),
+  })
+  .superRefine((v, ctx) => {
+    if (v.type === 'json_schema' && !v.json_schema) ctx.addIssue({ code: 'custom', path: ['json_schema'], message: 'json_schema: required when type is "json_schema"' });
+  })
+  .transform((v): ResponseFormat => (v.type === 'json_schema' ? { type: 'json_schema', json_schema: v.json_schema! } : { type: v.type }))
   .describe('Ask for JSON: {"type":"json_object"}, or {"type":"json_schema","json_schema":{"name","schema","strict"}}');
 
 // The result schema is defined once, in core; the TypeScript result type is derived from it.
@@ -86,20 +122,12 @@ export const invokeModel = defineTool({
   },
   outputSchema: invokeOutputShape,
   annotations: { title: 'Call a model', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  async handler(args, { app, extra, clientRoots }) {
+  async handler(args, { app, signal, logger, progress, clientRoots }) {
     const llm = await import('../../core/llm/invoke.js');
-    const token = extra._meta?.progressToken;
-    const relay =
-      token === undefined
-        ? undefined
-        : llm.createProgressRelay((progress, message) =>
-            extra.sendNotification({
-              method: 'notifications/progress',
-              params: { progressToken: token, progress, ...(message !== undefined ? { message } : {}) },
-            }),
-          );
+    // The adapter holds the result until the last progress notification is read (server.ts), so no settle pause here.
+    const relay = progress && llm.createProgressRelay((n, message) => progress(message, n), { settleMs: 0 });
     try {
-      const result = await llm.invokeModel(args, { app, signal: extra.signal, clientRoots, onText: relay?.push });
+      const result = await llm.invokeModel(args, { app, signal, logger, clientRoots, onText: relay?.push });
       await relay?.finish();
       return ok(result);
     } catch (err) {

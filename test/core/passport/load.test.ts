@@ -127,12 +127,17 @@ describe('the app: sources, duplicates, built-in', () => {
   });
   it('the store fetches a missing slug once, even when asked concurrently', async () => {
     let calls = 0;
+    // The fetch stays in flight until both callers have asked (a gate, not a guessed pause).
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
     const store = new PassportStore(async (slug) => {
       calls++;
-      await new Promise((r) => setTimeout(r, 10));
+      await gate;
       return parsePassportText(JSON.stringify(variant(slug)), 'remote').passports[0]!;
     });
-    const [a, b] = await Promise.all([store.resolve('remote-1'), store.resolve('remote-1')]);
+    const both = Promise.all([store.resolve('remote-1'), store.resolve('remote-1')]);
+    release();
+    const [a, b] = await both;
     expect(a?.slug).toBe('remote-1');
     expect(b).toBe(a);
     expect(calls).toBe(1);
