@@ -43,7 +43,19 @@ async function run(signals: SignalControl): Promise<number> {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
     isTTY: Boolean(process.stderr.isTTY),
+    // Only a terminal is ever asked a question (trust pin's confirmation); piped stdin never answers for the user.
+    ...(process.stdin.isTTY ? { ask: askOnTerminal } : {}),
   });
+}
+
+async function askOnTerminal(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
 }
 
 async function serve(app: AppContext, signals: SignalControl): Promise<number> {

@@ -1,16 +1,19 @@
 // Human subcommands over the same core as the MCP tools: readable text by default, JSON with --json.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { AppContext } from '../core/app.js';
 import { PassportMcpError, UserInputError } from '../core/errors.js';
 import { failureModes, type FailureModesReport } from '../core/failure-modes.js';
 import { MAX_ARRAY_FILE_BYTES } from '../core/passport/load.js';
 import { verifyInline, type VerifyResult } from '../core/passport/verify.js';
+import { readRegularFile } from '../core/safe-file.js';
 import { shapeMatch } from '../mcp/tools/find-capability-by-intent.js';
 
 export interface CommandIO {
   out(s: string): void;
   err(s: string): void;
   isTTY: boolean;
+  /** Asks the user one question on the terminal; absent when stdin is not a terminal (then nothing is asked). */
+  ask?(question: string): Promise<string>;
 }
 
 export async function runCommand(app: AppContext, io: CommandIO): Promise<number> {
@@ -27,6 +30,8 @@ export async function runCommand(app: AppContext, io: CommandIO): Promise<number
         return await failures(app, io);
       case 'list':
         return await list(app, io);
+      case 'trust':
+        return await (await import('./trust.js')).trustCommand(app, io);
       case 'invoke': {
         const { invokeCommand } = await import('./invoke.js');
         return await invokeCommand(app, io);
@@ -76,14 +81,18 @@ function find(app: AppContext, io: CommandIO): number {
   return 0;
 }
 
+const KEY_SOURCE_TEXT = { flag: 'from --trust-key', env: 'from PASSPORT_MCP_TRUST_KEYS', pinned: 'pinned with "trust pin"' } as const;
+
 async function verify(app: AppContext, io: CommandIO): Promise<number> {
   const target = needArg(app, 'a slug or a passport file');
   let result: VerifyResult;
   const isFile = await stat(target).then((s) => s.isFile(), () => false);
   if (isFile) {
-    const st = await stat(target);
-    if (st.size > MAX_ARRAY_FILE_BYTES) throw new UserInputError(`${target} is too large`);
-    result = verifyInline(await readFile(target, 'utf8'), app.trust);
+    // Security: the one safe reader (size cap on what is opened, no FIFO or device).
+    const bytes = await readRegularFile(target, { maxBytes: MAX_ARRAY_FILE_BYTES }).catch((err: Error) => {
+      throw new UserInputError(`cannot read ${target}: ${err.message}`);
+    });
+    result = verifyInline(bytes.toString('utf8'), app.trust);
   } else {
     result = app.verification(await app.requirePassport(target));
   }
@@ -93,7 +102,7 @@ async function verify(app: AppContext, io: CommandIO): Promise<number> {
     io.out(`${mark}: ${result.slug ?? target}\n`);
     if (result.issuer) io.out(`  issuer:      ${result.issuer}\n`);
     if (result.signed_at) io.out(`  signed at:   ${result.signed_at}\n`);
-    if (result.key_fingerprint) io.out(`  key:         ${result.key_fingerprint}\n`);
+    if (result.key_fingerprint) io.out(`  key:         ${result.key_fingerprint}${result.key_source ? ` (${KEY_SOURCE_TEXT[result.key_source]})` : ''}\n`);
     if (result.scope) io.out(`  covers:      ${result.scope === 'unfragile' ? 'the "unfragile" object' : 'the whole passport'}\n`);
     io.out(`  ${result.detail}\n`);
     for (const w of result.warnings) io.out(`  warning: ${w}\n`);

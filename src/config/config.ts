@@ -47,6 +47,8 @@ export interface Config {
   builtin: boolean;
   /** Raw `ISSUER=KEY` specs; parsed and validated by the core at startup. */
   trustKeys: string[];
+  /** Where trustKeys came from (flags win over the environment): verify_passport's `key_source`. */
+  trustKeySource: 'flag' | 'env';
   offline: boolean;
   registryUrl: string;
   /** `PASSPORT_MCP_REGISTRY_API_KEY` (env only): sent as `Authorization: Bearer`, never shown. */
@@ -243,6 +245,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     passports: v.passports ?? envList(env, 'PASSPORT_MCP_PASSPORTS', ':'),
     builtin: !(v['no-builtin'] ?? envFlag(env, 'PASSPORT_MCP_NO_BUILTIN')),
     trustKeys: v['trust-key'] ?? envList(env, 'PASSPORT_MCP_TRUST_KEYS', ','),
+    trustKeySource: v['trust-key'] !== undefined ? 'flag' : 'env',
     offline: v.offline ?? envFlag(env, 'PASSPORT_MCP_OFFLINE'),
     registryUrl,
     registryApiKey: envValue(env, 'PASSPORT_MCP_REGISTRY_API_KEY'),

@@ -2,6 +2,8 @@
 // cache, and a lazily created LLM client). The MCP server, the CLI subcommands and the tests all use this.
 // Everything the handshake does not need (schema, loader, index, Ed25519, canonical JSON, registry client)
 // is imported on first use: cold start is measured against a bare SDK server.
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.js';
 import { UserInputError } from './errors.js';
@@ -9,7 +11,7 @@ import type { Logger } from './logger.js';
 import type { LoadProgress } from './passport/load.js';
 import type { LoadedPassport } from './passport/schema.js';
 import { PassportStore, type RemoteFetcher } from './passport/store.js';
-import type { TrustStore } from './passport/trust.js';
+import type { TrustedKey, TrustStore } from './passport/trust.js';
 import type { VerifyResult } from './passport/verify.js';
 import type { IntentIndex } from './search/index.js';
 
@@ -42,9 +44,26 @@ const NO_KEYS: TrustStore = { keysFor: () => [], issuers: () => [] };
  */
 export async function createApp(config: Config, logger: Logger): Promise<AppContext> {
   let trust = NO_KEYS;
+  const keys: TrustedKey[] = [];
   if (config.trustKeys.length) {
-    const { createTrustStore, parseTrustKeySpec } = await import('./passport/trust.js');
-    trust = createTrustStore(config.trustKeys.map(parseTrustKeySpec));
+    const { parseTrustKeySpec } = await import('./passport/trust.js');
+    for (const spec of config.trustKeys) keys.push(parseTrustKeySpec(spec, config.trustKeySource));
+  }
+  // Keys pinned with `trust pin` are trusted next to --trust-key (both, for the same issuer). The pins module
+  // (and Ed25519) is imported only when a pins file exists. A bad pins file costs the pins, never the server.
+  if (await lstat(path.join(config.configDir, 'pins.json')).then(() => true, () => false)) {
+    const { loadPinnedKeys } = await import('./registry/pins.js');
+    try {
+      const pinned = await loadPinnedKeys(config.configDir);
+      keys.push(...pinned);
+      if (pinned.length) logger.debug(`trusting ${pinned.length} pinned issuer key(s) from ${config.configDir}`);
+    } catch (err) {
+      logger.warn(`${(err as Error).message}. No pinned key is trusted until it is fixed.`);
+    }
+  }
+  if (keys.length) {
+    const { createTrustStore } = await import('./passport/trust.js');
+    trust = createTrustStore(keys);
   }
   let verifyPassportObject: typeof import('./passport/verify.js').verifyPassportObject | undefined;
   let fetchRemote: RemoteFetcher | undefined;

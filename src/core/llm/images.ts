@@ -1,11 +1,10 @@
 // Images for vision calls: local files (only inside the allowed roots), inline base64, or https URLs.
 // Bytes are sniffed (PNG, JPEG, GIF, WebP), capped, and sent as data: URLs. Every refusal names the image and
 // happens before any upstream request.
-import { constants } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserInputError } from '../errors.js';
-import { isInside } from '../passport/load.js';
+import { isInside, readRegularFile, SafeReadError } from '../safe-file.js';
 import type { ImageInput, PreparedImage } from './types.js';
 
 export const IMAGE_LIMITS = {
@@ -130,29 +129,15 @@ async function readLocal(p: string, label: string, opts: ImageOptions, maxBytes:
   }
   if (!before.isFile()) throw new UserInputError(`${label}: ${p} is not a regular file`);
   if (before.size > maxBytes) throw new UserInputError(`${label} is ${mb(before.size)}, over the ${mb(maxBytes)} limit per image; send a smaller image`);
-  // Security: open without following a final symlink and without blocking on a FIFO, then check that the
-  // opened file is the one the real path named (a swap between the check and the open is refused).
-  let fh;
+  // Security: safe-file.ts opens without following a final symlink and without blocking on a FIFO, and checks
+  // that the opened file is the one the real path named (a swap between the check and the open is refused).
   try {
-    fh = await open(real, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
-  } catch {
-    throw new UserInputError(`${label}: cannot open ${p}`);
-  }
-  try {
-    const st = await fh.stat();
-    if (st.dev !== before.dev || st.ino !== before.ino || !st.isFile()) throw new UserInputError(`${label}: ${p} changed while it was being read; try again`);
-    if (st.size > maxBytes) throw new UserInputError(`${label} is ${mb(st.size)}, over the ${mb(maxBytes)} limit per image; send a smaller image`);
-    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
-    let n = 0;
-    while (n < buf.length) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
-      if (!bytesRead) break;
-      n += bytesRead;
-    }
-    if (n > maxBytes) throw new UserInputError(`${label} grew past the ${mb(maxBytes)} limit per image while being read`);
-    return buf.subarray(0, n);
-  } finally {
-    await fh.close();
+    return await readRegularFile(real, { maxBytes, noFollow: true, sameAs: before });
+  } catch (err) {
+    if (!(err instanceof SafeReadError)) throw new UserInputError(`${label}: cannot open ${p}`);
+    if (err.fault === 'too_large') throw new UserInputError(`${label} is ${mb(err.size ?? 0)}, over the ${mb(maxBytes)} limit per image; send a smaller image`);
+    if (err.fault === 'grew') throw new UserInputError(`${label}: ${p} grew while it was being read; try again`);
+    throw new UserInputError(`${label}: ${p} changed while it was being read; try again`);
   }
 }
 

@@ -1,12 +1,12 @@
 // Loading passports from files, directories of *.json, and JSON arrays. One bad document never stops the others:
 // each problem is returned with the file (and array index) it came from, and the caller logs it.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseStrictJson, MAX_DOCUMENT_BYTES, StrictJsonError } from '../strict-json.js';
-import { PassportSchema, unwrapPassport, type LoadedPassport } from './schema.js';
+import { isInside, linkStaysInside, readRegularFileSync, SafeReadError } from '../safe-file.js';
+import { parseStrictJson, MAX_DEPTH, MAX_DOCUMENT_BYTES, StrictJsonError } from '../strict-json.js';
+import { isObject, parsePassportView, unwrapPassport, type LoadedPassport } from './schema.js';
 
 /** A JSON file holding an array of passports may be larger than one document. */
 export const MAX_ARRAY_FILE_BYTES = 64 * 1024 * 1024;
@@ -27,17 +27,61 @@ export interface LoadResult {
   problems: LoadProblem[];
 }
 
-/** Validates one parsed document (an envelope, a bare passport) into a LoadedPassport, or explains why not. */
+/**
+ * Validates one parsed document (the signed envelope, the older unsigned `{ unfragile, _links }`, or a bare
+ * passport object) into a LoadedPassport, or throws StrictJsonError explaining why not. `raw` is the document's
+ * passport object itself (not a copy): it is what the signature is checked over.
+ */
 export function toLoadedPassport(doc: unknown, source: string): LoadedPassport {
   const raw = unwrapPassport(doc);
   if (!raw) throw new StrictJsonError('not a passport: no "passport" envelope and no "unfragile" object');
-  const parsed = PassportSchema.safeParse(raw);
+  let parsed: ReturnType<typeof parsePassportView>;
+  try {
+    parsed = parsePassportView(raw);
+  } catch {
+    throw new StrictJsonError(`nesting deeper than ${MAX_DEPTH} levels`);
+  }
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first?.path.length ? first.path.join('.') : '(root)';
     throw new StrictJsonError(`schema: ${where}: ${first?.message ?? 'invalid'}${parsed.error.issues.length > 1 ? ` (+${parsed.error.issues.length - 1} more)` : ''}`);
   }
   return { slug: parsed.data.unfragile.artifact.slug, passport: parsed.data, raw, source };
+}
+
+/**
+ * A passport that arrived as an already-parsed object inside a larger document (a /resolve entry's `trust`
+ * object, an element of a registry answer): bounded like a file (serialised size at most `maxBytes`, nesting at
+ * most MAX_DEPTH) and validated by toLoadedPassport. Throws StrictJsonError.
+ */
+export function loadPassportObject(doc: unknown, source: string, maxBytes = MAX_DOCUMENT_BYTES): LoadedPassport {
+  let size: number;
+  try {
+    size = Buffer.byteLength(JSON.stringify(doc) ?? '', 'utf8');
+  } catch {
+    throw new StrictJsonError('passport object cannot be serialised');
+  }
+  // Security: the same size bound as a passport file, whatever the size of the answer that carried it.
+  if (size > maxBytes) throw new StrictJsonError(`passport is ${size} bytes, over the ${maxBytes}-byte limit`);
+  return toLoadedPassport(doc, source);
+}
+
+/**
+ * The passport inside a /resolve entry's `trust` object `{ unfragile, signature, signedAt, signedBy, version,
+ * verified }`. `verified` is the resolver's own per-answer claim, not part of the passport the registry signs
+ * (GET /passport/{slug} has no such member), so it is left out of `raw`; every other member, unknown ones
+ * included, is kept by reference, exactly as received. Throws StrictJsonError.
+ */
+export function loadResolveTrust(trust: unknown, source: string, maxBytes = MAX_DOCUMENT_BYTES): LoadedPassport {
+  if (!isObject(trust)) throw new StrictJsonError('resolve entry has no "trust" object');
+  if (!isObject(trust.unfragile)) throw new StrictJsonError('resolve entry\'s "trust" object has no "unfragile" passport body');
+  const passport: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(trust)) {
+    if (k === 'verified') continue;
+    // Security: keep "__proto__" (possible from JSON.parse) an own data property.
+    Object.defineProperty(passport, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return loadPassportObject(passport, source, maxBytes);
 }
 
 /** Parses document text: a passport, an envelope, or an array of either. Array elements fail one by one. */
@@ -65,29 +109,8 @@ export function parsePassportText(text: string, source: string, maxBytes = MAX_D
 }
 
 function readCapped(file: string, cap: number, noFollow = false): string {
-  // Security: read through one descriptor, checking the size of what we opened (not of what the path names
-  // later), and never read more than the cap even if the file grows meanwhile.
-  // A directory entry that was a regular file when listed is opened with O_NOFOLLOW, so swapping it for a
-  // symlink afterwards cannot smuggle in a file from elsewhere. O_NONBLOCK: opening a FIFO named *.json would
-  // otherwise block (and, this being synchronous, freeze the process) until a writer appears; fstat then
-  // refuses anything that is not a regular file.
-  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0);
-  const fd = openSync(file, flags);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new StrictJsonError('not a regular file');
-    if (st.size > cap) throw new StrictJsonError(`file is ${st.size} bytes, over the ${cap}-byte limit`);
-    const buf = Buffer.allocUnsafe(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.toString('utf8', 0, off);
-  } finally {
-    closeSync(fd);
-  }
+  // Security: size cap, FIFO/device refusal and O_NOFOLLOW live in safe-file.ts (shared with images and pins).
+  return readRegularFileSync(file, { maxBytes: cap, noFollow }).toString('utf8');
 }
 
 export async function loadPassportFile(file: string): Promise<LoadResult> {
@@ -145,15 +168,6 @@ export async function loadPassportDirectory(dir: string, onProgress?: LoadProgre
   return out;
 }
 
-async function linkStaysInside(file: string, realDir: string): Promise<boolean> {
-  try {
-    // Security: a link in a passport directory must not pull in files from elsewhere.
-    return isInside(await realpath(file), realDir);
-  } catch {
-    return true; // a dangling link: reading it reports "no such file"
-  }
-}
-
 /** A path, file or directory. */
 export async function loadPassportPath(p: string, onProgress?: LoadProgress): Promise<LoadResult> {
   try {
@@ -165,13 +179,10 @@ export async function loadPassportPath(p: string, onProgress?: LoadProgress): Pr
   return loadPassportFile(p);
 }
 
-export function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  // Security: compare path segments, so /data/img-evil is not inside /data/img and "..x" names stay inside.
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
-}
+export { isInside };
 
 function describeFsError(err: unknown): string {
+  if (err instanceof SafeReadError) return err.message;
   const e = err as NodeJS.ErrnoException;
   switch (e?.code) {
     case 'ENOENT':

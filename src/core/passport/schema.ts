@@ -1,15 +1,24 @@
-// The passport format (zod). It accepts the seed exactly and tolerates unknown fields (registries add fields
-// over time); every string and array is bounded so a hostile document cannot balloon memory or the index.
+// The passport format (zod). It accepts every shape the registry really writes and tolerates unknown fields
+// (registries add fields over time); every string and array is bounded so a hostile document cannot balloon
+// memory or the index. The registry writes `null` for "not known" almost anywhere (prices, stars, dates,
+// optional lists): the schema is applied to a null-free copy (envelope.ts withoutNulls), so the parsed view and
+// the types derived from it never carry `null`; the raw object kept for verification is untouched.
 import { z } from 'zod';
+import { MAX_DEPTH } from '../strict-json.js';
+import { decodeSignature, withoutNulls } from './envelope.js';
 
 /** A passport slug: safe in a URL path segment and a resource URI, at most 256 characters. */
 export const SLUG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,255}$/;
 
+/** Ids (artifact and capability): no whitespace, control or invisible format characters, at most 256. */
+export const ID_PATTERN = /^[^\s\p{Cc}\p{Cf}]{1,256}$/u;
+
 const S = (max = 4096) => z.string().max(max);
+const ID = () => S(256).regex(ID_PATTERN, 'ids may not hold whitespace, control or invisible characters');
 const list = <T extends z.ZodType>(item: T, max = 256) => z.array(item).max(max);
 
 export const CapabilitySchema = z.looseObject({
-  id: S(256).min(1),
+  id: ID(),
   uri: S(1024).optional(),
   name: S(512).min(1),
   description: S(16_384).optional(),
@@ -26,7 +35,7 @@ export const CapabilitySchema = z.looseObject({
 });
 
 export const ArtifactSchema = z.looseObject({
-  id: S(256).optional(),
+  id: ID().optional(),
   slug: S(256).regex(SLUG_PATTERN, 'slug may hold only letters, digits, ".", "_", "~" and "-"'),
   name: S(512).min(1),
   type: S(64).optional(),
@@ -58,15 +67,15 @@ export const TrustSchema = z.looseObject({
       success_rate: z.number().optional(),
       avg_confidence: z.number().optional(),
       top_intents: list(z.unknown()).optional(),
-      last_matched_at: S(64).nullable().optional(),
+      last_matched_at: S(64).optional(),
     })
     .optional(),
   maintenance: z
     .looseObject({
       status: S(64).optional(),
-      updated_at: S(64).nullable().optional(),
-      last_scraped_at: S(64).nullable().optional(),
-      last_commit: S(256).nullable().optional(),
+      updated_at: S(64).optional(),
+      last_scraped_at: S(64).optional(),
+      last_commit: S(256).optional(),
     })
     .optional(),
   community: z.record(z.string(), z.unknown()).optional(),
@@ -76,14 +85,21 @@ export const UnfragileSchema = z.looseObject({
   '@version': S(32).optional(),
   version: S(64).optional(),
   artifact: ArtifactSchema,
-  capabilities: list(CapabilitySchema, 512),
+  // An artifact the registry knows nothing about yet may come without capabilities: it loads, and matches nothing.
+  capabilities: list(CapabilitySchema, 512).default([]),
   trust: TrustSchema.optional(),
   distribution: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const PassportSchema = z.looseObject({
   unfragile: UnfragileSchema,
-  signature: S(512).optional(),
+  // Security: a signature is canonical base64 of exactly 64 bytes, or empty (unsigned); anything else is refused
+  // at load time rather than kept as a passport that can never verify.
+  signature: z
+    .string()
+    .max(128)
+    .refine((sig) => sig === '' || decodeSignature(sig) !== undefined, 'signature must be canonical base64 of exactly 64 bytes')
+    .optional(),
   signedAt: S(64).optional(),
   signedBy: S(256).optional(),
   version: z.union([z.number(), z.string().max(64)]).optional(),
@@ -93,6 +109,14 @@ export type Capability = z.infer<typeof CapabilitySchema>;
 export type Artifact = z.infer<typeof ArtifactSchema>;
 export type Unfragile = z.infer<typeof UnfragileSchema>;
 export type Passport = z.infer<typeof PassportSchema>;
+
+/**
+ * Validates a passport object (unwrapped) into the null-free parsed view; `raw` is never modified.
+ * Throws RangeError when the object nests deeper than MAX_DEPTH (text is bounded earlier, by the JSON reader).
+ */
+export function parsePassportView(raw: Record<string, unknown>): ReturnType<typeof PassportSchema.safeParse> {
+  return PassportSchema.safeParse(withoutNulls(raw, MAX_DEPTH));
+}
 
 /** A passport as the server holds it: validated, with the exact parsed JSON kept for verification. */
 export interface LoadedPassport {
@@ -105,4 +129,4 @@ export interface LoadedPassport {
   source: string;
 }
 
-export { isObject, unwrapPassport } from './envelope.js';
+export { isObject, unwrapPassport, withoutNulls } from './envelope.js';

@@ -5,8 +5,13 @@ import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { ConfigError } from '../errors.js';
 
+/** Where a trusted key came from: `--trust-key`, `PASSPORT_MCP_TRUST_KEYS`, or a pin made with `trust pin`. */
+export type KeySource = 'flag' | 'env' | 'pinned';
+
 export interface TrustedKey {
   issuer: string;
+  /** Reported as verify_passport's `key_source` when this key verifies a passport. */
+  source?: KeySource;
   raw: Uint8Array;
   /** SHA-256 of the raw key, as `SHA256:<base64url>` (the OpenSSH style people recognise). */
   fingerprint: string;
@@ -19,7 +24,7 @@ export interface TrustStore {
 }
 
 // SPKI prefix of an Ed25519 public key (RFC 8410): SEQUENCE { SEQUENCE { OID 1.3.101.112 } BIT STRING }.
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+export const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 const HEX = /^[0-9a-fA-F]{64}$/;
 const B64 = /^[A-Za-z0-9+/]{43}=$/;
@@ -50,9 +55,17 @@ export function decodePublicKey(text: string): Uint8Array {
 }
 
 /** Validates a raw key with noble's strict decoding and returns a trusted key; throws ConfigError. */
-export function makeTrustedKey(issuer: string, keyText: string): TrustedKey {
+export function makeTrustedKey(issuer: string, keyText: string, source?: KeySource): TrustedKey {
+  return trustedKeyFromRaw(issuer, decodePublicKey(keyText), source);
+}
+
+/**
+ * The one validation every trusted key goes through, whatever its origin (flag, env, pin, registry answer):
+ * exactly 32 bytes, a canonical point encoding, not of small order. Throws ConfigError.
+ */
+export function trustedKeyFromRaw(issuer: string, raw: Uint8Array, source?: KeySource): TrustedKey {
   if (!issuer) throw new ConfigError('trust key needs an issuer: ISSUER=KEY');
-  const raw = decodePublicKey(keyText);
+  if (raw.length !== 32) throw new ConfigError(`key for ${issuer} is ${raw.length} bytes; an Ed25519 public key is exactly 32`);
   let point: ed.Point;
   try {
     // Security: strict RFC 8032 decoding (zip215=false) refuses non-canonical encodings.
@@ -63,7 +76,7 @@ export function makeTrustedKey(issuer: string, keyText: string): TrustedKey {
   // Security: a small-order key would verify forged signatures; refuse it at configuration time.
   if (point.isSmallOrder()) throw new ConfigError(`key for ${issuer} is a small-order point and cannot be trusted`);
   const keyObject = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
-  return { issuer, raw, fingerprint: fingerprintOf(raw), keyObject };
+  return { issuer, raw: new Uint8Array(raw), fingerprint: fingerprintOf(raw), keyObject, ...(source ? { source } : {}) };
 }
 
 export function fingerprintOf(raw: Uint8Array): string {
@@ -71,12 +84,12 @@ export function fingerprintOf(raw: Uint8Array): string {
 }
 
 /** `ISSUER=KEY` → trusted key. The key may itself contain `=` (base64 padding), so split on the first one. */
-export function parseTrustKeySpec(spec: string): TrustedKey {
+export function parseTrustKeySpec(spec: string, source?: KeySource): TrustedKey {
   const at = spec.indexOf('=');
   if (at <= 0) throw new ConfigError(`trust key "${spec.slice(0, 40)}" must look like ISSUER=KEY`);
   const issuer = spec.slice(0, at).trim();
   try {
-    return makeTrustedKey(issuer, spec.slice(at + 1));
+    return makeTrustedKey(issuer, spec.slice(at + 1), source);
   } catch (err) {
     throw new ConfigError(`bad trust key for ${issuer}: ${(err as Error).message}`);
   }

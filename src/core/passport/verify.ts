@@ -5,8 +5,10 @@ import { createHash, verify as nativeVerify } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { canonicalBytes, canonicalJson, CanonicalizationError } from './canonical.js';
 import { MAX_DOCUMENT_BYTES, parseStrictJson } from '../strict-json.js';
-import { isObject, unwrapPassport } from './envelope.js';
-import type { TrustStore, TrustedKey } from './trust.js';
+import { decodeSignature, isObject, unwrapPassport } from './envelope.js';
+import type { KeySource, TrustStore, TrustedKey } from './trust.js';
+
+export { decodeSignature };
 
 export type VerifyStatus = 'valid' | 'invalid_signature' | 'unknown_key' | 'unsigned' | 'malformed';
 export type SignatureScope = 'unfragile' | 'passport';
@@ -18,6 +20,8 @@ export interface VerifyResult {
   issuer?: string;
   signed_at?: string;
   key_fingerprint?: string;
+  /** Where the key that verified came from (`--trust-key`, the environment, or a pin). */
+  key_source?: KeySource;
   scope?: SignatureScope;
   warnings: string[];
   detail: string;
@@ -33,23 +37,12 @@ export interface VerifyOptions {
   staleAfterDays?: number;
 }
 
-// Canonical base64 of exactly 64 bytes: 86 characters and "==". The last data character must leave the unused
-// low bits zero, which the round-trip check below enforces.
-const SIG_B64 = /^[A-Za-z0-9+/]{86}==$/;
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 function useNoble(): void {
   // noble v3 ships no hash; give it Node's SHA-512 (synchronous, native) the first time it is needed.
   ed.hashes.sha512 ??= (m: Uint8Array) => new Uint8Array(createHash('sha512').update(m).digest());
-}
-
-export function decodeSignature(sig: string): Buffer | undefined {
-  // Security: Buffer.from(s, 'base64') accepts junk and the URL-safe alphabet; accept only canonical base64.
-  if (!SIG_B64.test(sig)) return undefined;
-  const bytes = Buffer.from(sig, 'base64');
-  if (bytes.length !== 64 || bytes.toString('base64') !== sig) return undefined;
-  return bytes;
 }
 
 function checkSignature(engine: VerifyEngine, msg: Uint8Array, sig: Uint8Array, key: TrustedKey): boolean {
@@ -151,7 +144,7 @@ export function finishVerification(p: PendingCheck, unfragileMatch: number, engi
   const { base, warnings, issuer, keys } = p;
   if (unfragileMatch >= 0) {
     const key = keys[unfragileMatch]!;
-    return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, scope: 'unfragile', warnings, detail: `signature by ${issuer} verified over the canonical "unfragile" object` };
+    return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, ...sourceOf(key), scope: 'unfragile', warnings, detail: `signature by ${issuer} verified over the canonical "unfragile" object` };
   }
   // The whole-passport scope is the rarer one: canonicalise it only when the common scope did not match.
   let passportBytes: Buffer;
@@ -162,7 +155,7 @@ export function finishVerification(p: PendingCheck, unfragileMatch: number, engi
   }
   for (const key of keys) {
     if (checkSignature(engine, passportBytes, p.sig, key)) {
-      return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, scope: 'passport', warnings, detail: `signature by ${issuer} verified over the canonical passport without its signature` };
+      return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, ...sourceOf(key), scope: 'passport', warnings, detail: `signature by ${issuer} verified over the canonical passport without its signature` };
     }
   }
   return {
@@ -180,6 +173,10 @@ export function verifyPassportObject(doc: unknown, opts: VerifyOptions): VerifyR
   if ('done' in prepared) return prepared.done;
   const engine = opts.engine ?? 'native';
   return finishVerification(prepared.pending, matchUnfragileScope(prepared.pending, prepared.unfragileJson, engine), engine);
+}
+
+function sourceOf(key: TrustedKey): Pick<VerifyResult, 'key_source'> {
+  return key.source ? { key_source: key.source } : {};
 }
 
 function withoutSignature(passport: Record<string, unknown>): Record<string, unknown> {

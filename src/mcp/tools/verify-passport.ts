@@ -12,6 +12,7 @@ export const verifyOutputShape = {
   issuer: z.string().optional(),
   signed_at: z.string().optional(),
   key_fingerprint: z.string().optional(),
+  key_source: z.enum(['flag', 'env', 'pinned']).optional().describe('Where the key that verified came from: --trust-key, PASSPORT_MCP_TRUST_KEYS, or a pin made with `passport-mcp trust pin`'),
   scope: z.enum(['unfragile', 'passport']).optional().describe('What the signature covered'),
   warnings: z.array(z.string()),
   detail: z.string(),

@@ -1,0 +1,157 @@
+// Pinned issuer keys: `trust pin` stores the key the registry served, after the user saw its fingerprint, in
+// {configDir}/pins.json; the server trusts them next to --trust-key. The file is private (0600, directory 0700),
+// written atomically (temp file + rename, so two writers or a crash never leave half a file), never read or
+// written through a symlink, and every key in it is re-validated on read: a corrupt or tampered file is a clear
+// error, never a crash and never a trusted key.
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../errors.js';
+import { readRegularFile, SafeReadError } from '../safe-file.js';
+import { parseStrictJson } from '../strict-json.js';
+import { trustedKeyFromRaw, type TrustedKey } from '../passport/trust.js';
+
+export const PINS_FILE = 'pins.json';
+const MAX_PINS_BYTES = 1024 * 1024;
+const MAX_PINS = 1000;
+/** An issuer name: what passports carry in `signedBy`; no whitespace, control, invisible characters, `=` or `,`
+ * (which would break `ISSUER=KEY` lists). */
+export const ISSUER_PATTERN = /^[^\s\p{Cc}\p{Cf}=,]{1,256}$/u;
+
+export interface Pin {
+  issuer: string;
+  /** The raw 32-byte key, standard base64. */
+  key: string;
+  /** SHA256:<base64url> of the raw key, as shown when it was pinned. */
+  fingerprint: string;
+  /** The URL the key was fetched from. */
+  origin: string;
+  /** ISO time of pinning. */
+  pinnedAt: string;
+}
+
+/** The pins file is unreadable, corrupt, unsafe, or cannot be written; the message says what to do. */
+export class PinsError extends ConfigError {}
+
+export function pinsPath(configDir: string): string {
+  return path.join(configDir, PINS_FILE);
+}
+
+export function checkIssuer(issuer: string): string {
+  if (!ISSUER_PATTERN.test(issuer)) throw new PinsError(`"${issuer.slice(0, 60)}" is not a valid issuer name (as in a passport's signedBy: no spaces, "=" or ",")`);
+  return issuer;
+}
+
+/** A pin's key as a trusted key (`key_source: pinned`); throws PinsError when the pin does not hold together. */
+export function pinToKey(pin: Pin): TrustedKey {
+  const raw = Buffer.from(pin.key, 'base64');
+  if (raw.toString('base64') !== pin.key) throw new PinsError(`the pin for ${pin.issuer} holds a key that is not canonical base64`);
+  let key: TrustedKey;
+  try {
+    key = trustedKeyFromRaw(pin.issuer, raw, 'pinned');
+  } catch (err) {
+    throw new PinsError(`the pin for ${pin.issuer} holds an unusable key: ${(err as Error).message}`);
+  }
+  // Security: the fingerprint the user approved must be the key's; a mismatch means the file was edited.
+  if (key.fingerprint !== pin.fingerprint) throw new PinsError(`the pin for ${pin.issuer} has fingerprint ${pin.fingerprint.slice(0, 60)}, but its key's is ${key.fingerprint}`);
+  return key;
+}
+
+function corrupt(file: string, why: string): PinsError {
+  return new PinsError(`the pins file ${file} is unusable (${why}); fix it, or delete it and pin again with "passport-mcp trust pin ISSUER"`);
+}
+
+async function checkDir(configDir: string): Promise<boolean> {
+  let st;
+  try {
+    st = await lstat(configDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new PinsError(`cannot read the config directory ${configDir}: ${(err as Error).message}`);
+  }
+  // Security: pins must not be read from or written to a directory somebody pointed elsewhere.
+  if (st.isSymbolicLink()) throw new PinsError(`the config directory ${configDir} is a symlink; pins are never read or written through one (use --config-dir with the real path)`);
+  if (!st.isDirectory()) throw new PinsError(`the config path ${configDir} is not a directory`);
+  return true;
+}
+
+/** The pins in {configDir}/pins.json, in file order; none when the file does not exist. Throws PinsError. */
+export async function readPins(configDir: string): Promise<Pin[]> {
+  if (!(await checkDir(configDir))) return [];
+  const file = pinsPath(configDir);
+  let bytes: Buffer;
+  try {
+    // Security: O_NOFOLLOW (a symlinked pins file is refused), size cap, no FIFO.
+    bytes = await readRegularFile(file, { maxBytes: MAX_PINS_BYTES, noFollow: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    if (code === 'ELOOP') throw corrupt(file, 'it is a symlink; pins are never read through one');
+    if (err instanceof SafeReadError) throw corrupt(file, err.message);
+    throw new PinsError(`cannot read the pins file ${file}: ${(err as Error).message}`);
+  }
+  if (process.platform !== 'win32') {
+    const st = await lstat(file);
+    // Security: a pins file others can write lets them choose which keys this user trusts (ssh refuses the same).
+    if (st.mode & 0o022) throw corrupt(file, `it is writable by other users (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 on it`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseStrictJson(bytes.toString('utf8'), { maxBytes: MAX_PINS_BYTES, maxDepth: 8 });
+  } catch (err) {
+    throw corrupt(file, `not JSON: ${(err as Error).message}`);
+  }
+  const pins = (doc as { pins?: unknown } | null)?.pins;
+  if (typeof doc !== 'object' || doc === null || (doc as { version?: unknown }).version !== 1 || !Array.isArray(pins)) {
+    throw corrupt(file, 'expected { "version": 1, "pins": [...] }');
+  }
+  if (pins.length > MAX_PINS) throw corrupt(file, `${pins.length} pins, over ${MAX_PINS}`);
+  const out: Pin[] = [];
+  for (const [i, p] of pins.entries()) {
+    const ok =
+      typeof p === 'object' && p !== null &&
+      ['issuer', 'key', 'fingerprint', 'origin', 'pinnedAt'].every((k) => typeof (p as Record<string, unknown>)[k] === 'string' && ((p as Record<string, string>)[k]!).length <= 4096);
+    if (!ok) throw corrupt(file, `pins[${i}] needs string issuer, key, fingerprint, origin and pinnedAt`);
+    const pin = p as Pin;
+    if (!ISSUER_PATTERN.test(pin.issuer)) throw corrupt(file, `pins[${i}] has an invalid issuer`);
+    if (out.some((o) => o.issuer === pin.issuer)) throw corrupt(file, `two pins for ${pin.issuer}`);
+    out.push({ issuer: pin.issuer, key: pin.key, fingerprint: pin.fingerprint, origin: pin.origin, pinnedAt: pin.pinnedAt });
+  }
+  return out;
+}
+
+/** Every pin as a trusted key; throws PinsError on the first pin that does not hold together. */
+export async function loadPinnedKeys(configDir: string): Promise<TrustedKey[]> {
+  return (await readPins(configDir)).map(pinToKey);
+}
+
+/** Replaces the pins file with `pins`, atomically. Throws PinsError. */
+export async function writePins(configDir: string, pins: readonly Pin[]): Promise<void> {
+  try {
+    // Security: a directory created here is private to the user.
+    await mkdir(configDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new PinsError(`cannot create the config directory ${configDir}: ${(err as Error).message}`);
+  }
+  await checkDir(configDir);
+  const file = pinsPath(configDir);
+  const tmp = path.join(configDir, `.${PINS_FILE}.${randomBytes(8).toString('hex')}.tmp`);
+  const body = `${JSON.stringify({ version: 1, pins: [...pins].sort((a, b) => (a.issuer < b.issuer ? -1 : a.issuer > b.issuer ? 1 : 0)) }, null, 2)}\n`;
+  try {
+    // Security: O_EXCL|O_NOFOLLOW: the temporary name cannot be a pre-planted file or link; 0600 from the start.
+    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+    try {
+      await fh.writeFile(body, 'utf8');
+      await fh.chmod(0o600); // whatever the umask
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    // rename replaces pins.json itself (a link there is replaced, never followed) in one step.
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw new PinsError(`cannot write the pins file ${file}: ${(err as Error).message}`);
+  }
+}
