@@ -8,28 +8,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toLoadedPassport } from '../dist/core/passport/load.js';
 import { FEATURE_NAMES } from '../dist/core/search/confidence.js';
+import { evaluateConfidence } from '../dist/core/search/evaluate.js';
 import { IntentIndex } from '../dist/core/search/index.js';
 import { loadWordVectors } from '../dist/core/search/word-vectors.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EVAL = path.join(ROOT, 'test/fixtures/eval');
 
-// Until the loader accepts the registry's nulls (shapes branch), drop them; the real loader is tried first.
-const stripNulls = (v) =>
-  Array.isArray(v) ? v.map(stripNulls) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, stripNulls(x)])) : v;
-function loadDoc(doc, source) {
-  try {
-    return toLoadedPassport(doc, source);
-  } catch {
-    return toLoadedPassport(stripNulls(doc), source);
-  }
-}
-
 export function loadSet(dir, intentsFile) {
   const passports = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => loadDoc(JSON.parse(readFileSync(path.join(dir, f), 'utf8')), f));
+    .map((f) => toLoadedPassport(JSON.parse(readFileSync(path.join(dir, f), 'utf8')), f));
   passports.push(toLoadedPassport(JSON.parse(readFileSync(path.join(ROOT, 'passports/mistral-small-3.1.passport.json'), 'utf8')), 'builtin'));
   return { passports, intents: JSON.parse(readFileSync(intentsFile, 'utf8')).intents };
 }
@@ -66,26 +56,7 @@ function fit(data, { epochs = 4000, lr = 0.5, l2 = 1e-3 } = {}) {
 
 /** The targets for one split: precision at 0.5, right-first-with-confidence, off-catalogue unanswered. */
 export function calibration(index, intents, threshold = 0.5) {
-  let served = 0;
-  let servedOk = 0;
-  let rightFirst = 0;
-  let inCat = 0;
-  let off = 0;
-  let offQuiet = 0;
-  for (const it of intents) {
-    const ms = index.search(it.intent, { limit: 10 });
-    const sure = ms.filter((m) => m.confidence >= threshold);
-    served += sure.length;
-    servedOk += sure.filter((m) => it.expected.includes(m.capability.id)).length;
-    if (it.expected.length) {
-      inCat++;
-      if (ms[0] && ms[0].confidence >= threshold && it.expected.includes(ms[0].capability.id)) rightFirst++;
-    } else {
-      off++;
-      if (!sure.length) offQuiet++;
-    }
-  }
-  return { precision: served ? servedOk / served : 1, rightFirst: inCat ? rightFirst / inCat : 0, offUnanswered: off ? offQuiet / off : 1, served };
+  return evaluateConfidence(intents, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence })), threshold);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
