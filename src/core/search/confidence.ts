@@ -26,12 +26,17 @@ export interface MatchFeatures {
    * ("mailboxes" ~ "email"); equals `coverage` without word vectors.
    */
   closeness: number;
+  /**
+   * How much closer in meaning this capability is than the average lexical candidate (its similarity minus the
+   * mean over the candidates re-ranked): a real fit stands out, a guess for an intent nothing serves does not.
+   */
+  distinct: number;
 }
 
-export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness'] as const;
+export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness', 'distinct'] as const;
 
 /** Logistic weights (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.361, 3.472, -0.631, 1.651, 6.32, 0.332, 0.526, 0.379];
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.131, 3.35, -0.644, 1.354, 6.218, 0.19, 0.548, 0.406, 1.71];
 
 export function confidenceOf(f: MatchFeatures, w: readonly number[] = CONFIDENCE_WEIGHTS): number {
   let z = w[0]!;

@@ -261,6 +261,8 @@ export class IntentIndex {
       const sim = qv ? semantic!.similarity(qv, s.doc) : { sim: 0, field: -1 };
       return { s, sim, hybrid: (1 - beta) * s.score + beta * Math.max(0, sim.sim) };
     });
+    let meanSim = 0;
+    for (const r of ranked) meanSim += Math.max(0, r.sim.sim) / ranked.length;
     ranked.sort((a, b) => b.hybrid - a.hybrid || (this.tieBefore(a.s.doc, b.s.doc) ? -1 : 1));
     ranked.length = Math.min(ranked.length, limit);
     const best = ranked[0]!.hybrid;
@@ -276,6 +278,7 @@ export class IntentIndex {
         lead,
         unknown: query.unknown,
         closeness: i < CLOSENESS_DEPTH && semantic ? this.closeness(semantic, words, s) : s.coverage,
+        distinct: Math.max(0, sim.sim) - meanSim,
       };
       const reason = describeMatch(plan, s) + describeMeaning(rec.capability, sim.field, sim.sim, query.repairs);
       return {
