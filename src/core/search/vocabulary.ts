@@ -131,7 +131,7 @@ export const CONCEPTS: readonly Concept[] = [
   c('social', 'social media', 'social media|social|twitter|tweet|tweets|x posts|instagram|facebook|reddit|tiktok|posts|post|forum|forums|comment|comments|comment section|replies|reply|threads|community|communities|chat messages|discord|slack', CONTEXT),
   c('topic', 'topics', 'topic|topics|topical|subject matter|themes|genre|genres|news category|what it is about'),
   c('ner', 'named entities', 'named entity|named entities|entity recognition|entity extraction|ner|entities|entity|names of people|people and companies|people and organisations|people and organizations|person names|personal names|company names|organization names|organisation names|organizations|organisations|companies|places|place names|locations|pii|personal data|personally identifiable|=anonymize|=anonymise|=anonymization|=anonymized|de identify|redact|redacts|redaction|mentions|mentioned'),
-  c('email', 'email and tickets', 'email|emails|mail|inbox|ticket|tickets|support tickets|helpdesk|help desk|customer messages|support messages|support requests', CONTEXT),
+  c('email', 'email and tickets', 'email|emails|mail|mails|mailbox|mailboxes|inbox|inboxes|ticket|tickets|support tickets|helpdesk|help desk|customer messages|support messages|support requests', CONTEXT),
   c('news', 'news and articles', '=news|article|articles|newsletter|newsletters|headline|headlines|press|press release|journalism|journalist|journalists|blog|blogs|story|stories', CONTEXT),
   // --- tables and data
   c('table', 'tables and spreadsheets', 'table|tables|tabular|spreadsheet|spreadsheets|csv|csvs|excel|xlsx|sheet|sheets|google sheets|rows|row|columns|column|dataframe|dataframes|pandas|cells|cell|database table'),
