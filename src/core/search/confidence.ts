@@ -36,7 +36,7 @@ export interface MatchFeatures {
 export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness', 'distinct'] as const;
 
 /** Logistic weights (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.131, 3.35, -0.644, 1.354, 6.218, 0.19, 0.548, 0.406, 1.71];
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.073, 3.332, -0.662, 1.293, 6.222, 0.272, 0.53, 0.395, 2.011];
 
 export function confidenceOf(f: MatchFeatures, w: readonly number[] = CONFIDENCE_WEIGHTS): number {
   let z = w[0]!;

@@ -71,7 +71,7 @@ export interface RankedMatch extends SearchMatch {
 
 export const DEFAULT_LIMIT = 5;
 /** How many lexical candidates the semantic re-ranking looks at. */
-const RERANK_DEPTH = 30;
+const RERANK_DEPTH = 15;
 /** Default share of meaning in the hybrid ranking score. */
 const SEMANTIC_WEIGHT = 0.4;
 /** Word-level closeness is computed for this many leading matches (it costs ~10 µs a word); later ones use coverage. */
@@ -432,12 +432,14 @@ export function describeMatch(plan: QueryPlan, s: Scored): string {
 }
 
 const MEANING_SHOWN_CHARS = 70;
+/** Below this cosine, closeness in meaning is too weak to be worth a person's attention in a reason. */
+const MEANING_SHOWN_FROM = 0.6;
 
 /** '; close in meaning to intent "Connect an AI agent to my email…" (0.78)'; '; read "transcrbe" as "transcribe"' */
 function describeMeaning(cap: Capability, field: number, sim: number, repairs: readonly [string, string][]): string {
   let out = '';
   if (repairs.length) out += `; read ${repairs.slice(0, 3).map(([a, b]) => `"${a}" as "${b}"`).join(', ')}`;
-  if (field < 0 || sim < 0.5) return out;
+  if (field < 0 || sim < MEANING_SHOWN_FROM) return out;
   const intents = cap.intents ?? [];
   const [where, text] =
     field === 0 ? ['name', cap.name] : field === 1 ? ['description', cap.description ?? ''] : field - 2 < intents.length ? ['intent', intents[field - 2]!] : ['best_for', (cap.best_for ?? []).join('. ')];
