@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { packExtension } from '@anthropic-ai/mcpb';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SHIPPED = ['dist', 'passports', 'manifest.json', 'icon.png', 'package.json', 'package-lock.json', 'README.md', 'LICENSE'];
+const SHIPPED = ['dist', 'passports', 'data', 'manifest.json', 'icon.png', 'package.json', 'package-lock.json', 'README.md', 'LICENSE'];
 
 const { values } = parseArgs({ options: { 'out-dir': { type: 'string' } } });
 const outDir = resolve(values['out-dir'] ?? ROOT);

@@ -52,6 +52,21 @@ export function requiredModality(inputTypes: readonly string[] | undefined): num
   return bits;
 }
 
+/** The non-text modalities a capability *accepts*: any input type that mentions audio, image or video. */
+export function acceptedModality(inputTypes: readonly string[] | undefined): number {
+  let bits = 0;
+  for (const t of inputTypes ?? []) {
+    const s = t.toLowerCase();
+    if (/\b(audio|speech|voice|wav|mp3|recordings?|sound)\b/.test(s)) bits |= MODALITY.audio;
+    if (/\b(images?|photos?|pictures?|png|jpe?g|scans?|screenshots?|vision|visual)\b/.test(s)) bits |= MODALITY.image;
+    if (/\b(video|frames|mp4)\b/.test(s)) bits |= MODALITY.video;
+  }
+  return bits;
+}
+
+/** Weight of an implied concept (Concept.implies) relative to a stated one. */
+const IMPLIED_SHARE = 0.5;
+
 /** BM25 saturation. */
 export const K1 = 2.0;
 
@@ -123,8 +138,11 @@ export class DocumentAnalyzer {
         const hits = this.hits;
         hits.length = 0;
         findConcepts(vocab, s, hits);
-        // A concept counts once per occurrence, like a word.
-        for (const h of hits) this.add(conceptIds[h.concept]!, unit, bit);
+        // A concept counts once per occurrence, like a word; what it implies counts at half weight.
+        for (const h of hits) {
+          this.add(conceptIds[h.concept]!, unit, bit);
+          for (const i of vocab.implied[h.concept]!) this.add(conceptIds[i]!, unit * IMPLIED_SHARE, bit);
+        }
       }
     }
     for (const id of seen) {

@@ -3,7 +3,7 @@
 
 export interface LabelledIntent {
   intent: string;
-  /** Capability ids that answer the intent; the first of them found in the ranking counts. */
+  /** Capability ids that answer the intent (the first found in the ranking counts); empty: nothing loaded does. */
   expected: string[];
   /** "dev" (used while tuning) or "holdout" (not). */
   split?: string;
@@ -44,4 +44,44 @@ export function evaluate(intents: readonly LabelledIntent[], rank: (intent: stri
   }
   const n = intents.length || 1;
   return { n: intents.length, top1: top1 / n, top3: top3 / n, mrr: rr / n, misses };
+}
+
+export interface ConfidenceResult {
+  /** Among all matches at or above the threshold, the share that serve their intent. */
+  precision: number;
+  /** Matches at or above the threshold, over all intents. */
+  served: number;
+  /** In-catalogue intents whose first match serves them and has confidence >= threshold. */
+  rightFirst: number;
+  /** Off-catalogue intents (`expected: []`) with no match at or above the threshold. */
+  offUnanswered: number;
+  inCatalogue: number;
+  offCatalogue: number;
+}
+
+/**
+ * Whether confidence means what it says, on a labelled set that may hold off-catalogue intents (`expected: []`).
+ * `search(intent)` returns ranked matches with their capability id and confidence, no threshold applied.
+ */
+export function evaluateConfidence(intents: readonly LabelledIntent[], search: (intent: string) => { id: string; confidence: number }[], threshold = 0.5): ConfidenceResult {
+  let served = 0;
+  let servedOk = 0;
+  let rightFirst = 0;
+  let inCat = 0;
+  let off = 0;
+  let offQuiet = 0;
+  for (const it of intents) {
+    const ms = search(it.intent);
+    const sure = ms.filter((m) => m.confidence >= threshold);
+    served += sure.length;
+    servedOk += sure.filter((m) => it.expected.includes(m.id)).length;
+    if (it.expected.length) {
+      inCat++;
+      if (ms[0] && ms[0].confidence >= threshold && it.expected.includes(ms[0].id)) rightFirst++;
+    } else {
+      off++;
+      if (!sure.length) offQuiet++;
+    }
+  }
+  return { precision: served ? servedOk / served : 1, served, rightFirst: inCat ? rightFirst / inCat : 0, offUnanswered: off ? offQuiet / off : 1, inCatalogue: inCat, offCatalogue: off };
 }

@@ -3,14 +3,18 @@
 // the index is ready as soon as loading finishes and stays current when the registry adds passports later.
 //
 // Pieces: text.ts (tokens, stems), vocabulary.ts (concepts of the AI-task domain), analyze.ts (fields -> weighted
-// terms), postings.ts (typed-array inverted index), scoring.ts (the one scoring function). This file owns the
-// documents (one per capability), filters, tie order and reasons.
+// terms), postings.ts (typed-array inverted index), scoring.ts (the one lexical scoring function), semantic.ts and
+// word-vectors.ts (meaning: re-ranking the lexical candidates, typo repair), confidence.ts (calibrated confidence).
+// This file owns the documents (one per capability), filters, the hybrid order, tie order and reasons.
 import type { Capability, LoadedPassport } from '../passport/schema.js';
-import { analyzeQuery, createAnalyzerContext, DocumentAnalyzer, FIELDS, requiredModality, type AnalyzerContext, type QueryPlan } from './analyze.js';
+import { acceptedModality, analyzeQuery, createAnalyzerContext, DocumentAnalyzer, FIELDS, requiredModality, type AnalyzerContext, type QueryPlan } from './analyze.js';
 import { PostingsPool } from './postings.js';
-import { DEFAULT_SCORING, scoreQuery, type Scored, type Scorer, type ScoringParams, type ScoringView, type Scratch } from './scoring.js';
-import { StemCache } from './text.js';
+import { DEFAULT_SCORING, idf, scoreQuery, type Scored, type Scorer, type ScoringParams, type ScoringView, type Scratch } from './scoring.js';
+import { confidenceOf, CONFIDENCE_WEIGHTS, type MatchFeatures } from './confidence.js';
+import { SemanticRanker } from './semantic.js';
+import { SKIP_WORDS, STOP_WORDS, StemCache, stemWord, tokenize } from './text.js';
 import { compileVocabulary, CONCEPTS, type Concept } from './vocabulary.js';
+import { loadWordVectors, type WordVectors } from './word-vectors.js';
 
 export interface SearchFilters {
   /** Keep capabilities whose input_types mention this (case-insensitive substring, e.g. "image"). */
@@ -28,13 +32,15 @@ export interface SearchOptions extends SearchFilters {
 }
 
 export interface SearchMatch {
+  /** The ranking score in [0, 1]: lexical relevance blended with closeness in meaning. Orders matches of one search. */
   score: number;
   /**
-   * Calibrated probability in [0, 1] that this capability serves the intent (>= 0.5: it does). The search work
-   * (issue 12) replaces the interim mapping below with a calibrated one; federation and the tool rely on the field.
+   * Calibrated probability in [0, 1] that this capability serves the intent: among matches at >= 0.5
+   * (DEFAULT_MIN_CONFIDENCE) at least 90 % served the intent on held-out real registry intents. Comparable across
+   * searches; the index never drops a match for it (the caller applies a threshold).
    */
   confidence: number;
-  /** A short human reason, e.g. 'intent "describe a photo" ~ "image", "describe"'. */
+  /** A short human reason, e.g. 'matched "meeting", "recording" ~ audio; close in meaning to intent "…" (0.81)'. */
   reason: string;
   passport: LoadedPassport;
   capability: Capability;
@@ -47,11 +53,34 @@ export interface IntentIndexOptions {
   params?: Partial<ScoringParams>;
   /** Replaces the curated vocabulary (tests and experiments). */
   concepts?: readonly Concept[];
+  /**
+   * Word vectors for semantic re-ranking and typo repair. Default: the shipped table, read on the first search
+   * (never at construction, so building the index at start costs nothing). `false` turns meaning off (lexical only).
+   */
+  vectors?: WordVectors | false;
+  /** Share of closeness in meaning in the hybrid ranking score (0..1). */
+  semanticWeight?: number;
+  /** Logistic weights of the confidence model (see confidence.ts); for calibration experiments. */
+  confidenceWeights?: readonly number[];
+}
+
+/** A match with the features its confidence was computed from (for calibration and benchmarks). */
+export interface RankedMatch extends SearchMatch {
+  features: MatchFeatures;
 }
 
 export const DEFAULT_LIMIT = 5;
-/** The confidence at which a match serves the intent; the federation's default min_confidence (CONTRACT). */
-export const DEFAULT_MIN_CONFIDENCE = 0.5;
+/** How many lexical candidates the semantic re-ranking looks at. */
+const RERANK_DEPTH = 15;
+/** Default share of meaning in the hybrid ranking score. */
+const SEMANTIC_WEIGHT = 0.4;
+/** Word-level closeness is computed for this many leading matches (it costs ~10 µs a word); later ones use coverage. */
+const CLOSENESS_DEPTH = 10;
+/** Cosine of two words below which they count as unrelated, and above which as the same need. */
+const CLOSE_FROM = 0.3;
+const CLOSE_TO = 0.8;
+/** Unknown words of one intent for which repair may try the index's own (stemmed) vocabulary. */
+const MAX_DEEP_REPAIRS = 2;
 export const MAX_LIMIT = 100;
 /** Intents are bounded upstream (2000 chars); this keeps the core safe on its own. */
 const MAX_INTENT_CHARS = 4000;
@@ -80,11 +109,17 @@ export class IntentIndex {
   private readonly docs: DocRecord[] = [];
   private alive = new Uint8Array(1024);
   private modality = new Uint8Array(1024);
+  private accepts = new Uint8Array(1024);
   private readonly bySlug = new Map<string, { passport: LoadedPassport; docs: number[] }>();
   private liveDocs = 0;
   private livePostings = 0;
   private deadPostings = 0;
   private scratch: Scratch = newScratch(1024);
+  /** undefined until the first search decides; null when meaning is off or the table could not be read. */
+  private semantic: SemanticRanker | null | undefined;
+  private readonly vectorsOpt: WordVectors | false | undefined;
+  private readonly semanticWeight: number;
+  private readonly confidenceWeights: readonly number[];
 
   constructor(opts: IntentIndexOptions = {}) {
     const stems = new StemCache();
@@ -92,6 +127,32 @@ export class IntentIndex {
     this.analyzer = new DocumentAnalyzer(this.ctx);
     this.scorer = opts.scorer ?? scoreQuery;
     this.params = { ...DEFAULT_SCORING, ...opts.params };
+    this.vectorsOpt = opts.vectors;
+    this.semanticWeight = Math.max(0, Math.min(1, opts.semanticWeight ?? SEMANTIC_WEIGHT));
+    this.confidenceWeights = opts.confidenceWeights ?? CONFIDENCE_WEIGHTS;
+  }
+
+  /**
+   * Reads the word vectors now instead of on the first search (about 50 ms), e.g. once loading has finished.
+   * Returns whether meaning is available.
+   */
+  prepareSemantic(): boolean {
+    if (this.semantic === undefined) {
+      const textsOf = (doc: number) => {
+        const c = this.docs[doc]!.capability;
+        return [c.name, c.description ?? '', ...(c.intents ?? []), (c.best_for ?? []).join('. ')];
+      };
+      if (this.vectorsOpt === false) this.semantic = null;
+      else {
+        try {
+          this.semantic = new SemanticRanker(this.vectorsOpt ?? loadWordVectors(), textsOf);
+        } catch {
+          // A missing or damaged table costs meaning, not search: the lexical index still answers.
+          this.semantic = null;
+        }
+      }
+    }
+    return this.semantic !== null;
   }
 
   /** Adds (or replaces, by slug) a passport's capabilities. */
@@ -122,6 +183,7 @@ export class IntentIndex {
       });
       this.alive[doc] = 1;
       this.modality[doc] = requiredModality(cap.input_types);
+      this.accepts[doc] = acceptedModality(cap.input_types);
       this.liveDocs++;
       this.livePostings += postings;
       ids.push(doc);
@@ -142,6 +204,7 @@ export class IntentIndex {
         this.pool.df[term]!--;
       });
       this.alive[doc] = 0;
+      this.semantic?.forget(doc);
       this.liveDocs--;
       this.livePostings -= rec.postings;
       this.deadPostings += rec.postings;
@@ -162,24 +225,136 @@ export class IntentIndex {
     return { passports: this.bySlug.size, capabilities: this.liveDocs, terms: this.pool.terms, postings: this.pool.postings, bytes: this.pool.bytes };
   }
 
+  /**
+   * Ranked matches for an intent, best first, each with a calibrated `confidence`. No confidence threshold is
+   * applied here: callers (the federation) decide what to show.
+   */
   search(intent: string, opts: SearchOptions = {}): SearchMatch[] {
+    return this.rank(intent, opts).map(({ features: _features, ...m }) => m);
+  }
+
+  /** `search` plus the features behind each confidence (calibration scripts and benchmarks). */
+  rank(intent: string, opts: SearchOptions = {}): RankedMatch[] {
     const limit = Math.max(1, Math.min(MAX_LIMIT, Math.floor(opts.limit ?? DEFAULT_LIMIT)));
-    const plan = analyzeQuery(this.ctx, intent.slice(0, MAX_INTENT_CHARS), this.params);
-    if (!plan.terms.length || this.liveDocs === 0) return [];
+    if (this.liveDocs === 0) return [];
+    const semantic = this.prepareSemantic() ? this.semantic! : undefined;
+    const query = this.understand(intent.slice(0, MAX_INTENT_CHARS), semantic);
+    const plan = analyzeQuery(this.ctx, query.text, this.params);
+    if (!plan.terms.length) return [];
     const accept = this.filter(opts);
     const view: ScoringView = {
       pool: this.pool,
       alive: this.alive,
       modality: this.modality,
+      accepts: this.accepts,
       liveDocs: this.liveDocs,
       scratch: this.scratch,
       tieBefore: (a, b) => this.tieBefore(a, b),
     };
-    const top = this.scorer(view, plan, limit, accept, this.params);
-    return top.map((s) => {
-      const rec = this.docs[s.doc]!;
-      return { score: s.score, confidence: Math.max(0, Math.min(1, s.score)), reason: describeMatch(plan, s), passport: rec.passport, capability: rec.capability };
+    const top = this.scorer(view, plan, semantic ? Math.max(limit, RERANK_DEPTH) : limit, accept, this.params);
+    if (!top.length) return [];
+    const qv = semantic?.query(query.text);
+    const beta = qv ? this.semanticWeight : 0;
+    // Both parts are absolute (the lexical score is normalised by the query's ideal document), so the blend can
+    // be compared across the candidates of one search.
+    const ranked = top.map((s) => {
+      const sim = qv ? semantic!.similarity(qv, s.doc) : { sim: 0, field: -1 };
+      return { s, sim, hybrid: (1 - beta) * s.score + beta * Math.max(0, sim.sim) };
     });
+    let meanSim = 0;
+    for (const r of ranked) meanSim += Math.max(0, r.sim.sim) / ranked.length;
+    ranked.sort((a, b) => b.hybrid - a.hybrid || (this.tieBefore(a.s.doc, b.s.doc) ? -1 : 1));
+    ranked.length = Math.min(ranked.length, limit);
+    const best = ranked[0]!.hybrid;
+    const lead = best > 0 && ranked.length > 1 ? (best - ranked[1]!.hybrid) / best : 1;
+    const words = this.groupWords(plan);
+    return ranked.map(({ s, sim, hybrid }, i) => {
+      const rec = this.docs[s.doc]!;
+      const features: MatchFeatures = {
+        score: s.score,
+        coverage: s.coverage,
+        similarity: Math.max(0, sim.sim),
+        relative: best > 0 ? hybrid / best : 0,
+        lead,
+        unknown: query.unknown,
+        closeness: i < CLOSENESS_DEPTH && semantic ? this.closeness(semantic, words, s) : s.coverage,
+        distinct: Math.max(0, sim.sim) - meanSim,
+      };
+      const reason = describeMatch(plan, s) + describeMeaning(rec.capability, sim.field, sim.sim, query.repairs);
+      return {
+        score: Math.round(Math.min(1, Math.max(0, hybrid)) * 1e4) / 1e4,
+        confidence: Math.round(confidenceOf(features, this.confidenceWeights) * 1e4) / 1e4,
+        reason,
+        passport: rec.passport,
+        capability: rec.capability,
+        features,
+      };
+    });
+  }
+
+  /** The intent's content words by query group, with their idf weight in this index. */
+  private groupWords(plan: QueryPlan): { bit: number; word: string; weight: number }[] {
+    const n = Math.max(this.liveDocs, 1);
+    const out: { bit: number; word: string; weight: number }[] = [];
+    for (const t of plan.terms) {
+      if (t.kind !== 'word') continue;
+      const df = t.id >= 0 ? this.pool.df[t.id]! : 0;
+      out.push({ bit: t.groups, word: t.surface, weight: idf(Math.max(0, df), n) });
+    }
+    return out;
+  }
+
+  /** Soft coverage: words the capability lacks count by how close its nearest word comes (see MatchFeatures). */
+  private closeness(semantic: SemanticRanker, words: { bit: number; word: string; weight: number }[], s: Scored): number {
+    let total = 0;
+    let got = 0;
+    const missing: typeof words = [];
+    for (const w of words) {
+      total += w.weight;
+      if (s.groupMask & w.bit) got += w.weight;
+      else missing.push(w);
+    }
+    if (total <= 0) return s.coverage;
+    if (missing.length) {
+      const near = semantic.nearestWords(
+        missing.map((w) => w.word),
+        s.doc,
+      );
+      missing.forEach((w, k) => (got += w.weight * Math.max(0, Math.min(1, (near[k]! - CLOSE_FROM) / (CLOSE_TO - CLOSE_FROM)))));
+    }
+    return got / total;
+  }
+
+  /**
+   * Repairs likely typos ("transcrbe" -> "transcribe") against words both the index and the word vectors know,
+   * and measures how much of the intent is unknown to both.
+   */
+  private understand(intent: string, semantic: SemanticRanker | undefined): { text: string; repairs: [string, string][]; unknown: number } {
+    const repairs: [string, string][] = [];
+    let content = 0;
+    let unknown = 0;
+    const known = (w: string) => this.pool.termId(this.ctx.stems.stem(w)) !== undefined;
+    for (const w of new Set(tokenize(intent))) {
+      if (STOP_WORDS.has(w) || SKIP_WORDS.has(w)) continue;
+      content++;
+      if (known(w)) continue;
+      if (!semantic) {
+        unknown++;
+        continue;
+      }
+      if (semantic.vectors.row(w) >= 0) continue;
+      // Security: stemming every variant costs ~1 ms, so it is tried for the first few unknown words only.
+      const fix = semantic.vectors.repair(w, known, repairs.length + unknown < MAX_DEEP_REPAIRS ? (c) => this.pool.termId(stemWord(c)) !== undefined : undefined);
+      if (fix) repairs.push([w, fix]);
+      else unknown++;
+    }
+    let text = intent;
+    if (repairs.length) {
+      text = intent.toLowerCase();
+      // Tokens are [a-z0-9]+ (tokenize), so they are safe inside a pattern.
+      for (const [from, to] of repairs) text = text.replace(new RegExp(`(?<![a-z0-9])${from}(?![a-z0-9])`, 'g'), to);
+    }
+    return { text, repairs, unknown: content ? unknown / content : 0 };
   }
 
   private filter(opts: SearchFilters): (doc: number) => boolean {
@@ -217,6 +392,9 @@ export class IntentIndex {
     const modality = new Uint8Array(cap);
     modality.set(this.modality);
     this.modality = modality;
+    const accepts = new Uint8Array(cap);
+    accepts.set(this.accepts);
+    this.accepts = accepts;
     this.scratch = newScratch(cap);
   }
 }
@@ -253,6 +431,23 @@ export function describeMatch(plan: QueryPlan, s: Scored): string {
   return out;
 }
 
+const MEANING_SHOWN_CHARS = 70;
+/** Below this cosine, closeness in meaning is too weak to be worth a person's attention in a reason. */
+const MEANING_SHOWN_FROM = 0.6;
+
+/** '; close in meaning to intent "Connect an AI agent to my email…" (0.78)'; '; read "transcrbe" as "transcribe"' */
+function describeMeaning(cap: Capability, field: number, sim: number, repairs: readonly [string, string][]): string {
+  let out = '';
+  if (repairs.length) out += `; read ${repairs.slice(0, 3).map(([a, b]) => `"${a}" as "${b}"`).join(', ')}`;
+  if (field < 0 || sim < MEANING_SHOWN_FROM) return out;
+  const intents = cap.intents ?? [];
+  const [where, text] =
+    field === 0 ? ['name', cap.name] : field === 1 ? ['description', cap.description ?? ''] : field - 2 < intents.length ? ['intent', intents[field - 2]!] : ['best_for', (cap.best_for ?? []).join('. ')];
+  const shown = text.length > MEANING_SHOWN_CHARS ? `${text.slice(0, MEANING_SHOWN_CHARS - 1).trimEnd()}…` : text;
+  return `${out}; close in meaning to ${where} "${shown}" (${sim.toFixed(2)})`;
+}
+
+export { DEFAULT_MIN_CONFIDENCE, FEATURE_NAMES, type MatchFeatures } from './confidence.js';
 export { CONCEPTS, type Concept } from './vocabulary.js';
 export { DEFAULT_SCORING, scoreQuery, type Scorer, type ScoringParams } from './scoring.js';
 export { tokenize, stemWord } from './text.js';

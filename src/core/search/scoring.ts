@@ -21,9 +21,14 @@ export interface ScoringParams {
    * ("translate a menu from Japanese" is not a job for speech translation).
    */
   modalityPenalty: number;
+  /**
+   * Factor for a capability that accepts the audio/image/video the intent mentions ("read the text in a scanned
+   * receipt" is a job for a model that takes images, even when its text never says "receipt").
+   */
+  modalityBonus: number;
 }
 
-export const DEFAULT_SCORING: ScoringParams = { word: 1.0, concept: 1.5, bigram: 0.5, coverageExponent: 1, modalityPenalty: 0.6 };
+export const DEFAULT_SCORING: ScoringParams = { word: 1.0, concept: 1.5, bigram: 0.5, coverageExponent: 1, modalityPenalty: 0.6, modalityBonus: 1.4 };
 
 /** What the scorer reads: the postings, liveness, and reusable per-document scratch arrays. */
 export interface ScoringView {
@@ -31,6 +36,8 @@ export interface ScoringView {
   alive: Uint8Array;
   /** Per document: MODALITY bits it requires (see requiredModality), 0 when it accepts text. */
   modality: Uint8Array;
+  /** Per document: MODALITY bits it accepts (see acceptedModality). */
+  accepts: Uint8Array;
   liveDocs: number;
   scratch: Scratch;
   /** True when document a should rank before document b on equal scores (slug, then capability id). */
@@ -56,6 +63,10 @@ export interface Scored {
   termMask: number;
   /** Bit mask of FIELDS in which any query term matched. */
   fieldMask: number;
+  /** The idf-weighted share of the intent's words this document answers (0..1; 1 when the plan has no groups). */
+  coverage: number;
+  /** Bit g set when query group g (a content word of the intent) is answered, directly or via a concept. */
+  groupMask: number;
 }
 
 export type Scorer = (view: ScoringView, plan: QueryPlan, limit: number, accept: (doc: number) => boolean, params: ScoringParams) => Scored[];
@@ -77,9 +88,14 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
 
   plan.terms.forEach((qt, ti) => {
     const id = qt.id;
-    if (id < 0) return;
-    const df = pool.df[id]!;
-    if (df <= 0) return;
+    const df = id < 0 ? 0 : pool.df[id]!;
+    if (df <= 0) {
+      // A word no document has is still part of the intent: it counts as uncovered (at the rarest word's weight),
+      // so "file my tax return" does not read as fully answered by a file server. Every document lacks it, so
+      // the order of documents does not change; only the absolute coverage does.
+      if (qt.kind === 'word') for (let g = 0; g < 31; g++) if (qt.groups & (1 << g)) groupWeight[g] = Math.max(groupWeight[g]!, idf(0, n));
+      return;
+    }
     const termIdf = idf(df, n);
     if (qt.kind !== 'bigram') {
       for (let g = 0; g < 31; g++) if (qt.groups & (1 << g)) groupWeight[g] = Math.max(groupWeight[g]!, termIdf);
@@ -114,26 +130,29 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
   for (let t = 0; t < nTouched; t++) {
     const d = touched[t]!;
     let raw = acc[d]!;
-    if (totalGroup > 0 && gamma > 0) {
+    let share = 1;
+    if (totalGroup > 0) {
       const gm = groups[d]!;
-      let factor = coverage.get(gm);
-      if (factor === undefined) {
+      let s = coverage.get(gm);
+      if (s === undefined) {
         let covered = 0;
         for (let g = 0; g < 31; g++) if (gm & (1 << g)) covered += groupWeight[g]!;
-        factor = Math.pow(covered / totalGroup, gamma);
-        coverage.set(gm, factor);
+        s = covered / totalGroup;
+        coverage.set(gm, s);
       }
-      raw *= factor;
+      share = s;
+      if (gamma > 0) raw *= Math.pow(s, gamma);
     }
     const needs = view.modality[d]!;
     if (needs !== 0 && (needs & plan.modality) === 0) raw *= params.modalityPenalty;
+    if ((view.accepts[d]! & plan.modality) !== 0) raw *= params.modalityBonus;
     const full = top.length >= limit;
     if (full) {
       const worst = top[top.length - 1]!;
       if (raw < worst.raw || (raw === worst.raw && !view.tieBefore(d, worst.doc))) continue;
     }
     if (raw <= 0 || !accept(d)) continue;
-    const item: Scored = { doc: d, raw, score: ideal > 0 ? Math.min(1, raw / ideal) : 0, termMask: terms[d]!, fieldMask: fields[d]! };
+    const item: Scored = { doc: d, raw, score: ideal > 0 ? Math.min(1, raw / ideal) : 0, termMask: terms[d]!, fieldMask: fields[d]!, coverage: share, groupMask: groups[d]! };
     let i = full ? top.length - 1 : top.length;
     if (full) top.pop();
     while (i > 0) {

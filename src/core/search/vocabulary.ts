@@ -23,6 +23,11 @@ export interface Concept {
   weight?: number;
   /** Input modalities (MODALITY bits) an intent mentioning this concept implies the user has. */
   modality?: number;
+  /**
+   * Concepts a capability that has this one also serves in part (document side only): a general image-understanding
+   * model reads the text in a scanned receipt and explains a chart even when its passport never says "OCR".
+   */
+  implies?: readonly string[];
 }
 
 /** Non-text input modalities, as bits. */
@@ -31,6 +36,7 @@ export const MODALITY = { audio: 1, image: 2, video: 4 } as const;
 interface ConceptOptions {
   weight?: number;
   modality?: number;
+  implies?: readonly string[];
 }
 
 const CONTEXT: ConceptOptions = { weight: 0.6 };
@@ -61,7 +67,7 @@ export const CONCEPTS: readonly Concept[] = [
   c('music', 'music', 'music|musical|song|songs|soundtrack|soundtracks|melody|melodies|=tune|=tunes|jingle|jingles|instrumental|instrumentals|beat|beats|=composition|compose|composer|background music|arrangement|arrangements|hum|hummed|humming|whistled|genre|royalty free music|lyrics|singing|sing'),
   // --- images and video
   c('image', 'image', 'image|images|picture|pictures|photo|photos|photograph|photographs|photography|screenshot|screenshots|screen grab|screen capture|jpeg|jpg|png|webp|gif|tiff|visual|visuals|imagery|snapshot|snapshots|still image|still images|still photo|still picture|selfie|selfies|camera image|camera images|thumbnail|thumbnails', IMAGE),
-  c('vision', 'image understanding', 'vision|computer vision|visual question answering|vqa|image understanding|understand images|understands images|image analysis|analyze images|analyze image|analyze photos|multimodal|multi modal|vision language|what is in|whats in|what s in|look at|see|sees|seeing|scene understanding|describe image|describe images|describe photo|describe picture|describe screenshot', IMAGE),
+  c('vision', 'image understanding', 'vision|computer vision|visual question answering|vqa|image understanding|understand images|understands images|image analysis|analyze images|analyze image|analyze photos|multimodal|multi modal|vision language|what is in|whats in|what s in|look at|see|sees|seeing|scene understanding|describe image|describe images|describe photo|describe picture|describe screenshot', { ...IMAGE, implies: ['ocr', 'describe', 'diagram'] }),
   c('describe', 'describe', 'describe|describes|describing|description|descriptions|caption|captions|captioning|captioned|alt text|alt texts|explain|explains|explanation|interpret|interpreting|tell me about'),
   c('diagram', 'charts and diagrams', 'chart|charts|diagram|diagrams|graph|graphs|plot|plots|infographic|infographics|flowchart|slide|slides|whiteboard', IMAGE),
   c('image-gen', 'image generation', 'text to image|image generation|generate image|generate images|generate an image|generated image|generated images|generates images|create image|create images|creates images|create an image|create a picture|make a picture|make an image|image generator|draw|draws|drawing|illustrate|illustrates|illustrated|illustration|illustrations|artwork|artworks|art|concept art|render|renders|rendering|painting|paintings|paint|diffusion|stable diffusion|midjourney|dall e|dalle|poster|posters|logo|logos|mockup|mockups|product shots|product shot|storyboard|storyboards|cover art|wallpaper|avatar|avatars|sticker|prompt to image|picture of|image of|photo of'),
@@ -91,7 +97,7 @@ export const CONCEPTS: readonly Concept[] = [
   c('extract', 'information extraction', 'extract|extracts|extracted|extracting|extraction|pull out|pulls out|pull|pulls|grab|scrape|harvest'),
   c('streaming', 'streaming', 'stream|streams|streaming|streamed|token by token|tokens as|as they are generated|as it is generated|as they come|server sent events|sse|incremental|incrementally|chunked|live output|partial results|progressively|typing effect|word by word'),
   c('realtime', 'low latency', 'real time|realtime|low latency|latency|lowest latency|immediately|right away|instant|instantly|=interactive|=interactively|milliseconds|fast|faster|fastest|quick|quickly|speed|speedy|in a second|time to first|starts playing|start playing|without waiting|=responsive|high throughput|frames per second|fps'),
-  c('gen-params', 'generation settings', 'temperature|top p|top k|=sampling|sampler|creativity|creative|random|randomness|deterministic|=reproducible|diversity|diverse|max tokens|length limit|limit length|limit the length|how long|shorter answers|shorter responses|response length|answer length|verbosity|verbose|repetition|repeating|repeat itself|penalty|penalties|hyperparameters|seed'),
+  c('gen-params', 'generation settings', 'temperature|top p|top k|=sampling|sampler|creativity|creative|random|randomness|deterministic|=reproducible|diversity|diverse|max tokens|length limit|limit length|limit the length|how long|shorter answers|shorter responses|response length|answer length|verbosity|verbose|repetition|repeating|repeat itself|penalty|penalties|hyperparameters|seed|same answer|same answers|same output|same outputs|same result|same results|every time|each time|consistent output|consistent outputs|consistent answers|repeatable|reproducibility|less random|more random'),
   c('fine-tune', 'fine-tuning', '!fine tune|!fine tuning|!fine tuned|finetune|finetuning|finetuned|train on my data|train on our data|custom training|adapt the model|lora'),
   c('api', 'hosted API', 'api|apis|endpoint|endpoints|hosted|cloud|saas|http|rest|sdk|managed service|serverless|no infrastructure|without managing|without infrastructure|pay as you go|pay per use', CONTEXT),
   // --- code
@@ -125,7 +131,7 @@ export const CONCEPTS: readonly Concept[] = [
   c('social', 'social media', 'social media|social|twitter|tweet|tweets|x posts|instagram|facebook|reddit|tiktok|posts|post|forum|forums|comment|comments|comment section|replies|reply|threads|community|communities|chat messages|discord|slack', CONTEXT),
   c('topic', 'topics', 'topic|topics|topical|subject matter|themes|genre|genres|news category|what it is about'),
   c('ner', 'named entities', 'named entity|named entities|entity recognition|entity extraction|ner|entities|entity|names of people|people and companies|people and organisations|people and organizations|person names|personal names|company names|organization names|organisation names|organizations|organisations|companies|places|place names|locations|pii|personal data|personally identifiable|=anonymize|=anonymise|=anonymization|=anonymized|de identify|redact|redacts|redaction|mentions|mentioned'),
-  c('email', 'email and tickets', 'email|emails|mail|inbox|ticket|tickets|support tickets|helpdesk|help desk|customer messages|support messages|support requests', CONTEXT),
+  c('email', 'email and tickets', 'email|emails|mail|mails|mailbox|mailboxes|inbox|inboxes|ticket|tickets|support tickets|helpdesk|help desk|customer messages|support messages|support requests', CONTEXT),
   c('news', 'news and articles', '=news|article|articles|newsletter|newsletters|headline|headlines|press|press release|journalism|journalist|journalists|blog|blogs|story|stories', CONTEXT),
   // --- tables and data
   c('table', 'tables and spreadsheets', 'table|tables|tabular|spreadsheet|spreadsheets|csv|csvs|excel|xlsx|sheet|sheets|google sheets|rows|row|columns|column|dataframe|dataframes|pandas|cells|cell|database table'),
@@ -145,6 +151,8 @@ export interface Vocabulary {
   readonly concepts: readonly Concept[];
   /** Concept index -> term string used in the index (`@id`). */
   readonly termOf: readonly string[];
+  /** Concept index -> indexes of the concepts it implies (see Concept.implies). */
+  readonly implied: readonly (readonly number[])[];
   readonly root: TrieNode;
 }
 
@@ -187,7 +195,9 @@ export function compileVocabulary(stems: StemCache, concepts: readonly Concept[]
       node.claims ||= claims;
     }
   });
-  return { concepts, termOf: concepts.map((x) => `@${x.id}`), root };
+  const byId = new Map(concepts.map((x, i) => [x.id, i]));
+  const implied = concepts.map((x) => (x.implies ?? []).map((id) => byId.get(id)).filter((i): i is number => i !== undefined));
+  return { concepts, termOf: concepts.map((x) => `@${x.id}`), implied, root };
 }
 
 /** A concept found in a token stream, covering tokens [start, end). */

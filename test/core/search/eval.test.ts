@@ -4,16 +4,17 @@ import MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../src/core/search/evaluate.js';
 import { IntentIndex } from '../../../src/core/search/index.js';
-import { loadEvalCorpus, loadEvalIntents } from './helpers.js';
+import { loadEvalCorpus, loadEvalIntents, testVectors } from './helpers.js';
 
-// Reached when this guard was set (all 122 intents): see bench/search.mjs for the full table.
-const REACHED_MRR = 0.927;
-const MARGIN = 0.02;
+// Reached with meaning and calibrated confidence (issue 12; all 122 intents): see bench/search.mjs. The floor is
+// what the lexical index reached before (0.927): the synthetic set must not regress.
+const REACHED_MRR = 0.94;
+const MARGIN = 0.013;
 
 describe('labelled intents', () => {
   const corpus = loadEvalCorpus();
   const intents = loadEvalIntents();
-  const index = new IntentIndex();
+  const index = new IntentIndex({ vectors: testVectors() });
   for (const p of corpus) index.add(p);
   const ours = evaluate(intents, (q) => index.search(q, { limit: 10 }).map((m) => m.capability.id));
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { toLoadedPassport } from '../../../src/core/passport/load.js';
 import type { LoadedPassport } from '../../../src/core/passport/schema.js';
 import type { LabelledIntent } from '../../../src/core/search/evaluate.js';
+import { loadWordVectors, type WordVectors } from '../../../src/core/search/word-vectors.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const EVAL_DIR = path.join(ROOT, 'test/fixtures/eval');
@@ -17,6 +18,31 @@ export function loadEvalCorpus(): LoadedPassport[] {
     .map((f) => toLoadedPassport(JSON.parse(readFileSync(path.join(dir, f), 'utf8')), f));
   out.push(toLoadedPassport(JSON.parse(readFileSync(path.join(ROOT, 'passports/mistral-small-3.1.passport.json'), 'utf8')), 'builtin'));
   return out;
+}
+
+/** The real-registry set: its passports (through the real loader) plus the built-in one, and its intents. */
+export function loadRealCorpus(): LoadedPassport[] {
+  const dir = path.join(EVAL_DIR, 'real/passports');
+  const out = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => toLoadedPassport(JSON.parse(readFileSync(path.join(dir, f), 'utf8')), f));
+  out.push(loadBuiltin());
+  return out;
+}
+
+export function loadRealIntents(): LabelledIntent[] {
+  return (JSON.parse(readFileSync(path.join(EVAL_DIR, 'real/intents.json'), 'utf8')) as { intents: LabelledIntent[] }).intents;
+}
+
+export function loadBuiltin(): LoadedPassport {
+  return toLoadedPassport(JSON.parse(readFileSync(path.join(ROOT, 'passports/mistral-small-3.1.passport.json'), 'utf8')), 'builtin');
+}
+
+let vectors: WordVectors | undefined;
+/** The shipped word vectors, read once per test file (each index would otherwise read them on first search). */
+export function testVectors(): WordVectors {
+  return (vectors ??= loadWordVectors());
 }
 
 export function loadEvalIntents(): LabelledIntent[] {

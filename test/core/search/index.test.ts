@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IntentIndex, type SearchMatch } from '../../../src/core/search/index.js';
-import { loadEvalCorpus, makePassport } from './helpers.js';
+import { loadEvalCorpus, makePassport, testVectors } from './helpers.js';
 
 const ids = (ms: SearchMatch[]) => ms.map((m) => m.capability.id);
 
 describe('IntentIndex on the eval corpus', () => {
-  const index = new IntentIndex();
+  const index = new IntentIndex({ vectors: testVectors() });
   beforeAll(() => {
     for (const p of loadEvalCorpus()) index.add(p);
   });
@@ -68,7 +68,7 @@ describe('IntentIndex behaviour', () => {
   const cap = { name: 'speech to text', description: 'Transcribes audio recordings into text.', input_types: ['audio'], output_types: ['text'] };
 
   it('orders ties by slug, then capability id', () => {
-    const index = new IntentIndex();
+    const index = new IntentIndex({ vectors: testVectors() });
     index.add(makePassport('zeta', [{ ...cap, id: 'z-1' }]));
     index.add(makePassport('alpha', [{ ...cap, id: 'a-2' }, { ...cap, id: 'a-1' }]));
     index.add(makePassport('mid', [{ ...cap, id: 'm-1' }]));
@@ -80,7 +80,7 @@ describe('IntentIndex behaviour', () => {
   });
 
   it('replaces a passport added again under the same slug, and removes by slug', () => {
-    const index = new IntentIndex();
+    const index = new IntentIndex({ vectors: testVectors() });
     index.add(makePassport('p', [cap]));
     index.add(makePassport('q', [{ name: 'image generation', description: 'Draws pictures from prompts.' }]));
     expect(index.size).toBe(2);
@@ -96,8 +96,8 @@ describe('IntentIndex behaviour', () => {
   });
 
   it('keeps document frequencies right across many replacements (compaction)', () => {
-    const index = new IntentIndex();
-    const fresh = new IntentIndex();
+    const index = new IntentIndex({ vectors: testVectors() });
+    const fresh = new IntentIndex({ vectors: testVectors() });
     for (let round = 0; round < 30; round++) {
       for (let i = 0; i < 200; i++) index.add(makePassport(`s${i}`, [cap, { name: `tool ${round}`, description: 'Summarises long reports.' }]));
     }
@@ -109,7 +109,7 @@ describe('IntentIndex behaviour', () => {
   });
 
   it('treats a missing trust score as failing a minimum, and accepts verified from either field', () => {
-    const index = new IntentIndex();
+    const index = new IntentIndex({ vectors: testVectors() });
     index.add(makePassport('none', [cap]));
     index.add(makePassport('low', [cap], { trust: 20 }));
     index.add(makePassport('high', [cap], { trust: 90, verified: true }));
@@ -120,14 +120,14 @@ describe('IntentIndex behaviour', () => {
   });
 
   it('clamps the limit', () => {
-    const index = new IntentIndex();
+    const index = new IntentIndex({ vectors: testVectors() });
     for (let i = 0; i < 120; i++) index.add(makePassport(`p${i}`, [cap]));
     expect(index.search('transcribe', { limit: 0 }).length).toBe(1);
     expect(index.search('transcribe', { limit: 1000 }).length).toBe(100);
   });
 
   it('accepts a replacement scoring function', () => {
-    const index = new IntentIndex({ scorer: () => [] });
+    const index = new IntentIndex({ scorer: () => [], vectors: testVectors() });
     index.add(makePassport('p', [cap]));
     expect(index.search('transcribe')).toEqual([]);
   });

@@ -1,0 +1,85 @@
+// Fits the logistic confidence model of intent search (src/core/search/confidence.ts) on the DEVELOPMENT split
+// only, then reports the calibration targets on dev and held-out. Samples: the top 5 matches of every dev intent
+// of the real-registry set (test/fixtures/eval/real, off-catalogue intents included: all their matches are
+// negatives) and of the synthetic set; label = the match serves the intent.
+//   npm run build && node scripts/fit-confidence.mjs            prints the weights to paste into confidence.ts
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toLoadedPassport } from '../dist/core/passport/load.js';
+import { FEATURE_NAMES } from '../dist/core/search/confidence.js';
+import { evaluateConfidence } from '../dist/core/search/evaluate.js';
+import { IntentIndex } from '../dist/core/search/index.js';
+import { loadWordVectors } from '../dist/core/search/word-vectors.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const EVAL = path.join(ROOT, 'test/fixtures/eval');
+
+export function loadSet(dir, intentsFile) {
+  const passports = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => toLoadedPassport(JSON.parse(readFileSync(path.join(dir, f), 'utf8')), f));
+  passports.push(toLoadedPassport(JSON.parse(readFileSync(path.join(ROOT, 'passports/mistral-small-3.1.passport.json'), 'utf8')), 'builtin'));
+  return { passports, intents: JSON.parse(readFileSync(intentsFile, 'utf8')).intents };
+}
+
+const vec = (f) => FEATURE_NAMES.map((k) => f[k]);
+
+function samples(index, intents, depth = 5) {
+  const out = [];
+  for (const it of intents) for (const m of index.rank(it.intent, { limit: depth })) out.push({ x: vec(m.features), y: it.expected.includes(m.capability.id) ? 1 : 0 });
+  return out;
+}
+
+function fit(data, { epochs = 4000, lr = 0.5, l2 = 1e-3 } = {}) {
+  const k = FEATURE_NAMES.length;
+  const w = new Array(k + 1).fill(0);
+  const pos = data.filter((d) => d.y).length;
+  // Balance the classes: negatives outnumber positives about 4:1 (top 5 per intent).
+  const balance = process.env.BALANCE === '1';
+  const wPos = balance ? data.length / (2 * pos) : 1;
+  const wNeg = balance ? data.length / (2 * (data.length - pos)) : 1;
+  for (let e = 0; e < epochs; e++) {
+    const g = new Array(k + 1).fill(0);
+    for (const { x, y } of data) {
+      const z = w[0] + x.reduce((s, xi, i) => s + w[i + 1] * xi, 0);
+      const p = 1 / (1 + Math.exp(-z));
+      const err = (p - y) * (y ? wPos : wNeg);
+      g[0] += err;
+      x.forEach((xi, i) => (g[i + 1] += err * xi));
+    }
+    for (let i = 0; i <= k; i++) w[i] -= lr * (g[i] / data.length + (i ? l2 * w[i] : 0));
+  }
+  return w;
+}
+
+/** The issue's targets for one split: precision at 0.5, right-first-with-confidence, off-catalogue unanswered. */
+export function calibration(index, intents, threshold = 0.5) {
+  return evaluateConfidence(intents, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence })), threshold);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const vectors = loadWordVectors();
+  const real = loadSet(path.join(EVAL, 'real/passports'), path.join(EVAL, 'real/intents.json'));
+  const syn = loadSet(path.join(EVAL, 'passports'), path.join(EVAL, 'intents.json'));
+  const build = (set, weights) => {
+    const i = new IntentIndex({ vectors, confidenceWeights: weights });
+    for (const p of set.passports) i.add(p);
+    return i;
+  };
+  const dev = (set) => set.intents.filter((i) => i.split === 'dev');
+  const data = [...samples(build(real), dev(real)), ...samples(build(syn), dev(syn))];
+  const w = fit(data).map((x) => Math.round(x * 1000) / 1000);
+  process.stdout.write(`samples ${data.length} (positives ${data.filter((d) => d.y).length})\nweights [bias, ${FEATURE_NAMES.join(', ')}] = ${JSON.stringify(w)}\n`);
+  for (const [name, set] of [['real', real], ['synthetic', syn]]) {
+    const idx = build(set, w);
+    for (const split of ['dev', 'holdout']) {
+      const c = calibration(idx, set.intents.filter((i) => i.split === split));
+      process.stdout.write(`${name}/${split}: precision@0.5 ${c.precision.toFixed(3)} (${c.served} served), right-first@0.5 ${c.rightFirst.toFixed(3)}, off-catalogue unanswered ${c.offUnanswered.toFixed(3)}\n`);
+    }
+  }
+  const b = new IntentIndex({ vectors, confidenceWeights: w });
+  b.add(real.passports.at(-1));
+  process.stdout.write(`built-in only, "generate music from a melody": ${b.search('generate music from a melody')[0]?.confidence}\n`);
+}

@@ -1,0 +1,45 @@
+// Calibrated confidence: the probability that a match serves the intent, from a small logistic model over
+// features a person can check (how much of the intent the capability answers, how strong and how far ahead the
+// lexical match is, how close in meaning the best sentence of the capability is). Fitted on the development
+// split of the labelled real-registry set (scripts/fit-confidence.mjs, dev only) and checked on the held-out split;
+// `>= DEFAULT_MIN_CONFIDENCE` is meant as "serves the intent". Abstaining is the federation's job: the index
+// reports confidence and never drops a match for it.
+
+/** Matches at or above this confidence are meant to serve the intent. */
+export const DEFAULT_MIN_CONFIDENCE = 0.5;
+
+export interface MatchFeatures {
+  /** Lexical score normalised against a document that matched every query term strongly (0..1). */
+  score: number;
+  /** The idf-weighted share of the intent's content words the capability answers, directly or via a concept. */
+  coverage: number;
+  /** Best cosine between the intent and one of the capability's texts (0..1; 0 without word vectors). */
+  similarity: number;
+  /** This match's hybrid score over the best match's (1 for the best). */
+  relative: number;
+  /** The best match's lead over the second, as a share of the best's hybrid score (same for every match). */
+  lead: number;
+  /** Share of the intent's content words that neither the index nor the word vectors know (0..1). */
+  unknown: number;
+  /**
+   * Like `coverage`, but a word the capability lacks counts in part when the capability has a word close in meaning
+   * ("mailboxes" ~ "email"); equals `coverage` without word vectors.
+   */
+  closeness: number;
+  /**
+   * How much closer in meaning this capability is than the average lexical candidate (its similarity minus the
+   * mean over the candidates re-ranked): a real fit stands out, a guess for an intent nothing serves does not.
+   */
+  distinct: number;
+}
+
+export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness', 'distinct'] as const;
+
+/** Logistic weights (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.073, 3.332, -0.662, 1.293, 6.222, 0.272, 0.53, 0.395, 2.011];
+
+export function confidenceOf(f: MatchFeatures, w: readonly number[] = CONFIDENCE_WEIGHTS): number {
+  let z = w[0]!;
+  FEATURE_NAMES.forEach((k, i) => (z += (w[i + 1] ?? 0) * f[k]));
+  return 1 / (1 + Math.exp(-z));
+}

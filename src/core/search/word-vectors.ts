@@ -1,0 +1,156 @@
+// Static word vectors for semantic matching: a table distilled from GloVe (scripts/distil-word-vectors.mjs,
+// data/word-vectors.bin: 50,000 most frequent English words, 100 dimensions, int8). It gives intent search what
+// the lexical index cannot: that "mailbox" is near "email" and "picture" near "image", and it is the dictionary
+// for typo repair ("transcrbe a meetng"). Loaded lazily by the index on its first search, never at start.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SKIP_WORDS, STOP_WORDS, tokenize } from './text.js';
+
+export const WORD_VECTORS_PATH = fileURLToPath(new URL('../../../data/word-vectors.bin', import.meta.url));
+
+const MAGIC = 'PMWV';
+/** Longest word the typo repair considers; longer tokens are identifiers, not misspellings. */
+const MAX_REPAIR_LEN = 20;
+
+export class WordVectors {
+  readonly dims: number;
+  readonly count: number;
+  private readonly rows = new Map<string, number>();
+  private readonly data: Int8Array;
+  /** 1 / |row| for each row, so a sum of unit vectors needs no sqrt per word. */
+  private readonly inv: Float32Array;
+
+  constructor(buf: Uint8Array) {
+    // Security: the table is our own package file, but a damaged one must fail clearly, not read out of range.
+    if (buf.length < 16 || Buffer.from(buf.subarray(0, 4)).toString('ascii') !== MAGIC || buf[4] !== 1) throw new Error('word vectors: not a PMWV v1 file');
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.dims = buf[5]!;
+    this.count = view.getUint32(8, true);
+    const wordBytes = view.getUint32(12, true);
+    if (16 + wordBytes + this.count * this.dims !== buf.length) throw new Error('word vectors: truncated file');
+    const words = Buffer.from(buf.subarray(16, 16 + wordBytes)).toString('utf8').split('\n');
+    if (words.length !== this.count) throw new Error('word vectors: word count mismatch');
+    const start = 16 + wordBytes;
+    // A view of exactly the matrix bytes (a small Node Buffer may live inside a shared pool: offsets, not .buffer).
+    this.data = new Int8Array(buf.buffer, buf.byteOffset + start, this.count * this.dims);
+    this.inv = new Float32Array(this.count);
+    for (let r = 0; r < this.count; r++) {
+      this.rows.set(words[r]!, r);
+      let s = 0;
+      for (let d = 0, o = r * this.dims; d < this.dims; d++, o++) s += this.data[o]! * this.data[o]!;
+      this.inv[r] = s > 0 ? 1 / Math.sqrt(s) : 0;
+    }
+  }
+
+  /** Row of a word (its frequency rank), or -1. */
+  row(word: string): number {
+    return this.rows.get(word) ?? -1;
+  }
+
+  /**
+   * The unit-normalised, weighted mean of the content words' vectors of a text, or undefined when no word is
+   * known. Rarer words weigh more (log of the frequency rank), as in SIF-style sentence embeddings.
+   */
+  embed(text: string, out?: Float32Array): Float32Array | undefined {
+    const v = out ?? new Float32Array(this.dims);
+    v.fill(0);
+    let n = 0;
+    for (const w of tokenize(text)) {
+      if (STOP_WORDS.has(w) || SKIP_WORDS.has(w)) continue;
+      const r = this.rows.get(w);
+      if (r === undefined) continue;
+      const k = this.inv[r]! * Math.log(2 + r);
+      for (let d = 0, o = r * this.dims; d < this.dims; d++, o++) v[d] = v[d]! + k * this.data[o]!;
+      n++;
+    }
+    if (n === 0) return undefined;
+    let s = 0;
+    for (let d = 0; d < this.dims; d++) s += v[d]! * v[d]!;
+    const inv = 1 / Math.sqrt(s);
+    for (let d = 0; d < this.dims; d++) v[d] = v[d]! * inv;
+    return v;
+  }
+
+  /** Rows of the distinct known content words of some texts. */
+  rowsOf(texts: readonly string[]): Int32Array {
+    const seen = new Set<number>();
+    for (const t of texts)
+      for (const w of tokenize(t)) {
+        if (STOP_WORDS.has(w) || SKIP_WORDS.has(w)) continue;
+        const r = this.rows.get(w);
+        if (r !== undefined) seen.add(r);
+      }
+    return Int32Array.from(seen);
+  }
+
+  /** Best cosine between a word and any of the given rows; -1 when the word is unknown or there are no rows. */
+  bestCosine(word: string, rows: Int32Array): number {
+    const q = this.rows.get(word);
+    if (q === undefined || rows.length === 0) return -1;
+    const dims = this.dims;
+    const data = this.data;
+    const qo = q * dims;
+    let best = -1;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      let s = 0;
+      for (let d = 0, o = r * dims; d < dims; d++, o++) s += data[qo + d]! * data[o]!;
+      const c = s * this.inv[q]! * this.inv[r]!;
+      if (c > best) best = c;
+    }
+    return best;
+  }
+
+  /**
+   * Repairs a likely typo: among the words at edit distance 1 (one insertion, deletion, substitution or adjacent
+   * swap), the first that `preferred` accepts, most frequent first; otherwise the most frequent word this table
+   * knows; otherwise the first variant `fallback` accepts (e.g. one whose stem the index knows, for words too rare
+   * for the table). Undefined when the word is known or nothing fits. Generates the ~54n variants and looks them
+   * up (no scan of the vocabulary): tens of microseconds for a known-word repair.
+   */
+  repair(word: string, preferred: (candidate: string) => boolean, fallback?: (candidate: string) => boolean): string | undefined {
+    const n = word.length;
+    if (n < 4 || n > MAX_REPAIR_LEN || this.rows.has(word) || !/^[a-z]+$/.test(word)) return undefined;
+    const known: [string, number][] = [];
+    const variants = editsOne(word);
+    for (const c of variants) {
+      const r = this.rows.get(c);
+      if (r !== undefined) known.push([c, r]);
+    }
+    known.sort((x, y) => x[1] - y[1]);
+    const pick = known.find(([c]) => preferred(c)) ?? known[0];
+    if (pick) return pick[0];
+    if (fallback) for (const c of variants) if (fallback(c)) return c;
+    return undefined;
+  }
+}
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+/** Every distinct string at Damerau-Levenshtein distance 1 from a lower-case word. */
+export function editsOne(w: string): string[] {
+  const out = new Set<string>();
+  for (let i = 0; i <= w.length; i++) {
+    const a = w.slice(0, i);
+    const b = w.slice(i);
+    if (b) out.add(a + b.slice(1));
+    if (b.length > 1) out.add(a + b[1] + b[0] + b.slice(2));
+    for (const ch of LETTERS) {
+      if (b && ch !== b[0]) out.add(a + ch + b.slice(1));
+      out.add(a + ch + b);
+    }
+  }
+  out.delete(w);
+  return [...out];
+}
+
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let d = 0; d < a.length; d++) s += a[d]! * b[d]!;
+  return s;
+}
+
+/** Reads the shipped table (about 5 MB, ~50 ms). */
+export function loadWordVectors(file = WORD_VECTORS_PATH): WordVectors {
+  return new WordVectors(readFileSync(file));
+}

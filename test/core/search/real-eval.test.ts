@@ -1,0 +1,101 @@
+// Regression guard on real registry passports (test/fixtures/eval/real): ranking and calibrated confidence on the
+// held-out split, which nothing was tuned on. The floors are what the index reached when this guard was written
+// (bench/search.mjs prints the same figures next to plain BM25); where that is below the issue's target, the
+// target is named next to it, so the gap stays visible.
+import MiniSearch from 'minisearch';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MIN_CONFIDENCE } from '../../../src/core/search/confidence.js';
+import { evaluate, evaluateConfidence } from '../../../src/core/search/evaluate.js';
+import { IntentIndex } from '../../../src/core/search/index.js';
+import { loadBuiltin, loadRealCorpus, loadRealIntents, testVectors } from './helpers.js';
+
+const MISTRAL = 'openrouter-mistralai-mistral-small-3.1-24b-instruct';
+
+describe('real registry passports', () => {
+  const corpus = loadRealCorpus();
+  const intents = loadRealIntents();
+  const index = new IntentIndex({ vectors: testVectors() });
+  for (const p of corpus) index.add(p);
+  const holdout = intents.filter((i) => i.split === 'holdout');
+  const inCatalogue = holdout.filter((i) => i.expected.length);
+  const ranking = evaluate(inCatalogue, (q) => index.search(q, { limit: 10 }).map((m) => m.capability.id));
+  const confidence = evaluateConfidence(holdout, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence })));
+  const misses = JSON.stringify(ranking.misses.slice(0, 8), null, 1);
+
+  it('is a real, well-formed labelled set loaded through the real loader', () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(24);
+    // Real registry shapes: nulls and odd slugs are in the fixtures and load as they are.
+    expect(corpus.map((p) => p.slug)).toEqual(expect.arrayContaining(['black-forest-labs--flux.1-schnell', 'z_ai-mcp-server']));
+    const capIds = new Set(corpus.flatMap((p) => p.passport.unfragile.capabilities.map((c) => c.id)));
+    for (const it of intents) for (const id of it.expected) expect(capIds.has(id), `${it.intent} -> ${id}`).toBe(true);
+    expect(inCatalogue.length).toBeGreaterThanOrEqual(30);
+    expect(holdout.filter((i) => !i.expected.length).length).toBeGreaterThanOrEqual(15);
+  });
+
+  // Targets (issue 12): top-1 >= 0.85, top-3 >= 0.95, MRR >= 0.90.
+  it('ranks held-out intents: top-1 >= 0.93, top-3 >= 0.93 (target 0.95), MRR >= 0.94', () => {
+    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.93);
+    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.93);
+    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.94);
+  });
+
+  // Targets: >= 90 % of matches at >= 0.5 serve; >= 90 % of off-catalogue unanswered; right first at >= 0.5 for 85 %.
+  it('means what its confidence says on held-out intents', () => {
+    expect(confidence.precision).toBeGreaterThanOrEqual(0.9);
+    expect(confidence.offUnanswered).toBeGreaterThanOrEqual(0.9);
+    // Reached 0.72 (target 0.85): the gap is reported in BENCHMARKS.md.
+    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.71);
+  });
+
+  it('clearly beats plain BM25 (MiniSearch defaults over the concatenated capability text)', () => {
+    const ms = new MiniSearch<{ id: string; text: string }>({ fields: ['text'] });
+    ms.addAll(
+      corpus.flatMap((p) =>
+        p.passport.unfragile.capabilities.map((c) => ({
+          id: c.id,
+          text: [c.name, c.description, ...(c.intents ?? []), ...(c.best_for ?? []), c.uri, ...(c.categories ?? [])].join(' '),
+        })),
+      ),
+    );
+    const base = evaluate(inCatalogue, (q) => ms.search(q).slice(0, 10).map((r) => String(r.id)));
+    expect(ranking.mrr).toBeGreaterThan(base.mrr + 0.1);
+    expect(ranking.top1).toBeGreaterThan(base.top1 + 0.1);
+  });
+
+  it('reports confidence without applying a threshold (the federation does)', () => {
+    const ms = index.search('split the restaurant bill between friends', { limit: 10 });
+    expect(ms.length).toBeGreaterThan(0);
+    expect(ms.every((m) => m.confidence < DEFAULT_MIN_CONFIDENCE)).toBe(true);
+    for (const m of index.search('turn a podcast recording into text', { limit: 10 })) {
+      expect(m.confidence).toBeGreaterThanOrEqual(0);
+      expect(m.confidence).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('repairs typos and says so in the reason', () => {
+    const [top] = index.search('transcrbe a meetng');
+    expect(['whisper-large-v3__cap_0', 'hf-model-openai--whisper-small__cap_0']).toContain(top!.capability.id);
+    expect(top!.confidence).toBeGreaterThanOrEqual(DEFAULT_MIN_CONFIDENCE);
+    expect(top!.reason).toContain('read "transcrbe" as "transcribe"');
+  });
+});
+
+describe('the built-in Mistral passport alone', () => {
+  const index = new IntentIndex({ vectors: testVectors() });
+  index.add(loadBuiltin());
+  const top = (q: string) => index.search(q, { limit: 3 })[0]!;
+
+  it.each([
+    ['read the text in a scanned receipt', 1],
+    ['what does this chart show', 1],
+    ['JSON I can parse', 5],
+    ['show tokens as they arrive', 2],
+    ['same answer every time', 4],
+  ])('"%s" leads with capability %i', (intent, cap) => {
+    expect(top(intent).capability.id).toBe(`${MISTRAL}__cap_${cap}`);
+  });
+
+  it('does not claim to generate music from a melody', () => {
+    expect(index.search('generate music from a melody', { limit: 10 }).every((m) => m.confidence < DEFAULT_MIN_CONFIDENCE)).toBe(true);
+  });
+});
