@@ -5,7 +5,7 @@
 import type { AppContext } from '../core/app.js';
 import { PACKAGE_VERSION } from '../core/app.js';
 import { UserInputError } from '../core/errors.js';
-import type { CommandIO } from './index.js';
+import type { CommandIO } from './io.js';
 
 /** `trust pin` found a different key than the pinned one and kept the pin. */
 export const EXIT_KEY_CHANGED = 4;
