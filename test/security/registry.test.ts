@@ -45,6 +45,8 @@ async function startRegistry(other?: () => number): Promise<Registry> {
   const hits: Hit[] = [];
   const sent = new Map<string, number>();
   const openSockets = new Set<Socket>();
+  // Compressed before serving: gzipping 200 MB inside a request made the answer itself late on a loaded machine.
+  const gzBomb = gzipSync(Buffer.alloc(200 * MAX, 0x20));
   let port = 0;
   const json = (res: ServerResponse, status: number, body: string, type = 'application/json') =>
     res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body);
@@ -103,7 +105,7 @@ async function startRegistry(other?: () => number): Promise<Registry> {
       case 'just-over':
         return json(res, 200, `${passportFor('just-over')}${' '.repeat(MAX)}`.slice(0, MAX + 1));
       case 'gzip-bomb': {
-        const gz = gzipSync(Buffer.alloc(200 * MAX, 0x20));
+        const gz = gzBomb;
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': gz.length }).end(gz);
         return;
       }
