@@ -48,7 +48,7 @@ export interface Config {
   /** Raw `ISSUER=KEY` specs; parsed and validated by the core at startup. */
   trustKeys: string[];
   /** Where trustKeys came from (flags win over the environment): verify_passport's `key_source`. */
-  trustKeySource: 'flag' | 'env';
+  trustKeySource?: 'flag' | 'env';
   offline: boolean;
   registryUrl: string;
   /** `PASSPORT_MCP_REGISTRY_API_KEY` (env only): sent as `Authorization: Bearer`, never shown. */

@@ -57,7 +57,7 @@ export async function createApp(config: Config, logger: Logger): Promise<AppCont
   const keys: TrustedKey[] = [];
   if (config.trustKeys.length) {
     const { parseTrustKeySpec } = await import('./passport/trust.js');
-    for (const spec of config.trustKeys) keys.push(parseTrustKeySpec(spec, config.trustKeySource));
+    for (const spec of config.trustKeys) keys.push(parseTrustKeySpec(spec, config.trustKeySource ?? 'flag'));
   }
   // Keys pinned with `trust pin` are trusted next to --trust-key (both, for the same issuer). The pins module
   // (and Ed25519) is imported only when a pins file exists. A bad pins file costs the pins, never the server.

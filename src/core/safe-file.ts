@@ -27,6 +27,8 @@ export interface SafeReadOptions {
   noFollow?: boolean;
   /** The file must be this one (device and inode from an earlier stat): a swap in between is refused. */
   sameAs?: Pick<Stats, 'dev' | 'ino'>;
+  /** More checks on the opened file's own stats (e.g. its mode); throw to refuse it. */
+  check?: (st: Stats) => void;
 }
 
 function openFlags(noFollow: boolean | undefined): number {
@@ -41,6 +43,7 @@ function checkOpened(st: Stats, opts: SafeReadOptions): void {
   if (!st.isFile()) throw new SafeReadError('not_regular', 'not a regular file');
   if (opts.sameAs && (st.dev !== opts.sameAs.dev || st.ino !== opts.sameAs.ino)) throw new SafeReadError('changed', 'the file changed while it was being opened');
   if (st.size > opts.maxBytes) throw new SafeReadError('too_large', `file is ${st.size} bytes, over the ${opts.maxBytes}-byte limit`, st.size);
+  opts.check?.(st);
 }
 
 function grewPast(n: number, size: number): void {

@@ -83,18 +83,24 @@ export async function readPins(configDir: string): Promise<Pin[]> {
   let bytes: Buffer;
   try {
     // Security: O_NOFOLLOW (a symlinked pins file is refused), size cap, no FIFO.
-    bytes = await readRegularFile(file, { maxBytes: MAX_PINS_BYTES, noFollow: true });
+    bytes = await readRegularFile(file, {
+      maxBytes: MAX_PINS_BYTES,
+      noFollow: true,
+      check: (st) => {
+        // Security: a pins file others can write lets them choose which keys this user trusts (ssh refuses the
+        // same). Checked on the opened file, so a swap after the check changes nothing.
+        if (process.platform !== 'win32' && st.mode & 0o022) {
+          throw corrupt(file, `it is writable by other users (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 on it`);
+        }
+      },
+    });
   } catch (err) {
+    if (err instanceof PinsError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return [];
     if (code === 'ELOOP') throw corrupt(file, 'it is a symlink; pins are never read through one');
     if (err instanceof SafeReadError) throw corrupt(file, err.message);
     throw new PinsError(`cannot read the pins file ${file}: ${(err as Error).message}`);
-  }
-  if (process.platform !== 'win32') {
-    const st = await lstat(file);
-    // Security: a pins file others can write lets them choose which keys this user trusts (ssh refuses the same).
-    if (st.mode & 0o022) throw corrupt(file, `it is writable by other users (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 on it`);
   }
   let doc: unknown;
   try {
