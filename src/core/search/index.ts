@@ -14,7 +14,7 @@ import { confidenceOf, CONFIDENCE_WEIGHTS, type MatchFeatures } from './confiden
 import { SemanticRanker } from './semantic.js';
 import { SKIP_WORDS, STOP_WORDS, StemCache, stemWord, tokenize } from './text.js';
 import { compileVocabulary, CONCEPTS, type Concept } from './vocabulary.js';
-import { loadWordVectors, type WordVectors } from './word-vectors.js';
+import { editsOne, loadWordVectors, type WordVectors } from './word-vectors.js';
 
 export interface SearchFilters {
   /** Keep capabilities whose input_types mention this (case-insensitive substring, e.g. "image"). */
@@ -79,8 +79,8 @@ const CLOSENESS_DEPTH = 10;
 /** Cosine of two words below which they count as unrelated, and above which as the same need. */
 const CLOSE_FROM = 0.3;
 const CLOSE_TO = 0.8;
-/** Unknown words of one intent for which repair may try the index's own (stemmed) vocabulary. */
-const MAX_DEEP_REPAIRS = 2;
+/** Unknown words of one intent that typo repair tries (each looks up a few hundred variants). */
+const MAX_REPAIR_ATTEMPTS = 6;
 export const MAX_LIMIT = 100;
 /** Intents are bounded upstream (2000 chars); this keeps the core safe on its own. */
 const MAX_INTENT_CHARS = 4000;
@@ -326,26 +326,53 @@ export class IntentIndex {
   }
 
   /**
+   * Typo repair against the index's own vocabulary, for words too rare for the word-vector table ("transcrbe"):
+   * the edit-distance-1 variant of the word's stem that the most documents have. Returns that stem, which reads
+   * back as itself (it is put into the intent text in the word's place).
+   */
+  private repairStem(word: string): string | undefined {
+    const stem = this.ctx.stems.stem(word);
+    if (stem.length < 4) return undefined;
+    let best: string | undefined;
+    let bestDf = 0;
+    for (const v of editsOne(stem)) {
+      const id = this.pool.termId(v);
+      const df = id === undefined ? 0 : this.pool.df[id]!;
+      if (df > bestDf && stemWord(v) === v) {
+        best = v;
+        bestDf = df;
+      }
+    }
+    return best;
+  }
+
+  /**
    * Repairs likely typos ("transcrbe" -> "transcribe") against words both the index and the word vectors know,
    * and measures how much of the intent is unknown to both.
    */
-  private understand(intent: string, semantic: SemanticRanker | undefined): { text: string; repairs: [string, string][]; unknown: number } {
-    const repairs: [string, string][] = [];
+  private understand(intent: string, semantic: SemanticRanker | undefined): { text: string; repairs: Repair[]; unknown: number } {
+    const repairs: Repair[] = [];
     let content = 0;
     let unknown = 0;
     const known = (w: string) => this.pool.termId(this.ctx.stems.stem(w)) !== undefined;
+    let attempts = 0;
     for (const w of new Set(tokenize(intent))) {
       if (STOP_WORDS.has(w) || SKIP_WORDS.has(w)) continue;
       content++;
       if (known(w)) continue;
-      if (!semantic) {
+      // Security: each repair looks up ~54 variants per letter; an intent of made-up words must stay cheap.
+      if (!semantic || attempts >= MAX_REPAIR_ATTEMPTS) {
         unknown++;
         continue;
       }
       if (semantic.vectors.row(w) >= 0) continue;
+      attempts++;
       // Security: stemming every variant costs ~1 ms, so it is tried for the first few unknown words only.
-      const fix = semantic.vectors.repair(w, known, repairs.length + unknown < MAX_DEEP_REPAIRS ? (c) => this.pool.termId(stemWord(c)) !== undefined : undefined);
-      if (fix) repairs.push([w, fix]);
+      const word = semantic.vectors.repair(w, known);
+      const stem = word ? undefined : this.repairStem(w);
+      if (word) repairs.push([w, word]);
+      // A stem is shown as the start of a word ("transcrib…"), which is what it is.
+      else if (stem) repairs.push([w, stem, `${stem}…`]);
       else unknown++;
     }
     let text = intent;
@@ -431,14 +458,17 @@ export function describeMatch(plan: QueryPlan, s: Scored): string {
   return out;
 }
 
+/** A typo repair: the word as typed, what the intent text uses instead, and how a reason shows it. */
+type Repair = [from: string, to: string, shown?: string];
+
 const MEANING_SHOWN_CHARS = 70;
 /** Below this cosine, closeness in meaning is too weak to be worth a person's attention in a reason. */
 const MEANING_SHOWN_FROM = 0.6;
 
 /** '; close in meaning to intent "Connect an AI agent to my email…" (0.78)'; '; read "transcrbe" as "transcribe"' */
-function describeMeaning(cap: Capability, field: number, sim: number, repairs: readonly [string, string][]): string {
+function describeMeaning(cap: Capability, field: number, sim: number, repairs: readonly Repair[]): string {
   let out = '';
-  if (repairs.length) out += `; read ${repairs.slice(0, 3).map(([a, b]) => `"${a}" as "${b}"`).join(', ')}`;
+  if (repairs.length) out += `; read ${repairs.slice(0, 3).map(([a, b, shown]) => `"${a}" as "${shown ?? b}"`).join(', ')}`;
   if (field < 0 || sim < MEANING_SHOWN_FROM) return out;
   const intents = cap.intents ?? [];
   const [where, text] =

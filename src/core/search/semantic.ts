@@ -12,8 +12,11 @@ export interface Similarity {
   field: number;
 }
 
-/** Per-index cache bound: beyond it the cache starts over (a long-running server must not grow without limit). */
-const MAX_CACHED_DOCS = 20_000;
+/**
+ * Per-index cache bound: beyond it the cache starts over (a long-running server must not grow without limit).
+ * One entry is ~3 KB (a few 100-d vectors and the word rows), so this is ~15 MB at most.
+ */
+const MAX_CACHED_DOCS = 5_000;
 
 interface DocVectors {
   /** Unit vector of each field text (EMPTY when no word of it is known). */

@@ -103,25 +103,20 @@ export class WordVectors {
 
   /**
    * Repairs a likely typo: among the words at edit distance 1 (one insertion, deletion, substitution or adjacent
-   * swap), the first that `preferred` accepts, most frequent first; otherwise the most frequent word this table
-   * knows; otherwise the first variant `fallback` accepts (e.g. one whose stem the index knows, for words too rare
-   * for the table). Undefined when the word is known or nothing fits. Generates the ~54n variants and looks them
-   * up (no scan of the vocabulary): tens of microseconds for a known-word repair.
+   * swap) this table knows, the first that `preferred` accepts, most frequent first, else the most frequent.
+   * Undefined when the word is known or nothing fits. Generates the ~54n variants and looks them up (no scan of
+   * the vocabulary).
    */
-  repair(word: string, preferred: (candidate: string) => boolean, fallback?: (candidate: string) => boolean): string | undefined {
+  repair(word: string, preferred: (candidate: string) => boolean): string | undefined {
     const n = word.length;
     if (n < 4 || n > MAX_REPAIR_LEN || this.rows.has(word) || !/^[a-z]+$/.test(word)) return undefined;
     const known: [string, number][] = [];
-    const variants = editsOne(word);
-    for (const c of variants) {
+    for (const c of editsOne(word)) {
       const r = this.rows.get(c);
       if (r !== undefined) known.push([c, r]);
     }
     known.sort((x, y) => x[1] - y[1]);
-    const pick = known.find(([c]) => preferred(c)) ?? known[0];
-    if (pick) return pick[0];
-    if (fallback) for (const c of variants) if (fallback(c)) return c;
-    return undefined;
+    return (known.find(([c]) => preferred(c)) ?? known[0])?.[0];
   }
 }
 

@@ -1,0 +1,77 @@
+// The shipped word-vector table: its format checks, typo repair and that closeness means something.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { IntentIndex } from '../../../src/core/search/index.js';
+import { editsOne, WORD_VECTORS_PATH, WordVectors } from '../../../src/core/search/word-vectors.js';
+import { makePassport, testVectors } from './helpers.js';
+
+describe('word vectors', () => {
+  const v = testVectors();
+
+  it('is the distilled table: 50,000 words of 100 dimensions, frequent words first', () => {
+    expect(v.count).toBe(50_000);
+    expect(v.dims).toBe(100);
+    expect(v.row('the')).toBe(0);
+    expect(v.row('meeting')).toBeGreaterThan(0);
+    expect(v.row('qzxvkw')).toBe(-1);
+  });
+
+  it('refuses a damaged table with a clear error', () => {
+    const buf = readFileSync(WORD_VECTORS_PATH);
+    expect(() => new WordVectors(buf.subarray(0, buf.length - 1))).toThrow(/truncated/);
+    const bad = Buffer.from(buf.subarray(0, 64));
+    bad.write('XXXX', 0, 'ascii');
+    expect(() => new WordVectors(bad)).toThrow(/not a PMWV/);
+    expect(() => new WordVectors(new Uint8Array(3))).toThrow(/not a PMWV/);
+  });
+
+  it('places related words closer than unrelated ones', () => {
+    const near = (a: string, b: string) => v.bestCosine(a, Int32Array.of(v.row(b)));
+    expect(near('picture', 'image')).toBeGreaterThan(near('picture', 'invoice') + 0.2);
+    expect(near('melody', 'music')).toBeGreaterThan(near('melody', 'database') + 0.2);
+    expect(near('qzxvkw', 'image')).toBe(-1);
+  });
+
+  it('lists every edit-distance-1 variant once, never the word itself', () => {
+    const e = editsOne('cat');
+    expect(e).toEqual(expect.arrayContaining(['at', 'act', 'cart', 'bat', 'cats', 'ca']));
+    expect(e).not.toContain('cat');
+    expect(new Set(e).size).toBe(e.length);
+  });
+
+  it('repairs a typo to the most frequent known word, and leaves known words alone', () => {
+    expect(v.repair('meetng', () => true)).toBe('meeting');
+    expect(v.repair('meeting', () => true)).toBeUndefined();
+    expect(v.repair('ab', () => true)).toBeUndefined();
+    // A preference (e.g. "the index knows it") wins over frequency.
+    expect(v.repair('tabel', () => false)).toBe('table');
+    expect(v.repair('tabel', (w) => w === 'label')).toBe('label');
+  });
+});
+
+describe('meaning in the index', () => {
+  const caps = [
+    { name: 'email inbox access', description: 'read and send email messages from an agent' },
+    { name: 'image generation', description: 'create pictures from a text prompt' },
+  ];
+
+  it('answers lexically when meaning is off, with the same API', () => {
+    const index = new IntentIndex({ vectors: false });
+    index.add(makePassport('mail', [caps[0]!]));
+    index.add(makePassport('img', [caps[1]!]));
+    expect(index.prepareSemantic()).toBe(false);
+    const [top] = index.search('send an email');
+    expect(top!.capability.name).toBe('email inbox access');
+    expect(top!.reason).not.toMatch(/close in meaning/);
+  });
+
+  it('with word vectors, says when closeness in meaning backed a match', () => {
+    const index = new IntentIndex({ vectors: testVectors() });
+    index.add(makePassport('mail', [caps[0]!]));
+    index.add(makePassport('img', [caps[1]!]));
+    expect(index.prepareSemantic()).toBe(true);
+    const [top] = index.search('read and answer my email messages');
+    expect(top!.capability.name).toBe('email inbox access');
+    expect(top!.reason).toMatch(/close in meaning to (name|description) "/);
+  });
+});
