@@ -293,7 +293,7 @@ describe('raw stdio: garbage between valid requests', () => {
       await s.write(`${'x'.repeat(12 * 1024 * 1024)}\n`);
       await s.write(line({ jsonrpc: '2.0', id: 'after-12mb', method: 'ping' }));
       const r = await Promise.race([
-        s.waitFor('after-12mb', 10_000),
+        s.waitFor('after-12mb', 60_000),
         s.exit.then((code) => {
           throw new Error(`the server exited (code ${code}) after a 12 MB line`);
         }),
@@ -303,5 +303,5 @@ describe('raw stdio: garbage between valid requests', () => {
     } finally {
       await s.end();
     }
-  }, 30_000);
+  }, 120_000);
 });
