@@ -66,14 +66,6 @@ const EDGES = walk(SRC).flatMap(importsOf);
 const LOCAL = EDGES.filter((e) => e.local);
 const show = (e: Edge) => `${e.from} -> ${e.to} (${e.kind})`;
 
-/**
- * Known exceptions, each to be deleted when its fix lands. Keep this list short and dated by its reason.
- * - commands/index.ts borrows shapeMatch from the find tool; the registry engineer (issue 11) moves the shaping
- *   into core. Delete this entry at merge once that is in.
- */
-const KNOWN: readonly string[] = ['commands/index.ts -> mcp/tools/find-capability-by-intent.ts'];
-const known = (e: Edge) => KNOWN.includes(`${e.from} -> ${e.to}`);
-
 const under = (dir: string) => (p: string) => p.startsWith(`${dir}/`);
 const isCore = under('core');
 const isConfig = under('config');
@@ -138,8 +130,8 @@ describe('layering (AGENTS.md "Layers"; see the rules listed there)', () => {
     expect(LOCAL.filter((e) => e.from === 'core/app.ts' && under('core/llm')(e.to)).map(show)).toEqual([]);
   });
 
-  it('commands/ never import mcp/ (both are adapters over core), except the known exceptions', () => {
-    expect(LOCAL.filter((e) => isCommands(e.from) && isMcp(e.to) && !known(e)).map(show)).toEqual([]);
+  it('commands/ never import mcp/ (both are adapters over core)', () => {
+    expect(LOCAL.filter((e) => isCommands(e.from) && isMcp(e.to)).map(show)).toEqual([]);
   });
 
   it('mcp/ never imports commands/; nothing imports main.ts but cli.ts, and cli.ts only as a type', () => {
@@ -185,14 +177,15 @@ describe('layering (AGENTS.md "Layers"; see the rules listed there)', () => {
       seen.add(f);
       todo.push(...(statics.get(f) ?? []));
     }
-    // core/llm/contract.ts is invoke_model's schema and limits, which tools/list shows: it may load, and only zod.
-    const light = new Set(['core/llm/contract.ts']);
+    // core/llm/contract.ts and core/search/find-result.ts are tool schemas (and limits) that tools/list shows: they
+    // may load, and import only zod at run time (find-result.ts also the import-free confidence constants).
+    const light = new Set(['core/llm/contract.ts', 'core/search/find-result.ts', 'core/search/confidence.ts']);
     const heavy = [...seen].filter(
       (f) =>
-        (under('core/llm')(f) && !light.has(f)) || under('core/search')(f) || f === 'core/passport/verify.ts' || ['undici', 'eventsource-parser', '@noble/ed25519'].includes(f),
+        ((under('core/llm')(f) || under('core/search')(f)) && !light.has(f)) || f === 'core/passport/verify.ts' || ['undici', 'eventsource-parser', '@noble/ed25519'].includes(f),
     );
     expect(heavy).toEqual([]);
-    expect(EDGES.filter((e) => light.has(e.from) && e.to !== 'zod').map(show)).toEqual([]);
+    expect(EDGES.filter((e) => light.has(e.from) && e.kind !== 'type' && e.to !== 'zod' && !light.has(e.to)).map(show)).toEqual([]);
   });
 
   it('core/ and config/ never read process.env or write with console', () => {

@@ -1,63 +1,15 @@
 // Federated find: one call answers from the local index (files, the built-in passport, the cache) and, unless
 // --offline or scope "local", from the registry's /resolve, merged into one list ranked on the one `confidence`
 // scale, deduplicated by capability (slug + capability id; the local match wins), filtered alike, and cut at
-// min_confidence. The result's schema lives here, once: the MCP tool's outputSchema and the CLI use it.
-// Heavy modules (the index, the registry client) are reached through the app, so importing this file is cheap.
-import { z } from 'zod';
+// min_confidence. The result's schema is find-result.ts. The tool imports this module on its first call.
 import type { AppContext } from '../app.js';
 import type { Capability, LoadedPassport } from '../passport/schema.js';
 import type { VerifyStatus } from '../passport/verify.js';
-import type { DiscoveryOutcome, RegistryStatus } from '../registry/discovery.js';
+import type { DiscoveryOutcome } from '../registry/discovery.js';
+import { FIND_DEFAULT_MIN_CONFIDENCE, type FindResult, type FoundMatch, type Scope } from './find-result.js';
 import type { SearchFilters, SearchMatch } from './index.js';
 
-/** CONTRACT: >= 0.5 means "serves the intent". Equal to DEFAULT_MIN_CONFIDENCE in index.ts (a test checks). */
-export const FIND_DEFAULT_MIN_CONFIDENCE = 0.5;
-export const SCOPES = ['all', 'local', 'registry'] as const;
-export type Scope = (typeof SCOPES)[number];
-
-const VERIFY_STATUSES = ['valid', 'invalid_signature', 'unknown_key', 'unsigned', 'malformed'] as const satisfies readonly VerifyStatus[];
-const REGISTRY_STATUSES = ['ok', 'offline', 'skipped', 'timeout', 'rate_limited', 'error'] as const satisfies readonly RegistryStatus[];
-
-export const MatchSchema = z.object({
-  score: z.number().describe('Relevance within this answer, higher is better (a registry match scores its confidence)'),
-  confidence: z.number().min(0).max(1).describe('How sure this capability serves the intent, 0-1; 0.5 and above: it does'),
-  source: z.enum(['local', 'registry']).describe('Where the passport came from: a local file or directory, or the registry (fresh or cached)'),
-  verification: z.enum(VERIFY_STATUSES).describe('verify_passport status of the passport; only "valid" means its signature checks out'),
-  reason: z.string().describe('Why this capability matched, in a few words'),
-  artifact: z.object({
-    slug: z.string(),
-    name: z.string(),
-    type: z.string().nullable(),
-    verified: z.boolean().nullable(),
-    trust_score: z.number().nullable(),
-    pricing: z.record(z.string(), z.unknown()).nullable(),
-  }),
-  capability: z.object({
-    id: z.string(),
-    name: z.string(),
-    uri: z.string().nullable(),
-    description: z.string().nullable(),
-    intents: z.array(z.string()),
-    best_for: z.array(z.string()),
-    limitations: z.array(z.string()),
-  }),
-});
-
-export const RegistryReportSchema = z.object({
-  status: z.enum(REGISTRY_STATUSES).describe('ok, offline (--offline), skipped (scope local), timeout, rate_limited (429; no request until Retry-After passes) or error'),
-  detail: z.string().optional().describe('What happened, e.g. which registry entries were dropped and why'),
-  resolve_id: z.string().optional().describe("The registry's id for this /resolve answer"),
-});
-
-export const FindResultSchema = z.object({
-  matches: z.array(MatchSchema).describe('Best first; only matches at or above min_confidence'),
-  searched_passports: z.number().int().describe('How many passports were searched locally (cached registry passports included)'),
-  registry: RegistryReportSchema,
-  note: z.string().optional().describe('When nothing reached min_confidence: the nearest capability and its confidence'),
-});
-
-export type FoundMatch = z.infer<typeof MatchSchema>;
-export type FindResult = z.infer<typeof FindResultSchema>;
+export { FIND_DEFAULT_MIN_CONFIDENCE, FindResultSchema, MatchSchema, RegistryReportSchema, SCOPES, type FindResult, type FoundMatch, type Scope } from './find-result.js';
 
 export interface FindOptions extends SearchFilters {
   intent: string;

@@ -1,7 +1,7 @@
 // find_capability_by_intent: free-text intent -> the best matching capabilities, from the local passports and the
 // registry's /resolve in one ranked list (core/search/federation.ts holds the logic and the result's schema).
 import { z } from 'zod';
-import { federatedFind, FIND_DEFAULT_MIN_CONFIDENCE, FindResultSchema, SCOPES } from '../../core/search/federation.js';
+import { FIND_DEFAULT_MIN_CONFIDENCE, FindResultSchema, SCOPES } from '../../core/search/find-result.js';
 import { ok } from '../results.js';
 import { defineTool, READ_ONLY } from '../tool.js';
 
@@ -41,6 +41,8 @@ export const findCapabilityByIntent = defineTool({
   // openWorldHint: with scope "all" or "registry" the call reaches the registry.
   annotations: { title: 'Find a capability by intent', ...READ_ONLY, openWorldHint: true },
   async handler(args, { app, signal }) {
+    // Loaded on the first call: the federation, like the index it drives, is no part of the handshake.
+    const { federatedFind } = await import('../../core/search/federation.js');
     return ok(await federatedFind(app, args, signal));
   },
 });
