@@ -20,7 +20,16 @@ const { canonicalBytes } = await import(dist('core/passport/canonical.js'));
 
 const round = (x, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const INTENTS = ['describe a screenshot', 'transcribe a podcast episode', 'translate a contract into German', 'find toxic comments', 'generate a logo', 'read a scanned receipt', 'summarise a long report', 'embed documents for semantic search'];
+const INTENTS = [
+  'describe a screenshot',
+  'transcribe a podcast episode',
+  'translate a contract into German',
+  'find toxic comments',
+  'generate a logo',
+  'read a scanned receipt',
+  'summarise a long report',
+  'embed documents for semantic search',
+];
 
 function keyPair() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -89,7 +98,13 @@ export async function run() {
       JSON.stringify({
         resolved: docs.map((d) => {
           const u = d.passport.unfragile;
-          return { artifact: { slug: u.artifact.slug, name: u.artifact.name, type: u.artifact.type ?? null, url: null }, capability: { id: u.capabilities[0].id, name: u.capabilities[0].name, whyThisMatches: 'bench' }, trust: { verified: false, ...d.passport }, alternatives: [], matchConfidence: 0.8 };
+          return {
+            artifact: { slug: u.artifact.slug, name: u.artifact.name, type: u.artifact.type ?? null, url: null },
+            capability: { id: u.capabilities[0].id, name: u.capabilities[0].name, whyThisMatches: 'bench' },
+            trust: { verified: false, ...d.passport },
+            alternatives: [],
+            matchConfidence: 0.8,
+          };
         }),
         resolveId: 'resolve_bench',
         resolvedAt: new Date().toISOString(),
@@ -99,7 +114,10 @@ export async function run() {
     const news = Array.from({ length: M + 10 }, (_, i) => answer(fresh.slice(10 * i, 10 * i + 10)));
     const { request } = await import('undici');
     const registry = {};
-    for (const [label, bodies] of [['known_passports', known], ['new_passports', news]]) {
+    for (const [label, bodies] of [
+      ['known_passports', known],
+      ['new_passports', news],
+    ]) {
       const reg = await startRegistry(bodies);
       const cacheDir = path.join(home, `reg-cache-${label}`);
       const online = await app(['--registry-url', reg.base, '--trust-key', `unfragile.ai=${key.raw}`, '--cache-dir', cacheDir, '--no-builtin'], home);
@@ -107,7 +125,11 @@ export async function run() {
       const full = [];
       for (let i = 0; i < M + 10; i++) {
         let t = performance.now();
-        const r = await request(`${reg.base}/resolve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ intent: `bare ${i}`, limit: 10 }) });
+        const r = await request(`${reg.base}/resolve`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ intent: `bare ${i}`, limit: 10 }),
+        });
         await r.body.text();
         const b = performance.now() - t;
         t = performance.now();
@@ -121,7 +143,13 @@ export async function run() {
         }
       }
       await reg.close();
-      registry[label] = { answer_bytes: bodies[0].length, entries: 10, bare_exchange_p50_ms: round(median(bare)), federated_p50_ms: round(median(full)), added_p50_ms: round(median(full) - median(bare)) };
+      registry[label] = {
+        answer_bytes: bodies[0].length,
+        entries: 10,
+        bare_exchange_p50_ms: round(median(bare)),
+        federated_p50_ms: round(median(full)),
+        added_p50_ms: round(median(full) - median(bare)),
+      };
       if (label === 'known_passports') registry.online = online;
     }
     const online = registry.online;
@@ -147,7 +175,10 @@ export async function run() {
     for (const d of docs) {
       const slug = d.passport.unfragile.artifact.slug;
       writeFileSync(path.join(filesDir, `${slug}.json`), JSON.stringify(d));
-      writeFileSync(path.join(entriesDir, `${slug}.json`), JSON.stringify({ passport: d.passport, cached: { from: 'bench', fetchedAt: new Date().toISOString() } }));
+      writeFileSync(
+        path.join(entriesDir, `${slug}.json`),
+        JSON.stringify({ passport: d.passport, cached: { from: 'bench', fetchedAt: new Date().toISOString() } }),
+      );
     }
     const startFiles = [];
     const startCache = [];
@@ -164,7 +195,12 @@ export async function run() {
       await c.cacheVerified();
       verifiedAll.push(performance.now() - t);
     }
-    const startup = { files_ms: Math.round(median(startFiles)), cache_ms: Math.round(median(startCache)), ratio: round(median(startCache) / median(startFiles), 2), cache_all_reverified_ms: Math.round(median(verifiedAll)) };
+    const startup = {
+      files_ms: Math.round(median(startFiles)),
+      cache_ms: Math.round(median(startCache)),
+      ratio: round(median(startCache) / median(startFiles), 2),
+      cache_all_reverified_ms: Math.round(median(verifiedAll)),
+    };
     return { local_only: localOnly, registry, memo, startup_10k: startup };
   } finally {
     rmSync(home, { recursive: true, force: true });

@@ -16,7 +16,9 @@ export async function startRelayUpstream({ tokens = 2000, burst = 2, tickMs = 1 
         res.write(chunk(`t${i % 10} `, i === tokens - 1 ? 'stop' : null));
         if ((i + 1) % burst === 0 && i !== tokens - 1) await new Promise((r) => setTimeout(r, tickMs));
       }
-      res.write(`data: ${JSON.stringify({ id: 'gen-bench', choices: [], usage: { prompt_tokens: 5, completion_tokens: tokens, total_tokens: tokens + 5, cost: 0 } })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id: 'gen-bench', choices: [], usage: { prompt_tokens: 5, completion_tokens: tokens, total_tokens: tokens + 5, cost: 0 } })}\n\n`,
+      );
       res.end('data: [DONE]\n\n');
     });
   });

@@ -15,7 +15,11 @@ for (const name of SUITES) {
   if (only.length && !only.includes(name)) continue;
   process.stderr.write(`bench: ${name}...\n`);
   const file = fileURLToPath(new URL(`./${name}.mjs`, import.meta.url));
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); process.stdout.write('\\n@@' + JSON.stringify(await m.run()));`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(
+    process.execPath,
+    ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); process.stdout.write('\\n@@' + JSON.stringify(await m.run()));`],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   results[name] = JSON.parse(out.slice(out.lastIndexOf('\n@@') + 3));
   console.log(name, JSON.stringify(results[name], null, 2));
 }

@@ -43,7 +43,13 @@ function pick(r) {
 }
 
 function pickConfidence(c) {
-  return { precision_at_0_5: round(c.precision, 3), served: c.served, right_first_at_0_5: round(c.rightFirst, 3), off_catalogue_unanswered: round(c.offUnanswered, 3), off_catalogue: c.offCatalogue };
+  return {
+    precision_at_0_5: round(c.precision, 3),
+    served: c.served,
+    right_first_at_0_5: round(c.rightFirst, 3),
+    off_catalogue_unanswered: round(c.offUnanswered, 3),
+    off_catalogue: c.offCatalogue,
+  };
 }
 
 async function qualityOf(dir, vectors) {
@@ -58,14 +64,30 @@ async function qualityOf(dir, vectors) {
   const ms = baselineIndex(passports);
   const capOf = new Map(passports.flatMap((p) => p.passport.unfragile.capabilities.map((c, i) => [`${p.slug}#${i}`, c.id])));
   const ids = (idx) => (q) => idx.search(q, { limit: 10 }).map((m) => m.capability.id);
-  const base = (q) => ms.search(q).slice(0, 10).map((r) => capOf.get(r.id));
-  const out = { passports: passports.length, load_problems: problems, capabilities: passports.reduce((n, p) => n + p.passport.unfragile.capabilities.length, 0), intents: intents.length };
+  const base = (q) =>
+    ms
+      .search(q)
+      .slice(0, 10)
+      .map((r) => capOf.get(r.id));
+  const out = {
+    passports: passports.length,
+    load_problems: problems,
+    capabilities: passports.reduce((n, p) => n + p.passport.unfragile.capabilities.length, 0),
+    intents: intents.length,
+  };
   for (const split of ['all', 'dev', 'holdout']) {
     const set = split === 'all' ? intents : intents.filter((i) => i.split === split);
     const inCat = set.filter((i) => i.expected.length);
-    out[split] = { n: inCat.length, ours: pick(evaluate(inCat, ids(index))), lexical_only: pick(evaluate(inCat, ids(lexical))), baseline: pick(evaluate(inCat, base)) };
+    out[split] = {
+      n: inCat.length,
+      ours: pick(evaluate(inCat, ids(index))),
+      lexical_only: pick(evaluate(inCat, ids(lexical))),
+      baseline: pick(evaluate(inCat, base)),
+    };
     if (inCat.length < set.length || dir !== EVAL)
-      out[split].confidence = pickConfidence(evaluateConfidence(set, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence }))));
+      out[split].confidence = pickConfidence(
+        evaluateConfidence(set, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence }))),
+      );
   }
   return out;
 }
@@ -196,7 +218,14 @@ export async function scale({ passports: n = 10_000, rounds = 10 } = {}) {
   }
 }
 
-export const GOALS = { real_holdout: 'top1 >= 0.85, top3 >= 0.95, MRR >= 0.90', p50_ms: '<= 0.5', p99_ms: '<= 2', load_index_ms: '<= 2000', rss_mb: '< 300', word_vectors_mb: '<= 15' };
+export const GOALS = {
+  real_holdout: 'top1 >= 0.85, top3 >= 0.95, MRR >= 0.90',
+  p50_ms: '<= 0.5',
+  p99_ms: '<= 2',
+  load_index_ms: '<= 2000',
+  rss_mb: '< 300',
+  word_vectors_mb: '<= 15',
+};
 
 export async function run(opts = {}) {
   const q = await quality();
@@ -216,7 +245,8 @@ function printTable(r) {
     out += row(['', 'ours', 'lexical only', 'BM25 baseline']);
     for (const split of ['all', 'dev', 'holdout']) {
       const y = x[split];
-      for (const k of ['top1', 'top3', 'mrr']) out += row([`${split} (n=${y.n}) ${k}`, y.ours[k].toFixed(3), y.lexical_only[k].toFixed(3), y.baseline[k].toFixed(3)]);
+      for (const k of ['top1', 'top3', 'mrr'])
+        out += row([`${split} (n=${y.n}) ${k}`, y.ours[k].toFixed(3), y.lexical_only[k].toFixed(3), y.baseline[k].toFixed(3)]);
       if (y.confidence) out += `  confidence: ${JSON.stringify(y.confidence)}\n`;
     }
   }

@@ -10,7 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { writeSyntheticPassports } from '../scripts/synthetic-passports.mjs';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-const QUERIES = ['describe a screenshot', 'transcribe a podcast episode', 'translate a contract into German', 'find toxic comments', 'generate a logo', 'read a scanned receipt', 'summarise a long report', 'embed documents for semantic search'];
+const QUERIES = [
+  'describe a screenshot',
+  'transcribe a podcast episode',
+  'translate a contract into German',
+  'find toxic comments',
+  'generate a logo',
+  'read a scanned receipt',
+  'summarise a long report',
+  'embed documents for semantic search',
+];
 
 function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -55,7 +64,13 @@ async function measure(args) {
   const rss = rssMb(child.pid);
   child.stdin.end();
   await new Promise((r) => child.on('exit', r));
-  return { passports: searched, first_search_ms: Math.round(firstAnswerMs), rss_mb: rss, stdio_search_p50_ms: round(times[times.length >> 1]), stdio_search_p99_ms: round(times[Math.floor(times.length * 0.99)]) };
+  return {
+    passports: searched,
+    first_search_ms: Math.round(firstAnswerMs),
+    rss_mb: rss,
+    stdio_search_p50_ms: round(times[times.length >> 1]),
+    stdio_search_p99_ms: round(times[Math.floor(times.length * 0.99)]),
+  };
 }
 
 const round = (x) => Math.round(x * 100) / 100;
@@ -66,7 +81,12 @@ export async function run({ count = 10_000 } = {}) {
     writeSyntheticPassports(dir, count);
     const baseline = await measure([]);
     const scaled = await measure(['--no-builtin', '--passports', dir]);
-    return { baseline_builtin_only: baseline, with_10k: scaled, rss_ratio: round(scaled.rss_mb / baseline.rss_mb), goals: { rss_mb: '< 300', load_and_index_ms: '<= 2000' } };
+    return {
+      baseline_builtin_only: baseline,
+      with_10k: scaled,
+      rss_ratio: round(scaled.rss_mb / baseline.rss_mb),
+      goals: { rss_mb: '< 300', load_and_index_ms: '<= 2000' },
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

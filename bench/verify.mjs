@@ -17,7 +17,10 @@ const SEED = fileURLToPath(new URL('../passports/mistral-small-3.1.passport.json
 
 function corpus(kind, count, privateKey) {
   const seed = JSON.parse(readFileSync(SEED, 'utf8')).passport;
-  const docs = kind === 'seed' ? Array.from({ length: count }, () => structuredClone(seed)) : generateSyntheticPassports(readEvalBases(), count).map((d) => d.passport ?? d);
+  const docs =
+    kind === 'seed'
+      ? Array.from({ length: count }, () => structuredClone(seed))
+      : generateSyntheticPassports(readEvalBases(), count).map((d) => d.passport ?? d);
   docs.forEach((p, i) => {
     if (kind === 'seed') p.unfragile.artifact.slug = `bench-model-${i}`;
     p.signedBy = 'unfragile.ai';

@@ -73,11 +73,16 @@ const LIBRARIES = [
       const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
       const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
       const client = new Client({ name: 'clients-check', version: '0' });
-      await client.connect(kind === 'stdio' ? new StdioClientTransport({ command: process.execPath, args: [CLI], env, stderr: 'ignore' }) : new StreamableHTTPClientTransport(new URL(http.url)));
+      await client.connect(
+        kind === 'stdio'
+          ? new StdioClientTransport({ command: process.execPath, args: [CLI], env, stderr: 'ignore' })
+          : new StreamableHTTPClientTransport(new URL(http.url)),
+      );
       return {
         names: async () => (await client.listTools()).tools.map((t) => t.name),
         call: (name, args) => client.callTool({ name, arguments: args }),
-        invoke: (args, { signal, onProgress } = {}) => client.callTool({ name: 'invoke_model', arguments: args }, undefined, { signal, onprogress: onProgress }),
+        invoke: (args, { signal, onProgress } = {}) =>
+          client.callTool({ name: 'invoke_model', arguments: args }, undefined, { signal, onprogress: onProgress }),
         close: () => client.close(),
       };
     },
@@ -89,7 +94,10 @@ const LIBRARIES = [
       const { MultiServerMCPClient } = await import('@langchain/mcp-adapters');
       let onProgress;
       const client = new MultiServerMCPClient({
-        mcpServers: { passport: kind === 'stdio' ? { transport: 'stdio', command: process.execPath, args: [CLI], env, stderr: 'ignore' } : { transport: 'http', url: http.url } },
+        mcpServers: {
+          passport:
+            kind === 'stdio' ? { transport: 'stdio', command: process.execPath, args: [CLI], env, stderr: 'ignore' } : { transport: 'http', url: http.url },
+        },
         onProgress: (p) => onProgress?.(p),
       });
       const tools = Object.fromEntries((await client.getTools()).map((t) => [t.name, t]));
@@ -115,7 +123,10 @@ const LIBRARIES = [
       const { createMCPClient } = await import('@ai-sdk/mcp');
       const { Experimental_StdioMCPTransport } = await import('@ai-sdk/mcp/mcp-stdio');
       const client = await createMCPClient({
-        transport: kind === 'stdio' ? new Experimental_StdioMCPTransport({ command: process.execPath, args: [CLI], env, stderr: 'ignore' }) : { type: 'http', url: http.url },
+        transport:
+          kind === 'stdio'
+            ? new Experimental_StdioMCPTransport({ command: process.execPath, args: [CLI], env, stderr: 'ignore' })
+            : { type: 'http', url: http.url },
       });
       const tools = await client.tools();
       const opts = (signal) => ({ toolCallId: 'call-1', messages: [], abortSignal: signal });
@@ -132,7 +143,10 @@ const LIBRARIES = [
     progress: false,
     async connect(kind) {
       const { MCPServerStdio, MCPServerStreamableHttp, mcpToFunctionTool } = await import('@openai/agents');
-      const server = kind === 'stdio' ? new MCPServerStdio({ name: 'passport', command: process.execPath, args: [CLI], env }) : new MCPServerStreamableHttp({ name: 'passport', url: http.url });
+      const server =
+        kind === 'stdio'
+          ? new MCPServerStdio({ name: 'passport', command: process.execPath, args: [CLI], env })
+          : new MCPServerStreamableHttp({ name: 'passport', url: http.url });
       await server.connect();
       const listed = await server.listTools();
       return {
@@ -194,22 +208,25 @@ for (const lib of LIBRARIES) {
       });
 
       const cuts = lib.cancelsUpstream?.[kind] ?? true;
-      it(cuts ? 'cancelling invoke_model cuts the upstream stream' : 'cancelling invoke_model rejects the call (this client sends no notifications/cancelled)', async () => {
-        upstream.enqueue({ hold: 'partial' });
-        const before = upstream.requests.length;
-        const ac = new AbortController();
-        const call = c.invoke({ prompt: 'talk for a long time' }, { signal: ac.signal }).then(
-          () => 'resolved',
-          () => 'rejected',
-        );
-        // Readiness: the upstream has the request and has sent its first token.
-        await upstream.until(() => upstream.requests[before]?.firstTokenSent);
-        ac.abort();
-        assert.equal(await call, 'rejected');
-        if (!cuts) return; // the held upstream ends when this client closes (and the server with it)
-        await upstream.requests[before].closed;
-        assert.equal(upstream.requests[before].aborted, true);
-      });
+      it(
+        cuts ? 'cancelling invoke_model cuts the upstream stream' : 'cancelling invoke_model rejects the call (this client sends no notifications/cancelled)',
+        async () => {
+          upstream.enqueue({ hold: 'partial' });
+          const before = upstream.requests.length;
+          const ac = new AbortController();
+          const call = c.invoke({ prompt: 'talk for a long time' }, { signal: ac.signal }).then(
+            () => 'resolved',
+            () => 'rejected',
+          );
+          // Readiness: the upstream has the request and has sent its first token.
+          await upstream.until(() => upstream.requests[before]?.firstTokenSent);
+          ac.abort();
+          assert.equal(await call, 'rejected');
+          if (!cuts) return; // the held upstream ends when this client closes (and the server with it)
+          await upstream.requests[before].closed;
+          assert.equal(upstream.requests[before].aborted, true);
+        },
+      );
     });
   }
 }

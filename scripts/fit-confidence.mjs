@@ -28,7 +28,8 @@ const vec = (f) => FEATURE_NAMES.map((k) => f[k]);
 
 function samples(index, intents, depth = 5) {
   const out = [];
-  for (const it of intents) for (const m of index.rank(it.intent, { limit: depth })) out.push({ x: vec(m.features), y: it.expected.includes(m.capability.id) ? 1 : 0 });
+  for (const it of intents)
+    for (const m of index.rank(it.intent, { limit: depth })) out.push({ x: vec(m.features), y: it.expected.includes(m.capability.id) ? 1 : 0 });
   return out;
 }
 
@@ -71,12 +72,22 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   const dev = (set) => set.intents.filter((i) => i.split === 'dev');
   const data = [...samples(build(real), dev(real)), ...samples(build(syn), dev(syn))];
   const w = fit(data).map((x) => Math.round(x * 1000) / 1000);
-  process.stdout.write(`samples ${data.length} (positives ${data.filter((d) => d.y).length})\nweights [bias, ${FEATURE_NAMES.join(', ')}] = ${JSON.stringify(w)}\n`);
-  for (const [name, set] of [['real', real], ['synthetic', syn]]) {
+  process.stdout.write(
+    `samples ${data.length} (positives ${data.filter((d) => d.y).length})\nweights [bias, ${FEATURE_NAMES.join(', ')}] = ${JSON.stringify(w)}\n`,
+  );
+  for (const [name, set] of [
+    ['real', real],
+    ['synthetic', syn],
+  ]) {
     const idx = build(set, w);
     for (const split of ['dev', 'holdout']) {
-      const c = calibration(idx, set.intents.filter((i) => i.split === split));
-      process.stdout.write(`${name}/${split}: precision@0.5 ${c.precision.toFixed(3)} (${c.served} served), right-first@0.5 ${c.rightFirst.toFixed(3)}, off-catalogue unanswered ${c.offUnanswered.toFixed(3)}\n`);
+      const c = calibration(
+        idx,
+        set.intents.filter((i) => i.split === split),
+      );
+      process.stdout.write(
+        `${name}/${split}: precision@0.5 ${c.precision.toFixed(3)} (${c.served} served), right-first@0.5 ${c.rightFirst.toFixed(3)}, off-catalogue unanswered ${c.offUnanswered.toFixed(3)}\n`,
+      );
     }
   }
   const b = new IntentIndex({ vectors, confidenceWeights: w });

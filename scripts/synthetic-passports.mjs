@@ -7,8 +7,42 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const VENDORS = ['acme', 'northwind', 'helix', 'orbital', 'lumen', 'quanta', 'vertex', 'cobalt', 'nimbus', 'zephyr', 'tessera', 'kestrel', 'atlas', 'ember', 'polaris', 'sable', 'juniper', 'onyx', 'halcyon', 'meridian'];
-const SUFFIXES = ['community fine-tune', 'distilled', 'quantized int8', 'enterprise edition', 'turbo', 'lite', 'pro', 'v2', 'large', 'small', 'edge build', 'research preview'];
+const VENDORS = [
+  'acme',
+  'northwind',
+  'helix',
+  'orbital',
+  'lumen',
+  'quanta',
+  'vertex',
+  'cobalt',
+  'nimbus',
+  'zephyr',
+  'tessera',
+  'kestrel',
+  'atlas',
+  'ember',
+  'polaris',
+  'sable',
+  'juniper',
+  'onyx',
+  'halcyon',
+  'meridian',
+];
+const SUFFIXES = [
+  'community fine-tune',
+  'distilled',
+  'quantized int8',
+  'enterprise edition',
+  'turbo',
+  'lite',
+  'pro',
+  'v2',
+  'large',
+  'small',
+  'edge build',
+  'research preview',
+];
 const DOMAINS = [
   ['medical', 'clinical notes, radiology reports and patient records'],
   ['legal', 'contracts, court filings and case law'],
@@ -24,9 +58,22 @@ const DOMAINS = [
   ['marketing', 'campaign copy, creatives and brand assets'],
 ];
 const SWAPS = [
-  ['image', 'picture'], ['images', 'pictures'], ['photo', 'image'], ['transcript', 'transcription'], ['audio', 'sound'],
-  ['generate', 'produce'], ['generates', 'produces'], ['text', 'written text'], ['documents', 'files'], ['users', 'customers'],
-  ['model', 'network'], ['fast', 'quick'], ['large', 'big'], ['translate', 'convert'], ['summary', 'synopsis'], ['code', 'source code'],
+  ['image', 'picture'],
+  ['images', 'pictures'],
+  ['photo', 'image'],
+  ['transcript', 'transcription'],
+  ['audio', 'sound'],
+  ['generate', 'produce'],
+  ['generates', 'produces'],
+  ['text', 'written text'],
+  ['documents', 'files'],
+  ['users', 'customers'],
+  ['model', 'network'],
+  ['fast', 'quick'],
+  ['large', 'big'],
+  ['translate', 'convert'],
+  ['summary', 'synopsis'],
+  ['code', 'source code'],
 ];
 
 function prng(seed) {
@@ -85,7 +132,10 @@ export function generateSyntheticPassports(bases, n, seed = 42) {
         name: `${vendor[0].toUpperCase()}${vendor.slice(1)} ${base.artifact.name} (${suffix})`,
         tags: [...(base.artifact.tags ?? []), vendor, domain.replace(/\s+/g, '-')],
         verified,
-        pricing: rnd() < 0.4 ? { model: 'free', free: true, starting_price: 'free' } : { model: 'paid', free: false, starting_price: `$${(rnd() * 10).toFixed(2)} per 1M tokens` },
+        pricing:
+          rnd() < 0.4
+            ? { model: 'free', free: true, starting_price: 'free' }
+            : { model: 'paid', free: false, starting_price: `$${(rnd() * 10).toFixed(2)} per 1M tokens` },
       },
       capabilities,
       trust: { ...base.trust, score, verified },
@@ -98,7 +148,10 @@ export function generateSyntheticPassports(bases, n, seed = 42) {
 /** The eval corpus (fixtures + the built-in seed) as parsed JSON documents. */
 export function readEvalBases(root = fileURLToPath(new URL('..', import.meta.url))) {
   const dir = path.join(root, 'test/fixtures/eval/passports');
-  const docs = readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
+  const docs = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
   docs.push(JSON.parse(readFileSync(path.join(root, 'passports/mistral-small-3.1.passport.json'), 'utf8')));
   return docs;
 }

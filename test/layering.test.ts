@@ -61,7 +61,9 @@ function edgesOf(from: string, text: string): Edge[] {
   return edges;
 }
 
-const FILES = walk(SRC).map((f) => path.relative(SRC, f).split(path.sep).join('/')).sort();
+const FILES = walk(SRC)
+  .map((f) => path.relative(SRC, f).split(path.sep).join('/'))
+  .sort();
 const EDGES = walk(SRC).flatMap(importsOf);
 const LOCAL = EDGES.filter((e) => e.local);
 const show = (e: Edge) => `${e.from} -> ${e.to} (${e.kind})`;
@@ -182,7 +184,9 @@ describe('layering (AGENTS.md "Layers"; see the rules listed there)', () => {
     const light = new Set(['core/llm/contract.ts', 'core/search/find-result.ts', 'core/search/confidence.ts']);
     const heavy = [...seen].filter(
       (f) =>
-        ((under('core/llm')(f) || under('core/search')(f)) && !light.has(f)) || f === 'core/passport/verify.ts' || ['undici', 'eventsource-parser', '@noble/ed25519'].includes(f),
+        ((under('core/llm')(f) || under('core/search')(f)) && !light.has(f)) ||
+        f === 'core/passport/verify.ts' ||
+        ['undici', 'eventsource-parser', '@noble/ed25519'].includes(f),
     );
     expect(heavy).toEqual([]);
     expect(EDGES.filter((e) => light.has(e.from) && e.kind !== 'type' && e.to !== 'zod' && !light.has(e.to)).map(show)).toEqual([]);

@@ -75,8 +75,12 @@ async function find(app: AppContext, io: CommandIO): Promise<number> {
   matches.forEach((m, i) => {
     const a = m.artifact;
     io.out(`${i + 1}. ${m.capability.name}  [confidence ${m.confidence.toFixed(2)}, ${m.source}]\n`);
-    io.out(`   artifact:   ${a.name} (${a.slug})${a.trust_score !== null ? `, trust ${a.trust_score}/100` : ''}${a.verified ? ', verified' : ', not verified'}\n`);
-    io.out(`   signature:  ${m.verification}${m.verification === 'valid' ? '' : m.source === 'registry' ? ' (check with passport-mcp verify before relying on it)' : ''}\n`);
+    io.out(
+      `   artifact:   ${a.name} (${a.slug})${a.trust_score !== null ? `, trust ${a.trust_score}/100` : ''}${a.verified ? ', verified' : ', not verified'}\n`,
+    );
+    io.out(
+      `   signature:  ${m.verification}${m.verification === 'valid' ? '' : m.source === 'registry' ? ' (check with passport-mcp verify before relying on it)' : ''}\n`,
+    );
     io.out(`   capability: ${m.capability.id}\n`);
     io.out(`   why:        ${m.reason}\n`);
     if (m.capability.best_for[0]) io.out(`   best for:   ${m.capability.best_for[0]}\n`);
@@ -92,7 +96,10 @@ const KEY_SOURCE_TEXT = { flag: 'from --trust-key', env: 'from PASSPORT_MCP_TRUS
 async function verify(app: AppContext, io: CommandIO): Promise<number> {
   const target = needArg(app, 'a slug or a passport file');
   let result: VerifyResult;
-  const isFile = await stat(target).then((s) => s.isFile(), () => false);
+  const isFile = await stat(target).then(
+    (s) => s.isFile(),
+    () => false,
+  );
   if (isFile) {
     // Security: the one safe reader (size cap on what is opened, no FIFO or device).
     const bytes = await readRegularFile(target, { maxBytes: MAX_ARRAY_FILE_BYTES }).catch((err: Error) => {
@@ -143,7 +150,15 @@ async function list(app: AppContext, io: CommandIO): Promise<number> {
   );
   const rows = passports.map((p, i) => {
     const u = p.passport.unfragile;
-    return { slug: p.slug, name: u.artifact.name, capabilities: u.capabilities.length, trust_score: u.trust?.score ?? null, signed_by: p.passport.signedBy ?? null, verification: verdicts[i]!.status, source: p.source };
+    return {
+      slug: p.slug,
+      name: u.artifact.name,
+      capabilities: u.capabilities.length,
+      trust_score: u.trust?.score ?? null,
+      signed_by: p.passport.signedBy ?? null,
+      verification: verdicts[i]!.status,
+      source: p.source,
+    };
   });
   if (app.config.json) io.out(`${JSON.stringify({ passports: rows }, null, 2)}\n`);
   else {

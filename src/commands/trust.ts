@@ -37,7 +37,9 @@ async function pin(app: AppContext, io: CommandIO, issuerArg: string): Promise<n
   const { checkIssuer, pinToKey, readPins, writePins, pinsPath } = await import('../core/registry/pins.js');
   const issuer = checkIssuer(issuerArg);
   if (config.offline) {
-    throw new UserInputError(`trust pin needs the network: it fetches the key from ${config.registryUrl}/trust-passport-public-key. Run it without --offline (and without PASSPORT_MCP_OFFLINE).`);
+    throw new UserInputError(
+      `trust pin needs the network: it fetches the key from ${config.registryUrl}/trust-passport-public-key. Run it without --offline (and without PASSPORT_MCP_OFFLINE).`,
+    );
   }
   // Read the pins first: a corrupt file is reported before anything is fetched, and never overwritten.
   const pins = await readPins(config.configDir);
@@ -49,7 +51,9 @@ async function pin(app: AppContext, io: CommandIO, issuerArg: string): Promise<n
   const http = createRegistryHttp({ baseUrl: config.registryUrl, apiKey: config.registryApiKey, userAgent: `passport-mcp/${PACKAGE_VERSION}` });
   const fetched = await fetchIssuerKey(http, issuer, { timeoutMs: Math.max(config.registryTimeoutMs, 10_000) });
   if (fetched.namedIssuer !== undefined && fetched.namedIssuer !== issuer) {
-    throw new PublicKeyError(`the key at ${fetched.origin} says it is the key of "${fetched.namedIssuer.slice(0, 80)}", not of "${issuer}"; nothing was pinned`);
+    throw new PublicKeyError(
+      `the key at ${fetched.origin} says it is the key of "${fetched.namedIssuer.slice(0, 80)}", not of "${issuer}"; nothing was pinned`,
+    );
   }
   const fp = fetched.key.fingerprint;
   const show = (s: string) => (config.json ? io.err(s) : io.out(s));
@@ -89,7 +93,8 @@ async function pin(app: AppContext, io: CommandIO, issuerArg: string): Promise<n
   }
   const entry = { issuer, key: Buffer.from(fetched.key.raw).toString('base64'), fingerprint: fp, origin: fetched.origin, pinnedAt: new Date().toISOString() };
   await writePins(config.configDir, [...pins.filter((p) => p.issuer !== issuer), entry]);
-  if (config.json) io.out(`${JSON.stringify({ issuer, fingerprint: fp, origin: fetched.origin, pinned: true, changed: true, replaced: existingKey?.fingerprint ?? null })}\n`);
+  if (config.json)
+    io.out(`${JSON.stringify({ issuer, fingerprint: fp, origin: fetched.origin, pinned: true, changed: true, replaced: existingKey?.fingerprint ?? null })}\n`);
   else io.out(`Pinned ${fp} for ${issuer} in ${pinsPath(config.configDir)}. The server trusts it from its next start.\n`);
   return 0;
 }
@@ -99,7 +104,9 @@ async function list(app: AppContext, io: CommandIO): Promise<number> {
   const pins = await readPins(app.config.configDir);
   for (const p of pins) pinToKey(p); // a pin that does not hold together is reported, not listed as trusted
   if (app.config.json) {
-    io.out(`${JSON.stringify({ pins: pins.map(({ issuer, fingerprint, origin, pinnedAt }) => ({ issuer, fingerprint, origin, pinned_at: pinnedAt })) }, null, 2)}\n`);
+    io.out(
+      `${JSON.stringify({ pins: pins.map(({ issuer, fingerprint, origin, pinnedAt }) => ({ issuer, fingerprint, origin, pinned_at: pinnedAt })) }, null, 2)}\n`,
+    );
     return 0;
   }
   if (!pins.length) {
@@ -117,7 +124,10 @@ async function remove(app: AppContext, io: CommandIO, issuerArg: string): Promis
   const pins = await readPins(app.config.configDir);
   const gone = pins.find((p) => p.issuer === issuer);
   if (!gone) throw new UserInputError(`no key is pinned for ${issuer} (see passport-mcp trust list)`);
-  await writePins(app.config.configDir, pins.filter((p) => p.issuer !== issuer));
+  await writePins(
+    app.config.configDir,
+    pins.filter((p) => p.issuer !== issuer),
+  );
   io.out(`Removed the pin for ${issuer} (${gone.fingerprint}).\n`);
   return 0;
 }

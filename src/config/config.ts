@@ -151,7 +151,8 @@ export function userDir(kind: 'cache' | 'config', env: Record<string, string | u
   const osVar = (name: string) => env[name]?.trim() || undefined;
   const home = osVar('HOME') ?? osVar('USERPROFILE') ?? homedir();
   if (os === 'win32') {
-    const base = kind === 'cache' ? (osVar('LOCALAPPDATA') ?? path.join(home, 'AppData', 'Local')) : (osVar('APPDATA') ?? path.join(home, 'AppData', 'Roaming'));
+    const base =
+      kind === 'cache' ? (osVar('LOCALAPPDATA') ?? path.join(home, 'AppData', 'Local')) : (osVar('APPDATA') ?? path.join(home, 'AppData', 'Roaming'));
     return path.join(base, 'passport-mcp', kind === 'cache' ? 'Cache' : 'Config');
   }
   if (os === 'darwin') return path.join(home, 'Library', kind === 'cache' ? 'Caches' : 'Application Support', 'passport-mcp');
@@ -188,8 +189,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   const mistralKey = envValue(env, 'MISTRAL_API_KEY');
   const compatibleBase = envValue(env, 'PASSPORT_MCP_LLM_BASE_URL');
   const provider: ProviderName | undefined =
-    (providerRaw as ProviderName | undefined) ??
-    (compatibleBase ? 'openai-compatible' : openrouterKey ? 'openrouter' : mistralKey ? 'mistral' : undefined);
+    (providerRaw as ProviderName | undefined) ?? (compatibleBase ? 'openai-compatible' : openrouterKey ? 'openrouter' : mistralKey ? 'mistral' : undefined);
 
   const llm: LlmConfig = {
     provider,

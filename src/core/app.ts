@@ -79,7 +79,12 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   }
   // Keys pinned with `trust pin` are trusted next to --trust-key (both, for the same issuer). The pins module
   // (and Ed25519) is imported only when a pins file exists. A bad pins file costs the pins, never the server.
-  if (await lstat(path.join(config.configDir, 'pins.json')).then(() => true, () => false)) {
+  if (
+    await lstat(path.join(config.configDir, 'pins.json')).then(
+      () => true,
+      () => false,
+    )
+  ) {
     const { loadPinnedKeys } = await import('./registry/pins.js');
     try {
       const pinned = await loadPinnedKeys(config.configDir);
@@ -108,11 +113,20 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     discovery ??= (async () => {
       const [{ createRegistryClient }, { createDiscovery }] = await Promise.all([import('./registry/client.js'), import('./registry/discovery.js')]);
       verifyPassportObject ??= (await import('./passport/verify.js')).verifyPassportObject;
-      const client = createRegistryClient({ baseUrl: config.registryUrl, apiKey: config.registryApiKey, userAgent: USER_AGENT, timeoutMs: config.registryTimeoutMs });
+      const client = createRegistryClient({
+        baseUrl: config.registryUrl,
+        apiKey: config.registryApiKey,
+        userAgent: USER_AGENT,
+        timeoutMs: config.registryTimeoutMs,
+      });
       if (config.cacheDir && !passportCache) passportCache = new (await import('./registry/cache.js')).PassportCache({ dir: config.cacheDir });
       const d = createDiscovery({ client, store, verify: (p) => app.verification(p), cache: passportCache, logger, registryUrl: config.registryUrl });
       // /passport/{slug} goes through the same rate limit, deadline and ingest rules as /resolve.
-      const fetchOne = (await import('./passport/remote.js')).createRegistryFetcher({ baseUrl: config.registryUrl, http: client.exchange, timeoutMs: config.registryTimeoutMs });
+      const fetchOne = (await import('./passport/remote.js')).createRegistryFetcher({
+        baseUrl: config.registryUrl,
+        http: client.exchange,
+        timeoutMs: config.registryTimeoutMs,
+      });
       fetchRemote = async (slug, signal) => {
         const r = d.ingest(await fetchOne(slug, signal), `${config.registryUrl}/passport/${slug}`);
         if ('dropped' in r) throw new UserInputError(`the registry's passport "${slug}" was dropped: ${r.dropped}`);
@@ -264,7 +278,10 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   }
 
   async function checkCached(list: LoadedPassport[]): Promise<void> {
-    const [{ verifyMany, MIN_PARALLEL_BATCH }, { setImmediate: yieldToLoop }] = await Promise.all([import('./passport/bulk.js'), import('node:timers/promises')]);
+    const [{ verifyMany, MIN_PARALLEL_BATCH }, { setImmediate: yieldToLoop }] = await Promise.all([
+      import('./passport/bulk.js'),
+      import('node:timers/promises'),
+    ]);
     for (let i = 0; i < list.length; i += MIN_PARALLEL_BATCH) {
       await yieldToLoop();
       // Skip what was replaced or already verified on use meanwhile.

@@ -37,7 +37,10 @@ export function failureModes(p: LoadedPassport, capabilityId?: string, now = new
   if (capabilityId !== undefined) {
     caps = caps.filter((c) => c.id === capabilityId);
     if (caps.length === 0) {
-      const known = u.capabilities.map((c) => c.id).slice(0, 20).join(', ');
+      const known = u.capabilities
+        .map((c) => c.id)
+        .slice(0, 20)
+        .join(', ');
       throw new UserInputError(`passport "${p.slug}" has no capability "${capabilityId}". Its capabilities: ${known}`);
     }
   }

@@ -41,7 +41,8 @@ function openFlags(noFollow: boolean | undefined): number {
 function checkOpened(st: Stats, opts: SafeReadOptions): void {
   // Security: the checks run on the descriptor that will be read, so a path swapped after them changes nothing.
   if (!st.isFile()) throw new SafeReadError('not_regular', 'not a regular file');
-  if (opts.sameAs && (st.dev !== opts.sameAs.dev || st.ino !== opts.sameAs.ino)) throw new SafeReadError('changed', 'the file changed while it was being opened');
+  if (opts.sameAs && (st.dev !== opts.sameAs.dev || st.ino !== opts.sameAs.ino))
+    throw new SafeReadError('changed', 'the file changed while it was being opened');
   if (st.size > opts.maxBytes) throw new SafeReadError('too_large', `file is ${st.size} bytes, over the ${opts.maxBytes}-byte limit`, st.size);
   opts.check?.(st);
 }

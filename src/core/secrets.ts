@@ -89,7 +89,8 @@ export function scrubDeep<T>(value: T, scrub: (text: string) => string): T {
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrub)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, scrub(k), { value: scrubDeep(v, scrub), enumerable: true, writable: true, configurable: true });
+    for (const [k, v] of Object.entries(value))
+      Object.defineProperty(out, scrub(k), { value: scrubDeep(v, scrub), enumerable: true, writable: true, configurable: true });
     return out as T;
   }
   return value;

@@ -105,9 +105,7 @@ export function checkRequestOrigin(req: Pick<IncomingMessage, 'headers'>, bound:
     return 'malformed Origin header';
   }
   if (o.protocol !== 'http:' && o.protocol !== 'https:') return `Origin "${origin.slice(0, 100)}" is not allowed`;
-  const ok = loopback
-    ? isLoopbackHost(o.hostname) && effectivePort(o) === String(bound.port)
-    : o.host.toLowerCase() === host.host.toLowerCase();
+  const ok = loopback ? isLoopbackHost(o.hostname) && effectivePort(o) === String(bound.port) : o.host.toLowerCase() === host.host.toLowerCase();
   return ok ? undefined : `Origin "${origin.slice(0, 100)}" is not allowed`;
 }
 
@@ -132,7 +130,10 @@ function requestLogger(base: Logger): SinkLogger {
     warning: (m) => base.warn(m),
     error: (m) => base.error(m),
   };
-  logger.addSink((level, msg) => forward[level](msg), () => 'debug');
+  logger.addSink(
+    (level, msg) => forward[level](msg),
+    () => 'debug',
+  );
   return logger;
 }
 
@@ -258,7 +259,7 @@ export async function serveHttp(app: AppContext, opts: HttpOptions): Promise<Htt
       } else if (isJSONRPCNotification(message) && message.method === 'notifications/cancelled' && session !== undefined) {
         const target = inFlight.get(key(session, (message.params as { requestId?: unknown } | undefined)?.requestId));
         if (target && target.owner !== transport) {
-          log.debug('cancelling a request at its client\'s notice');
+          log.debug("cancelling a request at its client's notice");
           target.cancel(message);
         }
       }

@@ -77,9 +77,8 @@ export function registerPrompts(
         'find_capability_by_intent, get_failure_modes, verify_passport and invoke_model.',
       argsSchema: {
         task: z.string().min(1).max(2000).describe('The task in plain words, e.g. "describe a screenshot of an error dialog"'),
-        needs_images: completable(
-          z.string().max(10).optional().describe('"yes" if the task involves images (default no)'),
-          (value) => ['yes', 'no'].filter((v) => v.startsWith((value ?? '').toLowerCase())),
+        needs_images: completable(z.string().max(10).optional().describe('"yes" if the task involves images (default no)'), (value) =>
+          ['yes', 'no'].filter((v) => v.startsWith((value ?? '').toLowerCase())),
         ),
         slug: completable(
           z.string().max(200).optional().describe('A passport slug to start from instead of searching (completes from loaded passports)'),

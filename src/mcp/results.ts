@@ -22,12 +22,7 @@ export function fail(message: string, structured?: Record<string, unknown>): Cal
   return result;
 }
 
-export async function errorBoundary(
-  toolName: string,
-  logger: Logger,
-  scrub: Scrubber,
-  run: () => Promise<CallToolResult>,
-): Promise<CallToolResult> {
+export async function errorBoundary(toolName: string, logger: Logger, scrub: Scrubber, run: () => Promise<CallToolResult>): Promise<CallToolResult> {
   try {
     const r = await run();
     // Security: the last gate before the wire; neither the text nor the structured result carries a secret.

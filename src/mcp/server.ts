@@ -233,10 +233,9 @@ export const COMPLETION_WAIT_MS = 5_000;
 function completeSlugs(app: AppContext, ready: PromiseLike<unknown>) {
   return async (value: string | undefined): Promise<string[]> => {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.resolve(ready).catch(() => undefined),
-      new Promise((resolve) => (timer = setTimeout(resolve, COMPLETION_WAIT_MS))),
-    ]).finally(() => clearTimeout(timer));
+    await Promise.race([Promise.resolve(ready).catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, COMPLETION_WAIT_MS)))]).finally(
+      () => clearTimeout(timer),
+    );
     const prefix = value ?? '';
     return app.store
       .slugs()

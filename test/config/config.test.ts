@@ -12,7 +12,13 @@ describe('parseConfig', () => {
     expect(c.llm.openrouter.baseUrl).toBe('https://openrouter.ai/api/v1');
   });
   it('reads env lists and flags, flags winning', () => {
-    const env = { PASSPORT_MCP_PASSPORTS: 'a.json:dir', PASSPORT_MCP_TRUST_KEYS: 'x=AAA=,y=BBB', PASSPORT_MCP_IMAGE_ROOTS: '/a:/b', PASSPORT_MCP_NO_BUILTIN: '1', PASSPORT_MCP_OFFLINE: 'true' };
+    const env = {
+      PASSPORT_MCP_PASSPORTS: 'a.json:dir',
+      PASSPORT_MCP_TRUST_KEYS: 'x=AAA=,y=BBB',
+      PASSPORT_MCP_IMAGE_ROOTS: '/a:/b',
+      PASSPORT_MCP_NO_BUILTIN: '1',
+      PASSPORT_MCP_OFFLINE: 'true',
+    };
     const c = parseConfig([], env);
     expect(c.passports).toEqual(['a.json', 'dir']);
     expect(c.trustKeys).toEqual(['x=AAA=', 'y=BBB']);
@@ -30,7 +36,11 @@ describe('parseConfig', () => {
     expect(parseConfig(['--provider', 'mistral'], { OPENROUTER_API_KEY: 'o' }).llm.provider).toBe('mistral');
   });
   it('treats an unfilled Claude Desktop user_config placeholder as unset', () => {
-    const c = parseConfig([], { OPENROUTER_API_KEY: '${user_config.openrouter_api_key}', PASSPORT_MCP_OFFLINE: '${user_config.offline}', PASSPORT_MCP_IMAGE_ROOTS: '${user_config.image_dirs}' });
+    const c = parseConfig([], {
+      OPENROUTER_API_KEY: '${user_config.openrouter_api_key}',
+      PASSPORT_MCP_OFFLINE: '${user_config.offline}',
+      PASSPORT_MCP_IMAGE_ROOTS: '${user_config.image_dirs}',
+    });
     expect(c.llm.openrouter.apiKey).toBeUndefined();
     expect(c.llm.provider).toBeUndefined();
     expect(c.offline).toBe(false);

@@ -33,7 +33,8 @@ describe('npm run bundle (.mcpb for Claude Desktop)', () => {
     expect(existsSync(bundle)).toBe(true);
     const manifest = JSON.parse(readFileSync(join(unpacked, 'manifest.json'), 'utf8'));
     expect(manifest).toEqual(JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8')));
-    for (const f of ['icon.png', 'dist/cli.js', 'passports/mistral-small-3.1.passport.json', 'package.json']) expect(existsSync(join(unpacked, f)), f).toBe(true);
+    for (const f of ['icon.png', 'dist/cli.js', 'passports/mistral-small-3.1.passport.json', 'package.json'])
+      expect(existsSync(join(unpacked, f)), f).toBe(true);
     for (const dep of Object.keys(pkg.dependencies)) expect(existsSync(join(unpacked, 'node_modules', dep)), dep).toBe(true);
     for (const dev of Object.keys(pkg.devDependencies)) {
       if (dev in pkg.dependencies) continue;

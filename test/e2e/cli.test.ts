@@ -42,7 +42,8 @@ describe('passport-mcp on the command line', () => {
     const envs = new Set([...source.matchAll(/env(?:Value|Flag|List)\(env, '([A-Z0-9_]+)'/g)].map((m) => m[1]!));
     expect(envs.size).toBeGreaterThan(10);
     for (const e of envs) expect(r.stdout, e).toContain(e);
-    for (const cmd of ['find', 'verify', 'failures', 'invoke', 'list', 'serve']) expect(r.stdout).toContain(`passport-mcp ${cmd === 'serve' ? '[serve]' : cmd}`);
+    for (const cmd of ['find', 'verify', 'failures', 'invoke', 'list', 'serve'])
+      expect(r.stdout).toContain(`passport-mcp ${cmd === 'serve' ? '[serve]' : cmd}`);
   });
 
   it('an unknown flag prints one clear line on stderr and exits non-zero', async () => {
@@ -96,7 +97,9 @@ describe('progress on a terminal', () => {
     }
     // util-linux `script` gives the command a pseudo-terminal, as a person's shell would.
     const cmd = `${process.execPath} ${CLI} list --no-builtin --passports ${dir}`;
-    const tty = await new Promise<string>((resolve) => execFile('script', ['-qec', cmd, '/dev/null'], { env: cleanEnv(), timeout: 20_000 }, (_e, out) => resolve(out)));
+    const tty = await new Promise<string>((resolve) =>
+      execFile('script', ['-qec', cmd, '/dev/null'], { env: cleanEnv(), timeout: 20_000 }, (_e, out) => resolve(out)),
+    );
     expect(tty).toMatch(/loading passports \d+\/300/);
     expect(tty).toMatch(/300 passports loaded/);
     const piped = await run(['list', '--no-builtin', '--passports', dir]);

@@ -49,10 +49,21 @@ async function startHttp(hostPort = '127.0.0.1:0', env: Record<string, string> =
   return { child, url, stderr: () => err, stderrMatch, exited };
 }
 
-function rawPost(url: URL, headers: Record<string, string>, body: string | Buffer, method = 'POST'): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function rawPost(
+  url: URL,
+  headers: Record<string, string>,
+  body: string | Buffer,
+  method = 'POST',
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method,
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      },
       (res) => {
         let data = '';
         res.on('data', (d: Buffer) => (data += d.toString('utf8')));
@@ -99,7 +110,11 @@ describe('serve --http (Streamable HTTP, stateless)', () => {
     // any instance behind a load balancer answers the next request, with or without it, or with one it never issued.
     expect((client.transport as StreamableHTTPClientTransport).sessionId).toMatch(/^[0-9a-f-]{36}$/);
     await client.close();
-    const foreign = await rawPost(s.url, { host: s.url.host, 'mcp-session-id': 'issued-by-another-instance' }, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }));
+    const foreign = await rawPost(
+      s.url,
+      { host: s.url.host, 'mcp-session-id': 'issued-by-another-instance' },
+      JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }),
+    );
     expect(foreign.status).toBe(200);
     expect(foreign.body).toContain('verify_passport');
   });
@@ -131,10 +146,19 @@ describe('serve --http (Streamable HTTP, stateless)', () => {
     expect(other.status).toBe(404);
     // Refused on the declared length, before the body is read: send the headers only.
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: s.url.hostname, port: s.url.port, path: '/mcp', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(MAX_HTTP_BODY_BYTES + 1) } }, (res) => {
-        resolve(res.statusCode ?? 0);
-        req.destroy();
-      });
+      const req = request(
+        {
+          host: s.url.hostname,
+          port: s.url.port,
+          path: '/mcp',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(MAX_HTTP_BODY_BYTES + 1) },
+        },
+        (res) => {
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        },
+      );
       req.on('error', reject);
       req.flushHeaders();
     });
@@ -222,7 +246,7 @@ describe('serve --http with invoke_model', () => {
 });
 
 describe('serve --http: log lines reach the client', () => {
-  it('sends the log lines of a request on that request\'s own response stream, at or above --log-level', async () => {
+  it("sends the log lines of a request on that request's own response stream, at or above --log-level", async () => {
     const { createServer } = await import('node:http');
     const { LoggingMessageNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
     // A registry that has no passports: asking for an unknown slug makes the server fetch, and log that it does.
@@ -230,7 +254,11 @@ describe('serve --http: log lines reach the client', () => {
     await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
     const port = (registry.address() as { port: number }).port;
     const run = async (logLevel: string) => {
-      const s = await startHttp('127.0.0.1:0', { PASSPORT_MCP_OFFLINE: '', PASSPORT_MCP_REGISTRY_URL: `http://127.0.0.1:${port}/api/v1`, PASSPORT_MCP_LOG_LEVEL: logLevel });
+      const s = await startHttp('127.0.0.1:0', {
+        PASSPORT_MCP_OFFLINE: '',
+        PASSPORT_MCP_REGISTRY_URL: `http://127.0.0.1:${port}/api/v1`,
+        PASSPORT_MCP_LOG_LEVEL: logLevel,
+      });
       try {
         const client = new Client({ name: 'http-log-test', version: '0' });
         const lines: { level: string; data: unknown }[] = [];
@@ -309,7 +337,10 @@ describe('serve --http: cancellation stops the upstream call', () => {
       const before = fake.requests.length;
       const ac = new AbortController();
       const { call, streaming } = startInvoke(client, ac.signal);
-      const rejected = call.then(() => 'resolved', () => 'rejected');
+      const rejected = call.then(
+        () => 'resolved',
+        () => 'rejected',
+      );
       await streaming;
       ac.abort('the user pressed stop');
       expect(await rejected).toBe('rejected');
@@ -327,10 +358,21 @@ describe('serve --http: cancellation stops the upstream call', () => {
   it('a client that closes the response stream (raw disconnect) cuts the upstream stream', async () => {
     fake.enqueue(holding());
     const before = fake.requests.length;
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'invoke_model', arguments: { prompt: 'hi' }, _meta: { progressToken: 'p1' } } });
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'invoke_model', arguments: { prompt: 'hi' }, _meta: { progressToken: 'p1' } },
+    });
     await new Promise<void>((resolve, reject) => {
       const req = request(
-        { host: s.url.hostname, port: s.url.port, path: s.url.pathname, method: 'POST', headers: { host: s.url.host, 'content-type': 'application/json', accept: 'application/json, text/event-stream' } },
+        {
+          host: s.url.hostname,
+          port: s.url.port,
+          path: s.url.pathname,
+          method: 'POST',
+          headers: { host: s.url.host, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        },
         (res) => {
           let seen = '';
           res.on('data', (d: Buffer) => {

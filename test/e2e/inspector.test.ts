@@ -35,7 +35,14 @@ describe('MCP Inspector CLI', () => {
   });
 
   it('calls find_capability_by_intent', async () => {
-    const r = await inspector(['--method', 'tools/call', '--tool-name', 'find_capability_by_intent', '--tool-args-json', '{"intent":"image understanding","limit":3}']);
+    const r = await inspector([
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'find_capability_by_intent',
+      '--tool-args-json',
+      '{"intent":"image understanding","limit":3}',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout).result;
     expect(result.isError).toBeFalsy();

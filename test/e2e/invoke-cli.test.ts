@@ -8,7 +8,10 @@ import { chunk, happy, startFakeUpstream, type FakeUpstream } from '../support/f
 import { CLI, cleanEnv } from '../support/spawn.js';
 
 const KEY = 'sk-or-v1-DISTINCTIVE-cli-00112233445566778899aabbccddeeff';
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a1f3c1e90000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a1f3c1e90000000049454e44ae426082',
+  'hex',
+);
 
 let fake: FakeUpstream;
 let dir: string;
@@ -41,12 +44,30 @@ describe('passport-mcp invoke', () => {
     // The upstream sends the second token only once the first is on stdout: streaming, proven without a pause.
     let firstOnStdout!: () => void;
     const gate = new Promise<void>((r) => (firstOnStdout = r));
-    fake.enqueue({ steps: [{ data: chunk('A tiny ') }, { gate }, { data: chunk('red pixel.', { finish: 'stop' }) }, { data: chunk(null, { choices: [], usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9, cost: 0.00001 } }) }, { data: '[DONE]' }] });
-    const seen: { s: string; t: number }[] = [];
-    const r = await run(['invoke', 'What is in this picture?', '--image', 'photo.png'], { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl }, (s, t) => {
-      seen.push({ s, t });
-      if (seen.map((x) => x.s).join('').includes('A tiny ')) firstOnStdout();
+    fake.enqueue({
+      steps: [
+        { data: chunk('A tiny ') },
+        { gate },
+        { data: chunk('red pixel.', { finish: 'stop' }) },
+        { data: chunk(null, { choices: [], usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9, cost: 0.00001 } }) },
+        { data: '[DONE]' },
+      ],
     });
+    const seen: { s: string; t: number }[] = [];
+    const r = await run(
+      ['invoke', 'What is in this picture?', '--image', 'photo.png'],
+      { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl },
+      (s, t) => {
+        seen.push({ s, t });
+        if (
+          seen
+            .map((x) => x.s)
+            .join('')
+            .includes('A tiny ')
+        )
+          firstOnStdout();
+      },
+    );
     expect(r.code).toBe(0);
     expect(r.out).toBe('A tiny red pixel.\n');
     // The first token reached stdout well before the second was sent.

@@ -9,7 +9,10 @@ import { chunk, happy, splitEvent, startFakeUpstream, USAGE, waitFor, type FakeU
 import { SEED_SLUG, startServer, textOf, type Spawned } from '../support/spawn.js';
 
 const KEY = 'sk-or-v1-DISTINCTIVE-e2e-7f3a9c1b5d2e8f4a6b0c9d8e7f6a5b4c';
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a1f3c1e90000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a1f3c1e90000000049454e44ae426082',
+  'hex',
+);
 
 interface Progress {
   progress: number;
@@ -103,7 +106,9 @@ describe('invoke_model over stdio', () => {
       // This process (the MCP client) is busy while the server sends its last notification and then its result;
       // without a pause between the two they reach the client in one read and the SDK v1 client drops the
       // notification (measured: about 12 of 20 calls lose it).
-      fake.enqueue({ steps: [{ data: chunk('a') }, { wait: 10 }, { data: chunk('b') }, { data: chunk('c', { finish: 'stop' }) }, { data: '[DONE]' }, { block: 8 }] });
+      fake.enqueue({
+        steps: [{ data: chunk('a') }, { wait: 10 }, { data: chunk('b') }, { data: chunk('c', { finish: 'stop' }) }, { data: '[DONE]' }, { block: 8 }],
+      });
       const { sc, progress } = await invoke({ prompt: 'x' });
       if (progress.map((p) => p.message ?? '').join('') !== sc.text) lost++;
     }
@@ -144,12 +149,18 @@ describe('invoke_model over stdio', () => {
     fake.enqueue({ steps: [{ comment: 'OPENROUTER PROCESSING' }, { data: chunk('first ') }, { stall: true }] });
     const ac = new AbortController();
     let abortedAt = 0;
-    const call = invoke({ prompt: 'long story' }, { signal: ac.signal, onprogress: () => {
-      if (!abortedAt) {
-        abortedAt = performance.now();
-        ac.abort();
-      }
-    } });
+    const call = invoke(
+      { prompt: 'long story' },
+      {
+        signal: ac.signal,
+        onprogress: () => {
+          if (!abortedAt) {
+            abortedAt = performance.now();
+            ac.abort();
+          }
+        },
+      },
+    );
     await expect(call).rejects.toThrow();
     expect(await waitFor(() => fake.requests[0]?.aborted === true, 3000)).toBe(true);
     expect(fake.requests[0]!.abortedAt! - abortedAt).toBeLessThan(1500);
@@ -159,7 +170,14 @@ describe('invoke_model over stdio', () => {
   });
 
   it('honours Retry-After: the second attempt comes no earlier than the header says', async () => {
-    fake.enqueue({ status: 429, headers: { 'retry-after': '1' }, body: { error: { code: 429, message: 'Rate limit exceeded', metadata: { error_type: 'rate_limit_exceeded' } } } }, { steps: happy(['after wait']) });
+    fake.enqueue(
+      {
+        status: 429,
+        headers: { 'retry-after': '1' },
+        body: { error: { code: 429, message: 'Rate limit exceeded', metadata: { error_type: 'rate_limit_exceeded' } } },
+      },
+      { steps: happy(['after wait']) },
+    );
     const { r, sc } = await invoke({ prompt: 'hi' });
     expect(r.isError).toBeFalsy();
     expect(sc).toMatchObject({ text: 'after wait', retries: 1 });
@@ -168,7 +186,19 @@ describe('invoke_model over stdio', () => {
   });
 
   it('a mid-stream failure returns the partial text, marked incomplete, as an error result', async () => {
-    fake.enqueue({ steps: [{ data: chunk('Half an ') }, { data: chunk('answer') }, { data: { id: 'g', error: { code: 502, message: 'Provider disconnected unexpectedly' }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] } }] });
+    fake.enqueue({
+      steps: [
+        { data: chunk('Half an ') },
+        { data: chunk('answer') },
+        {
+          data: {
+            id: 'g',
+            error: { code: 502, message: 'Provider disconnected unexpectedly' },
+            choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }],
+          },
+        },
+      ],
+    });
     const { r, sc, progress } = await invoke({ prompt: 'hi' });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/Provider disconnected unexpectedly.*incomplete/);
@@ -181,7 +211,13 @@ describe('invoke_model over stdio', () => {
     const a = await invoke({ prompt: 'hi' });
     expect(a.r.isError).toBe(true);
     expect(textOf(a.r)).toMatch(/OPENROUTER_API_KEY/);
-    fake.enqueue({ steps: [{ data: chunk(`leak ${KEY.slice(0, 20)}`) }, { data: chunk(`${KEY.slice(20)} done`) }, { data: { error: { code: 'server_error', message: `request was: Authorization: Bearer ${KEY}` } } }] });
+    fake.enqueue({
+      steps: [
+        { data: chunk(`leak ${KEY.slice(0, 20)}`) },
+        { data: chunk(`${KEY.slice(20)} done`) },
+        { data: { error: { code: 'server_error', message: `request was: Authorization: Bearer ${KEY}` } } },
+      ],
+    });
     const b = await invoke({ prompt: `repeat ${KEY}` });
     expect(b.r.isError).toBe(true);
     expect(b.sc.text).toBe('leak [redacted] done');

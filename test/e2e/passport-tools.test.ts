@@ -30,7 +30,8 @@ describe('passport tools with a trusted key', () => {
   afterAll(async () => s?.close());
 
   it('verify_passport: valid, invalid_signature and, for the seed signed by an unknown key, invalid_signature too', async () => {
-    const call = async (slug: string) => (await s.client.callTool({ name: 'verify_passport', arguments: { slug } })).structuredContent as Record<string, unknown>;
+    const call = async (slug: string) =>
+      (await s.client.callTool({ name: 'verify_passport', arguments: { slug } })).structuredContent as Record<string, unknown>;
     const valid = await call('signed-model');
     expect(valid).toMatchObject({ status: 'valid', valid: true, slug: 'signed-model', issuer: 'unfragile.ai', scope: 'unfragile' });
     expect(valid.key_fingerprint).toMatch(/^SHA256:/);
@@ -71,7 +72,12 @@ describe('passport tools, default configuration', () => {
 
   it('get_failure_modes returns every failure mode and limitation verbatim, grouped per capability', async () => {
     const r = await s.client.callTool({ name: 'get_failure_modes', arguments: { slug: SEED_SLUG } });
-    const out = r.structuredContent as { failure_modes: string[]; capabilities: { id: string; limitations: string[] }[]; risk: Record<string, unknown>; name: string };
+    const out = r.structuredContent as {
+      failure_modes: string[];
+      capabilities: { id: string; limitations: string[] }[];
+      risk: Record<string, unknown>;
+      name: string;
+    };
     expect(out.name).toBe('Mistral: Mistral Small 3.1 24B');
     expect(out.failure_modes).toEqual(seed.passport.unfragile.trust.failure_modes);
     expect(out.capabilities.map((c) => c.id)).toEqual(seed.passport.unfragile.capabilities.map((c: { id: string }) => c.id));

@@ -90,4 +90,3 @@ describe('completion right after connecting', () => {
     }
   });
 });
-

@@ -34,7 +34,13 @@ beforeAll(async () => {
   cacheDir = mkdtempSync(path.join(tmpdir(), 'passport-e2e-cache-'));
   s = await startServer({
     args: ['--registry-url', reg.base, '--registry-timeout', '2500', '--trust-key', `unfragile.ai=${reg.key.rawBase64}`],
-    env: { PASSPORT_MCP_OFFLINE: '0', PASSPORT_MCP_CACHE_DIR: cacheDir, PASSPORT_MCP_REGISTRY_API_KEY: API_KEY, OPENROUTER_API_KEY: 'sk-or-v1-test', OPENROUTER_BASE_URL: upstream.baseUrl },
+    env: {
+      PASSPORT_MCP_OFFLINE: '0',
+      PASSPORT_MCP_CACHE_DIR: cacheDir,
+      PASSPORT_MCP_REGISTRY_API_KEY: API_KEY,
+      OPENROUTER_API_KEY: 'sk-or-v1-test',
+      OPENROUTER_BASE_URL: upstream.baseUrl,
+    },
   });
 });
 afterAll(async () => {
@@ -49,7 +55,11 @@ describe('find_capability_by_intent with the registry', () => {
     expect(r.registry.status).toBe('ok');
     expect(r.registry.resolve_id).toMatch(/^resolve_/);
     expect(r.registry.detail).toMatch(/evil--whisper-clone.*invalid_signature/);
-    expect(r.matches.find((m) => m.artifact.slug === 'openai--whisper-large-v3.1')).toMatchObject({ source: 'registry', verification: 'valid', confidence: 0.91 });
+    expect(r.matches.find((m) => m.artifact.slug === 'openai--whisper-large-v3.1')).toMatchObject({
+      source: 'registry',
+      verification: 'valid',
+      confidence: 0.91,
+    });
     expect(r.matches.some((m) => m.source === 'local')).toBe(true);
     expect(r.matches.some((m) => m.artifact.slug === 'evil--whisper-clone')).toBe(false);
     expect(s.stderr()).toMatch(/dropped registry passport "evil--whisper-clone": invalid_signature/);
@@ -99,7 +109,12 @@ describe('find_capability_by_intent with the registry', () => {
   });
 
   it('faults: slow, HTML, 429 — never isError, local matches still there, status says what happened', async () => {
-    for (const [fault, status] of [['slow', 'timeout'], ['html', 'error'], ['truncated', 'error'], ['429', 'rate_limited']] as const) {
+    for (const [fault, status] of [
+      ['slow', 'timeout'],
+      ['html', 'error'],
+      ['truncated', 'error'],
+      ['429', 'rate_limited'],
+    ] as const) {
       reg.fault = fault;
       reg.retryAfter = '120';
       try {
@@ -129,7 +144,10 @@ describe('a later run with --offline', () => {
     const n = reg.hits.length;
     const off = await startServer({ args: ['--offline', '--trust-key', `unfragile.ai=${reg.key.rawBase64}`], env: { PASSPORT_MCP_CACHE_DIR: cacheDir } });
     try {
-      const r = await off.client.callTool({ name: 'find_capability_by_intent', arguments: { intent: 'transcribe a podcast episode into text', min_confidence: 0 } });
+      const r = await off.client.callTool({
+        name: 'find_capability_by_intent',
+        arguments: { intent: 'transcribe a podcast episode into text', min_confidence: 0 },
+      });
       const sc = r.structuredContent as Awaited<ReturnType<typeof find>>;
       expect(sc.registry.status).toBe('offline');
       expect(sc.matches.find((m) => m.artifact.slug === 'openai--whisper-large-v3.1')).toMatchObject({ source: 'registry', verification: 'valid' });
@@ -147,7 +165,17 @@ describe('the CLI find', () => {
     const out = await new Promise<{ code: number; stdout: string }>((resolve) =>
       execFile(
         process.execPath,
-        [CLI, 'find', 'transcribe a podcast episode into text', '--registry-url', reg.base, '--trust-key', `unfragile.ai=${reg.key.rawBase64}`, '--registry-timeout', '5000'],
+        [
+          CLI,
+          'find',
+          'transcribe a podcast episode into text',
+          '--registry-url',
+          reg.base,
+          '--trust-key',
+          `unfragile.ai=${reg.key.rawBase64}`,
+          '--registry-timeout',
+          '5000',
+        ],
         { env: cleanEnv({ PASSPORT_MCP_OFFLINE: '0', PASSPORT_MCP_CACHE_DIR: cache }), timeout: 30_000 },
         (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
       ),

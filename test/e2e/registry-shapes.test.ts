@@ -58,7 +58,10 @@ describe('real registry passports through the stdio server', () => {
     }
     const res = await local.client.readResource({ uri: 'passport://black-forest-labs--flux.1-schnell' });
     expect((res.contents[0] as { text: string }).text).toContain('FLUX.1-schnell');
-    const found = await local.client.callTool({ name: 'find_capability_by_intent', arguments: { intent: 'generate images from text prompts quickly', limit: 5, min_confidence: 0 } });
+    const found = await local.client.callTool({
+      name: 'find_capability_by_intent',
+      arguments: { intent: 'generate images from text prompts quickly', limit: 5, min_confidence: 0 },
+    });
     expect(JSON.stringify(found.structuredContent)).toContain('black-forest-labs--flux.1-schnell');
     expect(local.stderr()).not.toMatch(/skipped/);
   });

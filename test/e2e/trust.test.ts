@@ -85,7 +85,9 @@ describe('trust pin through the built CLI', () => {
         expect(pinsOf(dir), name).toMatchObject([{ issuer: 'unfragile.ai', fingerprint: fp, key: A.rawBase64, origin: `${url}/trust-passport-public-key` }]);
         if (i === 0) {
           const list = await cli(['trust', 'list', '--json'], dir);
-          expect(JSON.parse(list.stdout).pins).toEqual([{ issuer: 'unfragile.ai', fingerprint: fp, origin: `${url}/trust-passport-public-key`, pinned_at: expect.any(String) }]);
+          expect(JSON.parse(list.stdout).pins).toEqual([
+            { issuer: 'unfragile.ai', fingerprint: fp, origin: `${url}/trust-passport-public-key`, pinned_at: expect.any(String) },
+          ]);
           const text = await cli(['trust', 'list'], dir);
           expect(text.stdout).toContain(`unfragile.ai  ${fp}`);
         }
@@ -181,27 +183,31 @@ describe('trust pin through the built CLI', () => {
     expect(readFileSync(path.join(dir, 'pins.json'), 'utf8')).toBe('{"version":1,"pins":[{"issuer":');
   });
 
-  it.skipIf(process.platform === 'win32')('on a terminal, asks y/N and pins only on yes', async () => {
-    serving = FORMS[0]![1](A);
-    const ask = (answer: string, dir: string) =>
-      new Promise<string>((resolve) => {
-        // util-linux `script` gives the command a pseudo-terminal; the answer is typed on its stdin.
-        const cmd = `${process.execPath} ${CLI} trust pin unfragile.ai --config-dir ${dir} --registry-url ${base}`;
-        const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: cleanEnv({ PASSPORT_MCP_OFFLINE: '0' }) });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('[y/N]')) child.stdin.end(`${answer}\n`);
+  it.skipIf(process.platform === 'win32')(
+    'on a terminal, asks y/N and pins only on yes',
+    async () => {
+      serving = FORMS[0]![1](A);
+      const ask = (answer: string, dir: string) =>
+        new Promise<string>((resolve) => {
+          // util-linux `script` gives the command a pseudo-terminal; the answer is typed on its stdin.
+          const cmd = `${process.execPath} ${CLI} trust pin unfragile.ai --config-dir ${dir} --registry-url ${base}`;
+          const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: cleanEnv({ PASSPORT_MCP_OFFLINE: '0' }) });
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.includes('[y/N]')) child.stdin.end(`${answer}\n`);
+          });
+          child.on('close', () => resolve(out));
         });
-        child.on('close', () => resolve(out));
-      });
-    const yesDir = configDir();
-    expect(await ask('y', yesDir)).toMatch(/Trust this key for passports signed by unfragile.ai\? \[y\/N\][\s\S]*Pinned SHA256:/);
-    expect(pinsOf(yesDir)).toHaveLength(1);
-    const noDir = configDir();
-    expect(await ask('n', noDir)).toMatch(/Not pinned/);
-    expect(() => pinsOf(noDir)).toThrow();
-  }, 60_000);
+      const yesDir = configDir();
+      expect(await ask('y', yesDir)).toMatch(/Trust this key for passports signed by unfragile.ai\? \[y\/N\][\s\S]*Pinned SHA256:/);
+      expect(pinsOf(yesDir)).toHaveLength(1);
+      const noDir = configDir();
+      expect(await ask('n', noDir)).toMatch(/Not pinned/);
+      expect(() => pinsOf(noDir)).toThrow();
+    },
+    60_000,
+  );
 });
 
 describe('pinned keys in the stdio server and the CLI verify', () => {
@@ -247,7 +253,10 @@ describe('pinned keys in the stdio server and the CLI verify', () => {
     } finally {
       await s.close();
     }
-    const e = await startServer({ args: ['--passports', passportsDir, '--config-dir', pinnedDir], env: { PASSPORT_MCP_TRUST_KEYS: `unfragile.ai=${B.rawHex}` } });
+    const e = await startServer({
+      args: ['--passports', passportsDir, '--config-dir', pinnedDir],
+      env: { PASSPORT_MCP_TRUST_KEYS: `unfragile.ai=${B.rawHex}` },
+    });
     try {
       const b = await e.client.callTool({ name: 'verify_passport', arguments: { slug: 'signed-by-b' } });
       expect(b.structuredContent).toMatchObject({ status: 'valid', key_source: 'env' });

@@ -27,8 +27,27 @@ const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'arra
  * Length keywords (minLength, maxLength) pass: the Agents SDK keeps them, and they narrow nothing a model sends.
  */
 const OPENAI_ALLOWED = new Set([
-  ...META, 'type', 'properties', 'required', 'additionalProperties', 'items', 'anyOf', 'enum', '$ref', '$defs',
-  'pattern', 'format', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minItems', 'maxItems',
+  ...META,
+  'type',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'anyOf',
+  'enum',
+  '$ref',
+  '$defs',
+  'pattern',
+  'format',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minItems',
+  'maxItems',
 ]);
 
 export function openAiStrictProblems(root: Schema): string[] {
@@ -37,7 +56,8 @@ export function openAiStrictProblems(root: Schema): string[] {
   if (root.type !== 'object' || 'anyOf' in root) problems.push('root: must be type object, not anyOf');
   const walk = (s: unknown, path: string, depth: number, inAnyOfBranch: boolean) => {
     if (!isObj(s)) return void problems.push(`${path}: not a schema object`);
-    for (const k of Object.keys(s)) if (!OPENAI_ALLOWED.has(k) && !(path === '' && k === '$schema')) problems.push(`${path || 'root'}: unsupported keyword ${k}`);
+    for (const k of Object.keys(s))
+      if (!OPENAI_ALLOWED.has(k) && !(path === '' && k === '$schema')) problems.push(`${path || 'root'}: unsupported keyword ${k}`);
     if (!('type' in s) && !('anyOf' in s) && !('enum' in s) && !('$ref' in s)) problems.push(`${path}: no type`);
     const types = [s.type].flat().filter((t) => t !== undefined);
     for (const t of types) if (!TYPES.has(t)) problems.push(`${path}: type ${t}`);
@@ -50,7 +70,8 @@ export function openAiStrictProblems(root: Schema): string[] {
       if (depth > 10) problems.push(`${path}: more than 10 levels of nesting`);
       const props = isObj(s.properties) ? s.properties : {};
       if (!Object.keys(props).length) problems.push(`${path}: object without properties (strict mode would close it: it could carry nothing)`);
-      if ('additionalProperties' in s && s.additionalProperties !== false) problems.push(`${path}: open map (additionalProperties) that strict mode cannot express`);
+      if ('additionalProperties' in s && s.additionalProperties !== false)
+        problems.push(`${path}: open map (additionalProperties) that strict mode cannot express`);
       const required = new Set<string>(s.required ?? []);
       for (const [k, v] of Object.entries(props)) {
         properties++;
@@ -97,8 +118,28 @@ export function toOpenAiStrict(s: Schema): Schema {
  * maps; an object must have properties; a node without a type (and no anyOf) is rejected.
  */
 const GEMINI_ALLOWED = new Set([
-  'type', 'format', 'title', 'description', 'nullable', 'enum', 'minItems', 'maxItems', 'properties', 'required', 'minProperties', 'maxProperties',
-  'minLength', 'maxLength', 'pattern', 'example', 'anyOf', 'propertyOrdering', 'default', 'items', 'minimum', 'maximum',
+  'type',
+  'format',
+  'title',
+  'description',
+  'nullable',
+  'enum',
+  'minItems',
+  'maxItems',
+  'properties',
+  'required',
+  'minProperties',
+  'maxProperties',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'example',
+  'anyOf',
+  'propertyOrdering',
+  'default',
+  'items',
+  'minimum',
+  'maximum',
 ]);
 
 export function geminiProblems(root: Schema): string[] {
@@ -114,7 +155,8 @@ export function geminiProblems(root: Schema): string[] {
     if (!('anyOf' in s)) {
       if (typeof s.type !== 'string' || !TYPES.has(s.type)) problems.push(`${path || 'root'}: needs exactly one type (got ${JSON.stringify(s.type)})`);
     } else (s.anyOf as unknown[]).forEach((b, i) => walk(b, `${path}.anyOf[${i}]`));
-    if ('enum' in s && (s.type !== 'string' || !(s.enum as unknown[]).every((v) => typeof v === 'string'))) problems.push(`${path}: enum must be strings on a string`);
+    if ('enum' in s && (s.type !== 'string' || !(s.enum as unknown[]).every((v) => typeof v === 'string')))
+      problems.push(`${path}: enum must be strings on a string`);
     if ('format' in s && !['enum', 'date-time', 'int32', 'int64', 'float', 'double'].includes(s.format)) problems.push(`${path}: format ${s.format}`);
     if (s.type === 'object') {
       if (!isObj(s.properties) || !Object.keys(s.properties).length) problems.push(`${path || 'root'}: object without properties`);
@@ -148,7 +190,9 @@ describe('the rule checkers catch what the frameworks reject', () => {
     expect(gemini).toMatch(/loose: needs exactly one type/);
     expect(geminiProblems({ type: 'object', properties: { t: { type: 'string', const: 'x' } } }).join()).toMatch(/const/);
     // Optional properties inside anyOf branches cannot be normalised by the Agents SDK.
-    expect(openAiStrictProblems({ type: 'object', properties: { r: { anyOf: [{ type: 'object', properties: { a: { type: 'string' } } }] } } }).join()).toMatch(/inside an anyOf branch/);
+    expect(openAiStrictProblems({ type: 'object', properties: { r: { anyOf: [{ type: 'object', properties: { a: { type: 'string' } } }] } } }).join()).toMatch(
+      /inside an anyOf branch/,
+    );
   });
 
   it('passes a schema written the strict way', () => {
@@ -204,7 +248,11 @@ describe('every tool schema converts cleanly', () => {
     // that, not on the arguments, for each accepted shape; a malformed one is refused by name.
     const args = (rf: unknown) => ({ name: 'invoke_model', arguments: { prompt: 'x', response_format: rf } });
     const schema = { type: 'object', properties: { a: { type: 'string' } } };
-    for (const rf of [{ type: 'json_object' }, { type: 'json_schema', json_schema: { name: 'n', schema } }, { type: 'json_schema', json_schema: { name: 'n', schema: JSON.stringify(schema), strict: true } }]) {
+    for (const rf of [
+      { type: 'json_object' },
+      { type: 'json_schema', json_schema: { name: 'n', schema } },
+      { type: 'json_schema', json_schema: { name: 'n', schema: JSON.stringify(schema), strict: true } },
+    ]) {
       const r = await s.client.callTool(args(rf));
       expect(JSON.stringify(r.content), JSON.stringify(rf)).not.toMatch(/response_format|Invalid arguments/);
     }

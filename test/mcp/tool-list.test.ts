@@ -46,19 +46,49 @@ describe('tools/list', () => {
   it('the contract fields are in the schemas', async () => {
     const { tools } = await s.client.listTools();
     const by = Object.fromEntries(tools.map((t) => [t.name, t]));
-    const props = (n: string, which: 'inputSchema' | 'outputSchema') => Object.keys(((by[n]![which] as JsonSchema).properties ?? {}));
-    expect(props('find_capability_by_intent', 'inputSchema')).toEqual(expect.arrayContaining(['intent', 'limit', 'input_type', 'output_type', 'verified_only', 'min_trust_score']));
+    const props = (n: string, which: 'inputSchema' | 'outputSchema') => Object.keys((by[n]![which] as JsonSchema).properties ?? {});
+    expect(props('find_capability_by_intent', 'inputSchema')).toEqual(
+      expect.arrayContaining(['intent', 'limit', 'input_type', 'output_type', 'verified_only', 'min_trust_score']),
+    );
     expect((by.find_capability_by_intent!.inputSchema as JsonSchema).required).toEqual(['intent']);
     expect(props('find_capability_by_intent', 'outputSchema')).toContain('matches');
     expect(props('verify_passport', 'inputSchema')).toEqual(expect.arrayContaining(['slug', 'passport']));
-    expect(props('verify_passport', 'outputSchema')).toEqual(expect.arrayContaining(['status', 'valid', 'slug', 'issuer', 'signed_at', 'key_fingerprint', 'scope', 'warnings', 'detail']));
+    expect(props('verify_passport', 'outputSchema')).toEqual(
+      expect.arrayContaining(['status', 'valid', 'slug', 'issuer', 'signed_at', 'key_fingerprint', 'scope', 'warnings', 'detail']),
+    );
     expect(props('get_failure_modes', 'inputSchema')).toEqual(expect.arrayContaining(['slug', 'capability_id']));
     expect(props('get_failure_modes', 'outputSchema')).toEqual(expect.arrayContaining(['slug', 'name', 'failure_modes', 'capabilities', 'risk']));
     expect(props('invoke_model', 'inputSchema')).toEqual(
-      expect.arrayContaining(['prompt', 'messages', 'system', 'images', 'slug', 'max_tokens', 'temperature', 'top_p', 'top_k', 'frequency_penalty', 'presence_penalty', 'seed', 'stop', 'response_format']),
+      expect.arrayContaining([
+        'prompt',
+        'messages',
+        'system',
+        'images',
+        'slug',
+        'max_tokens',
+        'temperature',
+        'top_p',
+        'top_k',
+        'frequency_penalty',
+        'presence_penalty',
+        'seed',
+        'stop',
+        'response_format',
+      ]),
     );
     expect(props('invoke_model', 'outputSchema')).toEqual(
-      expect.arrayContaining(['text', 'finish_reason', 'model', 'provider', 'usage', 'time_to_first_token_ms', 'duration_ms', 'retries', 'passport', 'warnings']),
+      expect.arrayContaining([
+        'text',
+        'finish_reason',
+        'model',
+        'provider',
+        'usage',
+        'time_to_first_token_ms',
+        'duration_ms',
+        'retries',
+        'passport',
+        'warnings',
+      ]),
     );
   });
 });

@@ -41,7 +41,9 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
   ),
   // Huge strings: 10 KB to 1.5 M units of one repeated unit. Bounded so the JSON-escaped request stays under the
   // SDK's 10 MB stdio line limit (a lone surrogate escapes to 6 bytes); past it see protocol.test.ts.
-  fc.tuple(fc.integer({ min: 10_000, max: 1_500_000 }), fc.constantFrom('a', 'é', '\ud83d\ude00', '\ud800', '[', '{"a":', ' ')).map(([n, c]) => c.repeat(Math.ceil(n / c.length))),
+  fc
+    .tuple(fc.integer({ min: 10_000, max: 1_500_000 }), fc.constantFrom('a', 'é', '\ud83d\ude00', '\ud800', '[', '{"a":', ' '))
+    .map(([n, c]) => c.repeat(Math.ceil(n / c.length))),
 );
 
 /** Numbers and number-like strings: NaN-like text, huge exponents, negative zero, beyond 2^53. */
@@ -54,7 +56,11 @@ export const hostileNumber: fc.Arbitrary<unknown> = fc.oneof(
 
 /** Plain JSON with `__proto__` / `constructor` / `prototype` keys as own properties (made by JSON.parse). */
 export const protoObject: fc.Arbitrary<unknown> = fc
-  .tuple(fc.constantFrom('__proto__', 'constructor', 'prototype'), fc.jsonValue({ maxDepth: 3 }), fc.constantFrom('polluted', 'isAdmin', 'unfragile', 'passport'))
+  .tuple(
+    fc.constantFrom('__proto__', 'constructor', 'prototype'),
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.constantFrom('polluted', 'isAdmin', 'unfragile', 'passport'),
+  )
   .map(([k, v, marker]) =>
     JSON.parse(
       k === 'constructor'
@@ -102,15 +108,17 @@ export const passportObjectArb: fc.Arbitrary<unknown> = fc.oneof(
 
 /** Arguments for one tool: its own property names (and some others) with hostile values, or a wrong-typed whole. */
 export function argsFor(_tool: string, props: string[]): fc.Arbitrary<unknown> {
-  const specific = new Map<string, fc.Arbitrary<unknown>>(Object.entries({
-    intent: fc.oneof(hostileString, fc.string({ minLength: 1, maxLength: 2000 }), fc.constantFrom('describe an image', 'read text from a screenshot')),
-    limit: fc.oneof(hostileNumber, fc.integer({ min: 1, max: 50 })),
-    min_trust_score: fc.oneof(hostileNumber, fc.double({ min: 0, max: 100, noNaN: true })),
-    verified_only: fc.oneof(fc.boolean(), hostileValue),
-    slug: fc.oneof(hostileString, fc.constant(SEED_SLUG)),
-    capability_id: hostileString,
-    passport: fc.oneof(passportTextArb, passportObjectArb, hostileValue),
-  }));
+  const specific = new Map<string, fc.Arbitrary<unknown>>(
+    Object.entries({
+      intent: fc.oneof(hostileString, fc.string({ minLength: 1, maxLength: 2000 }), fc.constantFrom('describe an image', 'read text from a screenshot')),
+      limit: fc.oneof(hostileNumber, fc.integer({ min: 1, max: 50 })),
+      min_trust_score: fc.oneof(hostileNumber, fc.double({ min: 0, max: 100, noNaN: true })),
+      verified_only: fc.oneof(fc.boolean(), hostileValue),
+      slug: fc.oneof(hostileString, fc.constant(SEED_SLUG)),
+      capability_id: hostileString,
+      passport: fc.oneof(passportTextArb, passportObjectArb, hostileValue),
+    }),
+  );
   const keyArb = fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(...props) },
     { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString') },

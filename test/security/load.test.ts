@@ -164,7 +164,11 @@ describe('load, in process', () => {
     // Plus the 1,000 searches at the same time.
     const searches = Promise.all(Array.from({ length: SEARCHES }, (_, k) => search(INTENTS[k % INTENTS.length]!)));
     // Cancel once every slow stream has produced tokens upstream.
-    await upstream.until(() => upstream.requests.slice(before).filter((r) => r.scenario === 'slow' && r.tokensSent > 0).length === STREAMS / 2, 'every slow stream streaming', 60_000);
+    await upstream.until(
+      () => upstream.requests.slice(before).filter((r) => r.scenario === 'slow' && r.tokensSent > 0).length === STREAMS / 2,
+      'every slow stream streaming',
+      60_000,
+    );
     for (const c of cancelled) c.ac.abort('test cancels');
     const keptResults = await withTimeout(Promise.all(kept.map((k) => k.call)), 60_000, 'kept streams');
     const cancelOutcomes = await Promise.all(cancelled.map((c) => c.outcome));
@@ -196,7 +200,8 @@ describe('load, in process', () => {
     // reported rather than asserted until the cause is known; everything else about the handles is asserted.
     const after = await settleTo(baseRes, 5_000);
     const lingering = after.TCPSocketWrap ?? 0;
-    for (const [k, v] of Object.entries(after)) if (k !== 'TCPSocketWrap') expect(v, `active ${k} (baseline ${JSON.stringify(baseRes)})`).toBeLessThanOrEqual(baseRes[k] ?? 0);
+    for (const [k, v] of Object.entries(after))
+      if (k !== 'TCPSocketWrap') expect(v, `active ${k} (baseline ${JSON.stringify(baseRes)})`).toBeLessThanOrEqual(baseRes[k] ?? 0);
     expect(mine().filter((r) => !r.socketClosed).length, 'every connection that carried a request is closed').toBe(0);
     expect(listenerCounts()).toEqual(baseListeners);
     const heap = heapAfterGc();
@@ -226,7 +231,9 @@ describe('load, spawned server over stdio', () => {
       const t0 = Date.now();
       const rs = await Promise.all(
         Array.from({ length: SEARCHES }, (_, k) =>
-          s.client.callTool({ name: 'find_capability_by_intent', arguments: { intent: INTENTS[k % INTENTS.length]! } }).then((r) => [INTENTS[k % INTENTS.length]!, r] as const),
+          s.client
+            .callTool({ name: 'find_capability_by_intent', arguments: { intent: INTENTS[k % INTENTS.length]! } })
+            .then((r) => [INTENTS[k % INTENTS.length]!, r] as const),
         ),
       );
       const ms = Date.now() - t0;
@@ -246,10 +253,14 @@ describe('load, spawned server over stdio', () => {
   // FINDING-3: under 1,000 concurrent requests stdout backs up and StdioServerTransport.send() adds one
   // `once('drain')` listener per pending write; Node then printed a MaxListenersExceededWarning, a false alarm
   // (the listeners go on the next drain). cli.ts lifts the limit on stdout; this keeps it from coming back.
-  it('FINDING-3: no MaxListenersExceededWarning on the server\'s stderr under 1,000 concurrent requests', async () => {
+  it("FINDING-3: no MaxListenersExceededWarning on the server's stderr under 1,000 concurrent requests", async () => {
     const s = await startServer();
     try {
-      await Promise.all(Array.from({ length: SEARCHES }, (_, k) => s.client.callTool({ name: 'find_capability_by_intent', arguments: { intent: INTENTS[k % INTENTS.length]! } })));
+      await Promise.all(
+        Array.from({ length: SEARCHES }, (_, k) =>
+          s.client.callTool({ name: 'find_capability_by_intent', arguments: { intent: INTENTS[k % INTENTS.length]! } }),
+        ),
+      );
       await s.client.ping();
       expect(s.stderr()).not.toMatch(/MaxListenersExceededWarning/);
     } finally {

@@ -283,7 +283,9 @@ describe('malformed documents', () => {
     expect(() => parseStrictJson('{"a":9007199254740991,"b":-9007199254740991}')).not.toThrow();
     // Exponent forms are floats, not integers: huge ones parse to Infinity in JSON.parse? No: 1e999 is Infinity.
     tried++;
-    const inf = parseStrictJson('{"passport":{"unfragile":{"artifact":{"slug":"x","name":"x"},"capabilities":[],"n":1e999},"signature":"x","signedBy":"unfragile.ai"}}');
+    const inf = parseStrictJson(
+      '{"passport":{"unfragile":{"artifact":{"slug":"x","name":"x"},"capabilities":[],"n":1e999},"signature":"x","signedBy":"unfragile.ai"}}',
+    );
     expect(verify(inf).status).not.toBe('valid');
     figures.big_integers = tried;
   });
@@ -292,9 +294,35 @@ describe('malformed documents', () => {
     let runs = 0;
     const docArb = fc.oneof(
       fc.jsonValue({ maxDepth: 6 }),
-      fc.record({ passport: fc.record({ unfragile: fc.jsonValue({ maxDepth: 4 }), signature: fc.oneof(fc.string(), fc.constant(signed.passport.signature as string)), signedBy: fc.constantFrom('unfragile.ai', 'x') }, { requiredKeys: [] }) }),
-      fc.record({ unfragile: fc.record({ artifact: fc.record({ slug: fc.string(), name: fc.string() }), capabilities: fc.array(fc.jsonValue({ maxDepth: 2 })) }, { requiredKeys: [] }), signature: fc.string(), signedBy: fc.constant('unfragile.ai') }),
-      fc.anything({ maxDepth: 4, withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withBoxedValues: true }),
+      fc.record({
+        passport: fc.record(
+          {
+            unfragile: fc.jsonValue({ maxDepth: 4 }),
+            signature: fc.oneof(fc.string(), fc.constant(signed.passport.signature as string)),
+            signedBy: fc.constantFrom('unfragile.ai', 'x'),
+          },
+          { requiredKeys: [] },
+        ),
+      }),
+      fc.record({
+        unfragile: fc.record(
+          { artifact: fc.record({ slug: fc.string(), name: fc.string() }), capabilities: fc.array(fc.jsonValue({ maxDepth: 2 })) },
+          { requiredKeys: [] },
+        ),
+        signature: fc.string(),
+        signedBy: fc.constant('unfragile.ai'),
+      }),
+      fc.anything({
+        maxDepth: 4,
+        withNullPrototype: true,
+        withBigInt: true,
+        withDate: true,
+        withMap: true,
+        withSet: true,
+        withTypedArray: true,
+        withSparseArray: true,
+        withBoxedValues: true,
+      }),
     );
     fc.assert(
       fc.property(docArb, (doc) => {
@@ -363,7 +391,8 @@ describe('passport directories', () => {
     expect(r.passports.filter((p) => p.slug === 'inside-target').length).toBe(2); // the file and the inside link
     expect(slugs).toContain(signed.passport.unfragile.artifact && (signed.passport.unfragile as { artifact: { slug: string } }).artifact.slug);
     const problem = (name: string) => r.problems.find((p) => p.source.endsWith(`${path.sep}${name}`))?.message ?? '';
-    for (const n of ['abs-out.json', 'rel-out.json', 'passwd.json', 'environ.json', 'dir-out.json', 'chain-out.json']) expect(problem(n), n).toMatch(/outside the passport directory/);
+    for (const n of ['abs-out.json', 'rel-out.json', 'passwd.json', 'environ.json', 'dir-out.json', 'chain-out.json'])
+      expect(problem(n), n).toMatch(/outside the passport directory/);
     expect(problem('dangling.json')).toMatch(/no such file/);
     expect(problem('loop-a.json')).toMatch(/symbolic links|no such file|ELOOP/);
     expect(problem('subdir.json')).toMatch(/not a regular file|is a directory/);
@@ -417,7 +446,16 @@ describe('passport directories', () => {
     expect(progressCalls).toBeGreaterThan(0);
     expect(lastProgress).toEqual([GOOD + BAD, GOOD + BAD]);
     expect(loadMs).toBeLessThan(60_000);
-    figures.bulk_directory = { files: GOOD + BAD, good: GOOD, broken: BAD, broken_kinds: brokenKinds.length, loaded: r.passports.length, problems: r.problems.length, write_ms: wrote, load_ms: loadMs };
+    figures.bulk_directory = {
+      files: GOOD + BAD,
+      good: GOOD,
+      broken: BAD,
+      broken_kinds: brokenKinds.length,
+      loaded: r.passports.length,
+      problems: r.problems.length,
+      write_ms: wrote,
+      load_ms: loadMs,
+    };
   }, 90_000);
 
   // Regression, BUG-2 found by this suite, fixed with O_NONBLOCK in readCapped. Was (src/core/passport/load.ts,
@@ -435,7 +473,15 @@ describe('passport directories', () => {
     const fifo = path.join(dir, 'evil.json');
     execFileSync('mkfifo', [fifo]);
     const loadModule = new URL('../../dist/core/passport/load.js', import.meta.url).href;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', `const { loadPassportDirectory } = await import(${JSON.stringify(loadModule)}); const r = await loadPassportDirectory(${JSON.stringify(dir)}); process.stdout.write(JSON.stringify({ loaded: r.passports.length, problems: r.problems.map((p) => p.message) }));`], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { loadPassportDirectory } = await import(${JSON.stringify(loadModule)}); const r = await loadPassportDirectory(${JSON.stringify(dir)}); process.stdout.write(JSON.stringify({ loaded: r.passports.length, problems: r.problems.map((p) => p.message) }));`,
+      ],
+      { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -469,7 +515,9 @@ describe('passport directories', () => {
       // Readiness: the load (which once hung on the FIFO) has finished and said so.
       await s.waitForStderr(/loaded \d+ passport/);
       await s.write(line({ jsonrpc: '2.0', id: 'ping-fifo', method: 'ping' }));
-      await s.write(line({ jsonrpc: '2.0', id: 'call-fifo', method: 'tools/call', params: { name: 'find_capability_by_intent', arguments: { intent: 'image' } } }));
+      await s.write(
+        line({ jsonrpc: '2.0', id: 'call-fifo', method: 'tools/call', params: { name: 'find_capability_by_intent', arguments: { intent: 'image' } } }),
+      );
       const ping = await s.waitFor('ping-fifo', 4_000);
       expect(ping.result).toBeTruthy();
       const r = await s.waitFor('call-fifo', 4_000);
@@ -485,4 +533,3 @@ describe('passport directories', () => {
     }
   }, 30_000);
 });
-

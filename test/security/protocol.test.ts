@@ -48,11 +48,26 @@ function fixedGarbage(): Garbage[] {
     { what: 'tool named hasOwnProperty', data: call('g-hop-t', 'hasOwnProperty', '{}'), id: 'g-hop-t', expect: 'tool-error' },
     { what: 'unknown tool', data: call('g-unknown-t', 'rm_rf', '{}'), id: 'g-unknown-t', expect: 'tool-error' },
     { what: 'tools/call without params', data: '{"jsonrpc":"2.0","id":"g-noparams","method":"tools/call"}\n', id: 'g-noparams', expect: 'error' },
-    { what: 'tools/call with params null', data: '{"jsonrpc":"2.0","id":"g-nullparams","method":"tools/call","params":null}\n', id: 'g-nullparams', expect: 'none' },
+    {
+      what: 'tools/call with params null',
+      data: '{"jsonrpc":"2.0","id":"g-nullparams","method":"tools/call","params":null}\n',
+      id: 'g-nullparams',
+      expect: 'none',
+    },
     { what: 'tools/call arguments as array', data: call('g-argarr', 'verify_passport', '[1,2,3]'), id: 'g-argarr', expect: 'error' },
     { what: 'tools/call arguments as string', data: call('g-argstr', 'verify_passport', '"slug"'), id: 'g-argstr', expect: 'error' },
-    { what: 'arguments with __proto__', data: call('g-argproto', 'verify_passport', '{"__proto__":{"polluted":1},"slug":"nope"}'), id: 'g-argproto', expect: 'tool-error' },
-    { what: 'arguments with constructor.prototype', data: call('g-argctor', 'find_capability_by_intent', '{"intent":"x","constructor":{"prototype":{"polluted":1}}}'), id: 'g-argctor', expect: 'result' },
+    {
+      what: 'arguments with __proto__',
+      data: call('g-argproto', 'verify_passport', '{"__proto__":{"polluted":1},"slug":"nope"}'),
+      id: 'g-argproto',
+      expect: 'tool-error',
+    },
+    {
+      what: 'arguments with constructor.prototype',
+      data: call('g-argctor', 'find_capability_by_intent', '{"intent":"x","constructor":{"prototype":{"polluted":1}}}'),
+      id: 'g-argctor',
+      expect: 'result',
+    },
     { what: 'id is an object', data: '{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}\n' },
     { what: 'id is an array', data: '{"jsonrpc":"2.0","id":[1],"method":"ping"}\n' },
     { what: 'id is null', data: '{"jsonrpc":"2.0","id":null,"method":"ping"}\n' },
@@ -63,11 +78,31 @@ function fixedGarbage(): Garbage[] {
     { what: 'cancel of an unknown request', data: '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"nope","reason":"x"}}\n' },
     { what: 'unknown notification', data: '{"jsonrpc":"2.0","method":"notifications/whatever","params":{"x":1}}\n' },
     { what: 'second initialize', data: line({ ...INIT, id: 'g-reinit' }), id: 'g-reinit', expect: 'any' },
-    { what: 'bad log level', data: '{"jsonrpc":"2.0","id":"g-loglevel","method":"logging/setLevel","params":{"level":"shout"}}\n', id: 'g-loglevel', expect: 'error' },
-    { what: 'resource read of a traversal uri', data: '{"jsonrpc":"2.0","id":"g-res","method":"resources/read","params":{"uri":"passport://../../etc/passwd"}}\n', id: 'g-res', expect: 'error' },
-    { what: 'resource read of file://', data: '{"jsonrpc":"2.0","id":"g-res-file","method":"resources/read","params":{"uri":"file:///etc/passwd"}}\n', id: 'g-res-file', expect: 'error' },
+    {
+      what: 'bad log level',
+      data: '{"jsonrpc":"2.0","id":"g-loglevel","method":"logging/setLevel","params":{"level":"shout"}}\n',
+      id: 'g-loglevel',
+      expect: 'error',
+    },
+    {
+      what: 'resource read of a traversal uri',
+      data: '{"jsonrpc":"2.0","id":"g-res","method":"resources/read","params":{"uri":"passport://../../etc/passwd"}}\n',
+      id: 'g-res',
+      expect: 'error',
+    },
+    {
+      what: 'resource read of file://',
+      data: '{"jsonrpc":"2.0","id":"g-res-file","method":"resources/read","params":{"uri":"file:///etc/passwd"}}\n',
+      id: 'g-res-file',
+      expect: 'error',
+    },
     { what: 'invalid UTF-8', data: Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0x0a]) },
-    { what: 'UTF-8 BOM before a request', data: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"jsonrpc":"2.0","id":"g-bom","method":"ping"}\n')]), id: 'g-bom', expect: 'none' },
+    {
+      what: 'UTF-8 BOM before a request',
+      data: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"jsonrpc":"2.0","id":"g-bom","method":"ping"}\n')]),
+      id: 'g-bom',
+      expect: 'none',
+    },
     { what: 'NUL bytes', data: Buffer.from([0, 0, 0, 0x7b, 0, 0x0a]) },
     { what: 'ANSI escapes', data: '\x1b[2J\x1b[31mred\x1b[0m\n' },
     { what: 'duplicate keys in a request', data: '{"jsonrpc":"2.0","id":"g-dup","method":"no/such","method":"ping"}\n', id: 'g-dup', expect: 'any' },
@@ -95,7 +130,12 @@ function fixedGarbage(): Garbage[] {
       id: 'g-deep-text',
       expect: 'result',
     },
-    { what: `params nested ${DEPTH} deep on ping`, data: `{"jsonrpc":"2.0","id":"g-deep-ping","method":"ping","params":{"x":${nestedArray(DEPTH)}}}\n`, id: 'g-deep-ping', expect: 'result' },
+    {
+      what: `params nested ${DEPTH} deep on ping`,
+      data: `{"jsonrpc":"2.0","id":"g-deep-ping","method":"ping","params":{"x":${nestedArray(DEPTH)}}}\n`,
+      id: 'g-deep-ping',
+      expect: 'result',
+    },
     { what: `bare nesting ${DEPTH} deep`, data: `${nestedArray(DEPTH)}\n` },
     { what: 'unbalanced nesting 1 MB', data: `${'['.repeat(1024 * 1024)}\n` },
     { what: '5 MB non-JSON line', data: `${'x'.repeat(5 * 1024 * 1024)}\n` },
@@ -119,7 +159,12 @@ function fixedGarbage(): Garbage[] {
 /** Random garbage lines, reproducible by seed: random text, random JSON, and valid requests cut short or bit-flipped. */
 function randomGarbage(count: number): Garbage[] {
   const base = [
-    JSON.stringify({ jsonrpc: '2.0', id: 'r', method: 'tools/call', params: { name: 'find_capability_by_intent', arguments: { intent: 'describe an image' } } }),
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'r',
+      method: 'tools/call',
+      params: { name: 'find_capability_by_intent', arguments: { intent: 'describe an image' } },
+    }),
     JSON.stringify({ jsonrpc: '2.0', id: 'r', method: 'tools/call', params: { name: 'verify_passport', arguments: { slug: 'x' } } }),
   ];
   const noNewline = (s: string) => s.replace(/[\n]/g, ' ');
@@ -171,7 +216,12 @@ describe('raw stdio: garbage between valid requests', () => {
         i % 3 === 0
           ? { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'find_capability_by_intent', arguments: { intent: 'describe an image', limit: 1 } } }
           : i % 3 === 1
-            ? { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_failure_modes', arguments: { slug: 'mistralai-mistral-small-3.1-24b-instruct' } } }
+            ? {
+                jsonrpc: '2.0',
+                id,
+                method: 'tools/call',
+                params: { name: 'get_failure_modes', arguments: { slug: 'mistralai-mistral-small-3.1-24b-instruct' } },
+              }
             : { jsonrpc: '2.0', id, method: 'ping' };
       await s.write(line(req));
       // Every 25 items, make sure we are not simply queueing into a dead process.
@@ -250,7 +300,9 @@ describe('raw stdio: garbage between valid requests', () => {
 
     // Still up, still correct, and it closes cleanly when stdin ends.
     expect(s.exited()).toBe(false);
-    await s.write(line({ jsonrpc: '2.0', id: 'final', method: 'tools/call', params: { name: 'find_capability_by_intent', arguments: { intent: 'describe an image' } } }));
+    await s.write(
+      line({ jsonrpc: '2.0', id: 'final', method: 'tools/call', params: { name: 'find_capability_by_intent', arguments: { intent: 'describe an image' } } }),
+    );
     const final = await s.waitFor('final');
     expect((final.result as { structuredContent: { matches: unknown[] } }).structuredContent.matches.length).toBeGreaterThan(0);
     const code = await s.end();

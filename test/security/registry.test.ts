@@ -299,7 +299,12 @@ describe('registry client against hostile registries (in process)', () => {
     await Promise.all(['big-declared', 'big-chunked'].map((slug) => reg.streamed.get(slug)));
     expect(reg.sent.get('big-declared') ?? 0).toBeLessThan(10 * MAX);
     expect(reg.sent.get('big-chunked') ?? 0).toBeLessThan(10 * MAX);
-    figures.oversize = { declared_bytes: 50 * MAX, declared_sent_before_cut: reg.sent.get('big-declared'), chunked_offered_bytes: 500 * MAX, chunked_sent_before_cut: reg.sent.get('big-chunked') };
+    figures.oversize = {
+      declared_bytes: 50 * MAX,
+      declared_sent_before_cut: reg.sent.get('big-declared'),
+      chunked_offered_bytes: 500 * MAX,
+      chunked_sent_before_cut: reg.sent.get('big-chunked'),
+    };
   });
 
   it('stalls time out: no headers, and a body that stops', async () => {
@@ -386,7 +391,10 @@ describe('registry faults through the spawned server: isError results, never fat
 
   it('every failing registry fetch is an isError result naming the problem; the server keeps serving; no secret goes to the registry', async () => {
     // A short registry deadline: the stalled cases end at 1.5 s, not after the default wait.
-    const s = await startServer({ args: ['--registry-url', reg.base, '--registry-timeout', '1500'], env: { PASSPORT_MCP_OFFLINE: '0', OPENROUTER_API_KEY: CANARY } });
+    const s = await startServer({
+      args: ['--registry-url', reg.base, '--registry-timeout', '1500'],
+      env: { PASSPORT_MCP_OFFLINE: '0', OPENROUTER_API_KEY: CANARY },
+    });
     try {
       const cases: [string, RegExp][] = [
         ['notfound', /registry has no passport "notfound"/],

@@ -161,12 +161,23 @@ describe('secrets never leave the process', () => {
     for (const sc of scenarios.filter((x) => x !== 'ok')) expect(outcomes[sc], sc).toBe(true);
     // Cancel a stalled call.
     const id = `c-${++idSeq}`;
-    await s.write(line({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'invoke_model', arguments: { prompt: '[[scenario:stall]] hi' }, _meta: { progressToken: 'p-stall' } } }));
+    await s.write(
+      line({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: 'invoke_model', arguments: { prompt: '[[scenario:stall]] hi' }, _meta: { progressToken: 'p-stall' } },
+      }),
+    );
     await upstream.until(() => upstream.requests.slice(before).some((r) => r.scenario === 'stall'), 'the stalled request');
     await s.write(line({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'test' } }));
     driven++;
     // Bad images (inside the root but not an image; data: that is not an image; http URL).
-    for (const img of [{ path: path.join(dir, 'root', 'notimage.png') }, { data: Buffer.from(`hello ${FILE_CANARY}`).toString('base64'), mime_type: 'image/png' }, { url: 'http://127.0.0.1:1/x.png' }]) {
+    for (const img of [
+      { path: path.join(dir, 'root', 'notimage.png') },
+      { data: Buffer.from(`hello ${FILE_CANARY}`).toString('base64'), mime_type: 'image/png' },
+      { url: 'http://127.0.0.1:1/x.png' },
+    ]) {
       driven++;
       const r = await call(s, 'invoke_model', { prompt: '[[scenario:ok]] look', images: [img] });
       expect(isErr(r), JSON.stringify(img)).toBe(true);
@@ -217,7 +228,11 @@ describe('image paths outside the roots are refused before any upstream call', (
     symlinkSync('../secret.png', path.join(root, 'rel-link-out.png'));
     symlinkSync(path.join(base, 'outside'), path.join(root, 'dir-link'));
     symlinkSync('/etc/passwd', path.join(root, 'passwd.png'));
-    s = spawnRaw(['--image-root', root], { OPENROUTER_API_KEY: KEYS.OPENROUTER_API_KEY, OPENROUTER_BASE_URL: upstream.base, PASSPORT_MCP_PROVIDER: 'openrouter' });
+    s = spawnRaw(['--image-root', root], {
+      OPENROUTER_API_KEY: KEYS.OPENROUTER_API_KEY,
+      OPENROUTER_BASE_URL: upstream.base,
+      PASSPORT_MCP_PROVIDER: 'openrouter',
+    });
     await s.write(line(INIT));
     await s.waitFor('init');
     await s.write(line(INITIALIZED));
@@ -273,7 +288,10 @@ describe('image paths outside the roots are refused before any upstream call', (
       expect(isErr(r), `should refuse ${JSON.stringify(img)}`).toBe(true);
     }
     // Mixed: one good image and one hostile one in the same call is refused as a whole.
-    const mixed = await call(s, 'invoke_model', { prompt: '[[scenario:ok]] describe', images: [{ path: path.join(root, 'ok.png') }, { path: path.join(root, 'link-out.png') }] });
+    const mixed = await call(s, 'invoke_model', {
+      prompt: '[[scenario:ok]] describe',
+      images: [{ path: path.join(root, 'ok.png') }, { path: path.join(root, 'link-out.png') }],
+    });
     expect(isErr(mixed)).toBe(true);
     expect(upstream.requests.length - before, 'no upstream request for any refused image').toBe(0);
     const all = s.lines.join('\n') + s.stderr();
@@ -291,8 +309,14 @@ describe('image paths outside the roots are refused before any upstream call', (
 describe('one scrubber, and no output path around it', () => {
   const SRC = path.join(path.dirname(new URL(import.meta.url).pathname), '../../src');
   const files = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []));
-  const code = (f: string) => readFileSync(f, 'utf8').split('\n').map((l, i) => ({ f: path.relative(SRC, f), n: i + 1, l })).filter((x) => !/^\s*(\/\/|\*|\/\*)/.test(x.l));
+    readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+      d.isDirectory() ? files(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : [],
+    );
+  const code = (f: string) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .map((l, i) => ({ f: path.relative(SRC, f), n: i + 1, l }))
+      .filter((x) => !/^\s*(\/\/|\*|\/\*)/.test(x.l));
 
   it('every secret variable carries a canary in these tests', () => {
     expect(Object.keys(KEYS).sort()).toEqual([...SECRET_ENV].sort());
@@ -307,7 +331,7 @@ describe('one scrubber, and no output path around it', () => {
     expect(lines.filter((x) => /\bcreateStreamScrubber\(/.test(x.l) && x.f !== 'core/secrets.ts').map((x) => `${x.f}:${x.n}`)).toEqual([]);
   });
 
-  it("main.ts: every line it writes goes through the scrubber, except --help, --version and the progress meter", () => {
+  it('main.ts: every line it writes goes through the scrubber, except --help, --version and the progress meter', () => {
     const writes = code(path.join(SRC, 'main.ts')).filter((x) => /process\.std(out|err)\.write\(/.test(x.l));
     const unscrubbed = writes.filter((x) => !/scrub\(/.test(x.l) && !/HELP|PACKAGE_VERSION|\\r/.test(x.l)).map((x) => `main.ts:${x.n}: ${x.l.trim()}`);
     expect(writes.length).toBeGreaterThan(5);

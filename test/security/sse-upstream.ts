@@ -60,7 +60,18 @@ export async function startSseUpstream(opts: { tokens?: number; tokenDelayMs?: n
   };
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const rec: UpstreamRequest = { id: ++n, method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '', scenario: '', aborted: false, finished: false, tokensSent: 0, socketClosed: false };
+    const rec: UpstreamRequest = {
+      id: ++n,
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      body: '',
+      scenario: '',
+      aborted: false,
+      finished: false,
+      tokensSent: 0,
+      socketClosed: false,
+    };
     requests.push(rec);
     req.socket.once('close', () => {
       rec.socketClosed = true;
@@ -121,7 +132,9 @@ export async function startSseUpstream(opts: { tokens?: number; tokenDelayMs?: n
         if (res.destroyed) return clearInterval(timer);
         if (rec.scenario === 'midstream' && i === 3) {
           clearInterval(timer);
-          res.write(`data: ${JSON.stringify({ id: `gen-${rec.id}`, error: { code: 502, message: `Provider disconnected; ${echo}`, metadata: { raw: echo } }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] })}\n\n`);
+          res.write(
+            `data: ${JSON.stringify({ id: `gen-${rec.id}`, error: { code: 502, message: `Provider disconnected; ${echo}`, metadata: { raw: echo } }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] })}\n\n`,
+          );
           return fin();
         }
         if (i < total) {
@@ -133,7 +146,9 @@ export async function startSseUpstream(opts: { tokens?: number; tokenDelayMs?: n
         }
         clearInterval(timer);
         res.write(chunk(`gen-${rec.id}`, '', 'stop'));
-        res.write(`data: ${JSON.stringify({ id: `gen-${rec.id}`, model: MODEL, object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 10, completion_tokens: total, total_tokens: 10 + total, cost: 0.000001 } })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id: `gen-${rec.id}`, model: MODEL, object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 10, completion_tokens: total, total_tokens: 10 + total, cost: 0.000001 } })}\n\n`,
+        );
         res.write('data: [DONE]\n\n');
         fin();
       }, every);

@@ -28,7 +28,9 @@ export function recordFigures(suite: string, figures: Record<string, unknown>): 
   }
   writeFileSync(file, `${JSON.stringify({ ...prev, ...figures, recorded_at: new Date().toISOString() }, null, 2)}\n`);
   const merged: Record<string, unknown> = {};
-  for (const name of readdirSync(FIGURES_DIR).filter((n) => n.endsWith('.json')).sort()) {
+  for (const name of readdirSync(FIGURES_DIR)
+    .filter((n) => n.endsWith('.json'))
+    .sort()) {
     try {
       merged[name.replace(/\.json$/, '')] = JSON.parse(readFileSync(path.join(FIGURES_DIR, name), 'utf8'));
     } catch {
@@ -83,7 +85,8 @@ export function spawnRaw(args: string[] = [], env: Record<string, string> = {}, 
       try {
         const msg = JSON.parse(line) as Record<string, unknown>;
         // A compliant client answers pings (the server pings before a streamed result, see src/mcp/server.ts).
-        if (msg.method === 'ping' && 'id' in msg && !child.stdin.destroyed) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: {} })}\n`);
+        if (msg.method === 'ping' && 'id' in msg && !child.stdin.destroyed)
+          child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: {} })}\n`);
         if ('id' in msg && ('result' in msg || 'error' in msg)) {
           const key = JSON.stringify(msg.id);
           byId.set(key, msg);

@@ -32,14 +32,25 @@ interface Tally {
 }
 const tally = (): Tally => ({ calls: 0, ok: 0, toolErrors: 0, rpcErrors: 0, internalErrors: [] });
 /** A tally as BENCHMARKS-style figures. */
-const figuresOf = (runs: number, t: Tally) => ({ runs_per_tool: runs, calls: t.calls, ok: t.ok, tool_errors: t.toolErrors, rpc_errors: t.rpcErrors, internal_errors: t.internalErrors.length });
+const figuresOf = (runs: number, t: Tally) => ({
+  runs_per_tool: runs,
+  calls: t.calls,
+  ok: t.ok,
+  tool_errors: t.toolErrors,
+  rpc_errors: t.rpcErrors,
+  internal_errors: t.internalErrors.length,
+});
 
 /** Calls a tool and checks the outcome: an McpError, an isError result with a message, or a correct answer. */
 async function callAndCheck(client: Client, tool: string, args: unknown, t: Tally): Promise<void> {
   t.calls++;
   let r: Awaited<ReturnType<Client['callTool']>>;
   try {
-    r = await withTimeout(client.callTool({ name: tool, arguments: args as Record<string, unknown> }, undefined, { timeout: CALL_TIMEOUT_MS }), CALL_TIMEOUT_MS + 1000, tool);
+    r = await withTimeout(
+      client.callTool({ name: tool, arguments: args as Record<string, unknown> }, undefined, { timeout: CALL_TIMEOUT_MS }),
+      CALL_TIMEOUT_MS + 1000,
+      tool,
+    );
   } catch (err) {
     // A JSON-RPC error is a clear error; a closed connection or a timeout is not.
     if (err instanceof McpError && err.code !== -32001 /* request timeout */ && !/closed/i.test(err.message)) {
@@ -192,7 +203,12 @@ describe('core functions with __proto__ / constructor keys (in process)', () => 
   // Regression, BUG-1 found by this suite (src/core/passport/verify.ts via unwrapPassport): `{ passport: {...} }`
   // without an object `unfragile` threw TypeError ("internal error" through verify_passport). Fixed in envelope.ts.
   it('BUG-1 regression: verifyPassportObject returns "malformed" for an envelope whose passport has no unfragile object', () => {
-    for (const doc of [{ passport: {} }, { passport: { unfragile: null } }, { passport: { signature: 'x' } }, JSON.parse(`{"passport":{"__proto__":${SEED_TEXT}}}`)]) {
+    for (const doc of [
+      { passport: {} },
+      { passport: { unfragile: null } },
+      { passport: { signature: 'x' } },
+      JSON.parse(`{"passport":{"__proto__":${SEED_TEXT}}}`),
+    ]) {
       expect(verifyPassportObject(doc, { trust }).status).toBe('malformed');
     }
   });

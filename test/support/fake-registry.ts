@@ -85,7 +85,11 @@ function buildCatalogue(key: TestKey, base: string): Map<string, CatalogueEntry>
   });
   // Real registry passports (test/fixtures/registry, kept byte for byte by the shapes work): nulls, odd slugs,
   // non-ASCII text, unknown fields. Re-signed with the test key; everything else as the registry wrote it.
-  for (const [file, confidence] of [['black-forest-labs--flux.1-schnell.envelope.json', 0.84], ['z_ai-mcp-server.envelope.json', 0.66], ['openrouter-auto.envelope.json', 0.58]] as const) {
+  for (const [file, confidence] of [
+    ['black-forest-labs--flux.1-schnell.envelope.json', 0.84],
+    ['z_ai-mcp-server.envelope.json', 0.66],
+    ['openrouter-auto.envelope.json', 0.58],
+  ] as const) {
     const doc = JSON.parse(readFileSync(fileURLToPath(new URL(`../fixtures/registry/${file}`, import.meta.url)), 'utf8'));
     signPassport(doc.passport, key);
     const slug = doc.passport.unfragile.artifact.slug as string;
@@ -93,7 +97,12 @@ function buildCatalogue(key: TestKey, base: string): Map<string, CatalogueEntry>
   }
   // A model whose artifact URL is an OpenRouter model page: invoke_model can call it like the built-in one.
   const vl = seedDocument() as any;
-  Object.assign(vl.passport.unfragile.artifact, { slug: 'qwen--qwen2.5-vl-72b-instruct', name: 'Qwen2.5 VL 72B Instruct', url: 'https://openrouter.ai/models/qwen~qwen2.5-vl-72b-instruct', verified: false });
+  Object.assign(vl.passport.unfragile.artifact, {
+    slug: 'qwen--qwen2.5-vl-72b-instruct',
+    name: 'Qwen2.5 VL 72B Instruct',
+    url: 'https://openrouter.ai/models/qwen~qwen2.5-vl-72b-instruct',
+    verified: false,
+  });
   vl.passport.unfragile.artifact.pricing = { model: 'paid', free: false, starting_price: '$2.50e-7 per prompt token' };
   vl._links = { self: `${base}/passport/qwen--qwen2.5-vl-72b-instruct` };
   signPassport(vl.passport, key);
@@ -116,7 +125,12 @@ function buildCatalogue(key: TestKey, base: string): Map<string, CatalogueEntry>
 }
 
 function words(s: string): Set<string> {
-  return new Set(s.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 3));
+  return new Set(
+    s
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length > 3),
+  );
 }
 
 function resolveAnswer(cat: Map<string, CatalogueEntry>, intent: string, limit: number, base: string) {
@@ -135,7 +149,10 @@ function resolveAnswer(cat: Map<string, CatalogueEntry>, intent: string, limit: 
           name: cap.name,
           intent,
           description: cap.description ?? null,
-          whyThisMatches: `shares "${[...q].filter((w) => text.has(w)).slice(0, 3).join('", "')}"`,
+          whyThisMatches: `shares "${[...q]
+            .filter((w) => text.has(w))
+            .slice(0, 3)
+            .join('", "')}"`,
           vsAlternatives: null,
           bestFor: cap.best_for ?? [],
           limitations: cap.limitations ?? null,
@@ -151,7 +168,12 @@ function resolveAnswer(cat: Map<string, CatalogueEntry>, intent: string, limit: 
       break; // one capability per artifact, as the registry does
     }
   }
-  return { resolved: resolved.slice(0, limit), resolvedAt: new Date().toISOString(), resolveId: `resolve_${Math.random().toString(36).slice(2, 10)}`, resolverVersion: 'fake-1' };
+  return {
+    resolved: resolved.slice(0, limit),
+    resolvedAt: new Date().toISOString(),
+    resolveId: `resolve_${Math.random().toString(36).slice(2, 10)}`,
+    resolverVersion: 'fake-1',
+  };
 }
 
 function keyBody(key: TestKey, form: KeyForm): [string, string] {
@@ -238,7 +260,19 @@ export async function startFakeRegistry(opts: { key?: TestKey } = {}): Promise<F
         const matches = (ans.resolved as any[]).map((r) => {
           const u = reg.catalogue.get(r.artifact.slug)!.document.passport.unfragile;
           return {
-            artifact: { id: u.artifact.id, name: u.artifact.name, type: u.artifact.type, url: u.artifact.url, slug: r.artifact.slug, description: null, categories: u.artifact.categories ?? [], pricing: u.artifact.pricing, verified: false, unfragileRank: null, pageUrl: null },
+            artifact: {
+              id: u.artifact.id,
+              name: u.artifact.name,
+              type: u.artifact.type,
+              url: u.artifact.url,
+              slug: r.artifact.slug,
+              description: null,
+              categories: u.artifact.categories ?? [],
+              pricing: u.artifact.pricing,
+              verified: false,
+              unfragileRank: null,
+              pageUrl: null,
+            },
             capabilities: [{ name: r.capability.name, description: r.capability.description, matchScore: r.matchConfidence, bestFor: r.capability.bestFor }],
           };
         });

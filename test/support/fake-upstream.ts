@@ -69,16 +69,24 @@ export interface FakeUpstream {
 export const MODEL = 'mistralai/mistral-small-3.1-24b-instruct';
 
 /** One OpenRouter stream chunk. */
-export function chunk(content: string | null, opts: { finish?: string | null; id?: string; usage?: Record<string, number>; model?: string; choices?: unknown[] } = {}) {
+export function chunk(
+  content: string | null,
+  opts: { finish?: string | null; id?: string; usage?: Record<string, number>; model?: string; choices?: unknown[] } = {},
+) {
   return {
     id: opts.id ?? 'gen-test-1',
     provider: 'Cloudflare',
     model: opts.model ?? MODEL,
     object: 'chat.completion.chunk',
     created: 1764000000,
-    choices:
-      opts.choices ??
-      [{ index: 0, delta: content === null ? {} : { role: 'assistant', content }, finish_reason: opts.finish ?? null, ...(opts.finish ? { native_finish_reason: opts.finish } : {}) }],
+    choices: opts.choices ?? [
+      {
+        index: 0,
+        delta: content === null ? {} : { role: 'assistant', content },
+        finish_reason: opts.finish ?? null,
+        ...(opts.finish ? { native_finish_reason: opts.finish } : {}),
+      },
+    ],
     ...(opts.usage ? { usage: opts.usage } : {}),
   };
 }
@@ -86,7 +94,10 @@ export function chunk(content: string | null, opts: { finish?: string | null; id
 export const USAGE = { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15, cost: 0.0000053 };
 
 /** The happy OpenRouter stream: comments, role chunk, tokens, stop, usage chunk with choices: [], [DONE]. */
-export function happy(tokens: string[], opts: { usage?: Record<string, number> | null; finish?: string; comments?: number; done?: boolean; gapMs?: number } = {}): Step[] {
+export function happy(
+  tokens: string[],
+  opts: { usage?: Record<string, number> | null; finish?: string; comments?: number; done?: boolean; gapMs?: number } = {},
+): Step[] {
   const steps: Step[] = [];
   for (let i = 0; i < (opts.comments ?? 1); i++) steps.push({ comment: 'OPENROUTER PROCESSING' });
   steps.push({ data: chunk('') });
@@ -126,8 +137,12 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     if (s.echoHeaders || s.body !== undefined || !s.steps) {
       const status = s.status ?? 200;
       const body = s.echoHeaders
-        ? JSON.stringify({ error: { code: status, message: 'Bad request', metadata: { request_headers: rec.headers, raw: `echo: ${rec.headers.authorization}` } } })
-        : typeof s.body === 'string' ? s.body : JSON.stringify(s.body ?? {});
+        ? JSON.stringify({
+            error: { code: status, message: 'Bad request', metadata: { request_headers: rec.headers, raw: `echo: ${rec.headers.authorization}` } },
+          })
+        : typeof s.body === 'string'
+          ? s.body
+          : JSON.stringify(s.body ?? {});
       res.writeHead(status, { 'content-type': typeof s.body === 'string' && !s.echoHeaders ? 'text/html' : 'application/json', ...s.headers });
       res.end(body);
       return;
@@ -144,8 +159,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       else if ('block' in step) {
         const end = performance.now() + step.block;
         while (performance.now() < end);
-      }
-      else if ('reset' in step) {
+      } else if ('reset' in step) {
         (rec as { serverReset?: boolean }).serverReset = true;
         res.socket?.resetAndDestroy?.() ?? res.socket?.destroy();
         return;

@@ -33,7 +33,12 @@ export function seedDocument(): { passport: Record<string, unknown> & { unfragil
 }
 
 /** Signs `unfragile` (scope "unfragile") or the passport without signature (scope "passport") in place. */
-export function signPassport(passport: Record<string, unknown>, key: TestKey, scope: 'unfragile' | 'passport' = 'unfragile', signedBy = 'unfragile.ai'): Record<string, unknown> {
+export function signPassport(
+  passport: Record<string, unknown>,
+  key: TestKey,
+  scope: 'unfragile' | 'passport' = 'unfragile',
+  signedBy = 'unfragile.ai',
+): Record<string, unknown> {
   passport.signedBy = signedBy;
   delete passport.signature;
   const bytes = scope === 'unfragile' ? canonicalBytes(passport.unfragile) : canonicalBytes(passport);

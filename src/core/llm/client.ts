@@ -167,7 +167,11 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
       const { text, truncated } = await readText(res.body, MAX_JSON_ANSWER_CHARS);
       const doc = truncated ? undefined : decodeCompletion(text);
       if (!doc) throw new AttemptError(`${label} sent unreadable JSON`, { retryable: false, kind: 'truncated' });
-      if (doc.error) throw new AttemptError(describeCompletionError(label, doc.error.parsed), { retryable: inBandRetryable(doc.error.code, doc.error.parsed), kind: 'inband' });
+      if (doc.error)
+        throw new AttemptError(describeCompletionError(label, doc.error.parsed), {
+          retryable: inBandRetryable(doc.error.code, doc.error.parsed),
+          kind: 'inband',
+        });
       if (doc.text) {
         firstToken();
         emit(streamScrub.push(doc.text));
@@ -290,7 +294,11 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
       } catch (e) {
         const err = e instanceof AttemptError ? e : new AttemptError(String(e), { retryable: false, kind: 'network' });
         if (err.opts.kind === 'cancelled' || call.signal?.aborted) throw cancelled();
-        const decision = decideRetry(n, { retryable: err.opts.retryable && !gotToken, retryAfterMs: err.opts.retryAfterMs }, o, { now: clock.now(), deadline, random });
+        const decision = decideRetry(n, { retryable: err.opts.retryable && !gotToken, retryAfterMs: err.opts.retryAfterMs }, o, {
+          now: clock.now(),
+          deadline,
+          random,
+        });
         if (!decision.retry) {
           const msg = finalWording(err.message, { retries: out.retries, network: err.opts.kind === 'network', streamed: gotToken, extra: decision.extra });
           throw new LlmCallError(scrub(msg), { status: err.opts.status, retries: out.retries, partial: gotToken ? finish() : undefined, cancelled: false });

@@ -158,7 +158,8 @@ export async function prepareImages(inputs: readonly ImageInput[], opts: ImageOp
         throw new UserInputError(`${label}: "url" is not a valid URL`);
       }
       // Security: only https goes upstream; no file:, http: or credentials in the URL.
-      if (u.protocol !== 'https:') throw new UserInputError(`${label}: only https:// image URLs are accepted (got ${u.protocol}); use "path" or "data" for other images`);
+      if (u.protocol !== 'https:')
+        throw new UserInputError(`${label}: only https:// image URLs are accepted (got ${u.protocol}); use "path" or "data" for other images`);
       if (u.username || u.password) throw new UserInputError(`${label}: the image URL must not carry credentials`);
       if (img.url.length > lim.maxUrlLength) throw new UserInputError(`${label}: the URL is longer than ${lim.maxUrlLength} characters`);
       out.push({ label, url: u.href });
@@ -173,7 +174,8 @@ export async function prepareImages(inputs: readonly ImageInput[], opts: ImageOp
     } else {
       buf = await readLocal(img.path!, label, opts, lim.maxBytes);
     }
-    if (buf.length > lim.maxBytes) throw new UserInputError(`${label} is ${mb(buf.length)}, over the ${mb(lim.maxBytes)} limit per image; send a smaller image`);
+    if (buf.length > lim.maxBytes)
+      throw new UserInputError(`${label} is ${mb(buf.length)}, over the ${mb(lim.maxBytes)} limit per image; send a smaller image`);
     const mime = checkBytes(buf, declared, label);
     total += buf.length;
     if (total > lim.maxTotalBytes) {

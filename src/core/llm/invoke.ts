@@ -129,7 +129,9 @@ export async function invokeModel(input: InvokeInput, deps: InvokeDeps): Promise
     return shape(outcome, target, passport, verification.status, warnings);
   } catch (err) {
     if (err instanceof LlmCallError) {
-      const partial = err.partial ? { ...shape(err.partial, target, passport, verification.status, warnings), incomplete: true, error: err.message } : undefined;
+      const partial = err.partial
+        ? { ...shape(err.partial, target, passport, verification.status, warnings), incomplete: true, error: err.message }
+        : undefined;
       if (partial) partial.finish_reason = 'error';
       throw new InvokeError(err.message, { status: err.status, partial, cancelled: err.cancelled });
     }

@@ -11,7 +11,7 @@ const MISTRAL_API_IDS: Record<string, string> = {
 };
 
 export const NO_PROVIDER_MESSAGE =
-  'no LLM provider is configured. Set OPENROUTER_API_KEY (OpenRouter), or MISTRAL_API_KEY (Mistral\'s API), or ' +
+  "no LLM provider is configured. Set OPENROUTER_API_KEY (OpenRouter), or MISTRAL_API_KEY (Mistral's API), or " +
   'PASSPORT_MCP_LLM_BASE_URL (a self-hosted OpenAI-compatible server such as vLLM, llama.cpp or Ollama) in the ' +
   "server's environment, then restart it.";
 
@@ -65,7 +65,17 @@ export function resolveTarget(llm: LlmConfig, passport: LoadedPassport): { targe
             'openrouter.ai/models/{author}~{slug} page, so no OpenRouter model id can be derived',
         );
       }
-      return { target: { provider: 'openrouter', label: 'OpenRouter', baseUrl: llm.openrouter.baseUrl, apiKey: llm.openrouter.apiKey, keyEnv: 'OPENROUTER_API_KEY', model: orId }, warnings };
+      return {
+        target: {
+          provider: 'openrouter',
+          label: 'OpenRouter',
+          baseUrl: llm.openrouter.baseUrl,
+          apiKey: llm.openrouter.apiKey,
+          keyEnv: 'OPENROUTER_API_KEY',
+          model: orId,
+        },
+        warnings,
+      };
     }
     case 'mistral': {
       if (!llm.mistral.apiKey) throw new UserInputError('the provider is mistral but MISTRAL_API_KEY is not set; set it and restart the server');
@@ -76,7 +86,10 @@ export function resolveTarget(llm: LlmConfig, passport: LoadedPassport): { targe
             'Use OpenRouter (OPENROUTER_API_KEY) or a self-hosted endpoint (PASSPORT_MCP_LLM_BASE_URL).',
         );
       }
-      return { target: { provider: 'mistral', label: "Mistral's API", baseUrl: llm.mistral.baseUrl, apiKey: llm.mistral.apiKey, keyEnv: 'MISTRAL_API_KEY', model: id }, warnings };
+      return {
+        target: { provider: 'mistral', label: "Mistral's API", baseUrl: llm.mistral.baseUrl, apiKey: llm.mistral.apiKey, keyEnv: 'MISTRAL_API_KEY', model: id },
+        warnings,
+      };
     }
     case 'openai-compatible': {
       if (!llm.compatible.baseUrl) throw new UserInputError('the provider is openai-compatible but PASSPORT_MCP_LLM_BASE_URL is not set');

@@ -62,7 +62,8 @@ export function decideRetry(n: number, f: FailedAttempt, o: RetryOptions, t: { n
   if (n >= o.maxRetries) return { retry: false, extra: ' Try again later.' };
   let delayMs: number;
   if (f.retryAfterMs !== undefined) {
-    if (f.retryAfterMs > o.retryAfterCapMs) return { retry: false, extra: ` The upstream asked to wait ${Math.ceil(f.retryAfterMs / 1000)} s; try again then.` };
+    if (f.retryAfterMs > o.retryAfterCapMs)
+      return { retry: false, extra: ` The upstream asked to wait ${Math.ceil(f.retryAfterMs / 1000)} s; try again then.` };
     delayMs = f.retryAfterMs;
   } else {
     delayMs = t.random() * Math.min(o.retryMaxDelayMs, o.retryBaseMs * 2 ** n);

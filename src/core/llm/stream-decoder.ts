@@ -42,7 +42,8 @@ export function contentOf(x: unknown): string {
   if (!x || typeof x !== 'object') return '';
   const c = (x as { content?: unknown }).content;
   if (typeof c === 'string') return c;
-  if (Array.isArray(c)) return c.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
+  if (Array.isArray(c))
+    return c.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
   return '';
 }
 

@@ -83,7 +83,10 @@ export function parseErrorBody(text: string): ParsedError {
   }
   if (!out.message) {
     // HTML pages (a 413 from a proxy) or plain text: the first 200 bytes, tags stripped.
-    const plain = Buffer.from(text.replace(/<[^>]*>/g, ' '), 'utf8').subarray(0, 200).toString('utf8').replace(/\uFFFD$/, '');
+    const plain = Buffer.from(text.replace(/<[^>]*>/g, ' '), 'utf8')
+      .subarray(0, 200)
+      .toString('utf8')
+      .replace(/\uFFFD$/, '');
     out.message = clip(plain, 200) || 'no details in the response body';
   }
   out.message = clip(out.message);
@@ -123,12 +126,17 @@ export function describeHttpError(status: number, e: ParsedError, ctx: HttpError
       return `${who} refused the call (403: ${e.reasons?.length ? e.reasons.join('; ') : reason})`;
     case 404: {
       const fb = e.availability?.fallback_models?.length ? ` Models that could serve instead: ${e.availability.fallback_models.join(', ')}.` : '';
-      const hint = e.errorType === 'constraint_filtered' || /require_parameters|constraint/i.test(e.message) ? ' No provider supports every parameter sent (stop or response_format); drop them and retry.' : '';
+      const hint =
+        e.errorType === 'constraint_filtered' || /require_parameters|constraint/i.test(e.message)
+          ? ' No provider supports every parameter sent (stop or response_format); drop them and retry.'
+          : '';
       return `${who} could not find a way to serve ${ctx.target.model} (404: ${reason}).${hint}${fb}`;
     }
     case 413: {
       const big = [...ctx.images].filter((i) => i.bytes !== undefined).sort((a, b) => b.bytes! - a.bytes!)[0];
-      const which = big ? ` The largest image is ${big.label} at ${(big.bytes! / 1024 / 1024).toFixed(1)} MB; send it smaller.` : ' Shorten the prompt or send smaller images.';
+      const which = big
+        ? ` The largest image is ${big.label} at ${(big.bytes! / 1024 / 1024).toFixed(1)} MB; send it smaller.`
+        : ' Shorten the prompt or send smaller images.';
       return `${who} says the request is too large (413: ${reason}).${which}`;
     }
     case 422:
@@ -142,7 +150,13 @@ export function describeHttpError(status: number, e: ParsedError, ctx: HttpError
   }
 }
 
-const RATE_LIMIT_HEADERS = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-ratelimit-remaining-req-minute', 'x-ratelimit-remaining-tokens-minute'];
+const RATE_LIMIT_HEADERS = [
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'x-ratelimit-remaining-req-minute',
+  'x-ratelimit-remaining-tokens-minute',
+];
 
 export type Headers = Record<string, string | string[] | undefined>;
 
@@ -200,11 +214,15 @@ export function describeNetwork(err: unknown, target: Pick<Target, 'label' | 'ba
     }
   })();
   const what =
-    code === 'ECONNREFUSED' ? 'connection refused'
-    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host not found'
-    : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? 'the connection was reset'
-    : code === 'UND_ERR_CONNECT_TIMEOUT' ? 'the connection timed out'
-    : code ?? e?.message ?? 'network error';
+    code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'host not found'
+        : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
+          ? 'the connection was reset'
+          : code === 'UND_ERR_CONNECT_TIMEOUT'
+            ? 'the connection timed out'
+            : (code ?? e?.message ?? 'network error');
   return `could not complete the call to ${target.label} at ${origin}: ${what}`;
 }
 

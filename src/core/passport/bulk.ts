@@ -72,7 +72,12 @@ export async function verifyMany(docs: readonly unknown[], trust: TrustStore, op
   let workerError: string | undefined;
   for (let t = 0; t < threads; t++) {
     try {
-      workers.push(new Worker(opts.workerUrl ?? new URL('./bulk-worker.js', import.meta.url), { workerData: { issuers, claims: claimsBuffer } satisfies WorkerInit, execArgv: [] }));
+      workers.push(
+        new Worker(opts.workerUrl ?? new URL('./bulk-worker.js', import.meta.url), {
+          workerData: { issuers, claims: claimsBuffer } satisfies WorkerInit,
+          execArgv: [],
+        }),
+      );
     } catch (err) {
       workerError ??= (err as Error).message; // no worker: this thread checks those chunks itself
     }
@@ -132,7 +137,10 @@ export async function verifyMany(docs: readonly unknown[], trust: TrustStore, op
         results[i] = p.done;
         return;
       }
-      const { unfragileJson, pending: { sig, issuer } } = p;
+      const {
+        unfragileJson,
+        pending: { sig, issuer },
+      } = p;
       // A UTF-16 code unit takes at most 3 bytes of UTF-8.
       const need = SIG_BYTES + 3 * unfragileJson.length;
       if (buf && pos + need > buf.length) flush();

@@ -44,7 +44,9 @@ export function toLoadedPassport(doc: unknown, source: string): LoadedPassport {
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first?.path.length ? first.path.join('.') : '(root)';
-    throw new StrictJsonError(`schema: ${where}: ${first?.message ?? 'invalid'}${parsed.error.issues.length > 1 ? ` (+${parsed.error.issues.length - 1} more)` : ''}`);
+    throw new StrictJsonError(
+      `schema: ${where}: ${first?.message ?? 'invalid'}${parsed.error.issues.length > 1 ? ` (+${parsed.error.issues.length - 1} more)` : ''}`,
+    );
   }
   return { slug: parsed.data.unfragile.artifact.slug, passport: parsed.data, raw, source };
 }

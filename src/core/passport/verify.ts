@@ -133,7 +133,6 @@ export function prepareVerification(doc: unknown, opts: VerifyOptions): { done: 
   return { pending: { base, warnings, issuer, sig, passport, keys }, unfragileJson };
 }
 
-
 /** Index of the key whose signature over the `unfragile` scope checks out, or -1. */
 export function matchUnfragileScope(p: PendingCheck, unfragileJson: string, engine: VerifyEngine = 'native'): number {
   const bytes = Buffer.from(unfragileJson, 'utf8');
@@ -145,7 +144,16 @@ export function finishVerification(p: PendingCheck, unfragileMatch: number, engi
   const { base, warnings, issuer, keys } = p;
   if (unfragileMatch >= 0) {
     const key = keys[unfragileMatch]!;
-    return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, ...sourceOf(key), scope: 'unfragile', warnings, detail: `signature by ${issuer} verified over the canonical "unfragile" object` };
+    return {
+      status: 'valid',
+      valid: true,
+      ...base,
+      key_fingerprint: key.fingerprint,
+      ...sourceOf(key),
+      scope: 'unfragile',
+      warnings,
+      detail: `signature by ${issuer} verified over the canonical "unfragile" object`,
+    };
   }
   // The whole-passport scope is the rarer one: canonicalise it only when the common scope did not match.
   let passportBytes: Buffer;
@@ -156,7 +164,16 @@ export function finishVerification(p: PendingCheck, unfragileMatch: number, engi
   }
   for (const key of keys) {
     if (checkSignature(engine, passportBytes, p.sig, key)) {
-      return { status: 'valid', valid: true, ...base, key_fingerprint: key.fingerprint, ...sourceOf(key), scope: 'passport', warnings, detail: `signature by ${issuer} verified over the canonical passport without its signature` };
+      return {
+        status: 'valid',
+        valid: true,
+        ...base,
+        key_fingerprint: key.fingerprint,
+        ...sourceOf(key),
+        scope: 'passport',
+        warnings,
+        detail: `signature by ${issuer} verified over the canonical passport without its signature`,
+      };
     }
   }
   return {

@@ -85,7 +85,9 @@ export class PassportCache {
       const full = path.join(this.dir, name);
       if (name.endsWith('.tmp')) {
         // A crashed writer's leftover; a live writer's temp file is young and left alone.
-        await stat(full).then((s) => (now - s.mtimeMs > ORPHAN_TMP_MS ? unlink(full) : undefined)).catch(() => undefined);
+        await stat(full)
+          .then((s) => (now - s.mtimeMs > ORPHAN_TMP_MS ? unlink(full) : undefined))
+          .catch(() => undefined);
         continue;
       }
       if (!name.endsWith('.json')) continue;

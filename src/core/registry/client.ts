@@ -44,8 +44,7 @@ export interface ResolveEntry {
 }
 
 export type ResolveOutcome =
-  | { status: 'ok'; entries: ResolveEntry[]; resolveId?: string; detail?: string }
-  | { status: 'timeout' | 'rate_limited' | 'error'; detail: string };
+  { status: 'ok'; entries: ResolveEntry[]; resolveId?: string; detail?: string } | { status: 'timeout' | 'rate_limited' | 'error'; detail: string };
 
 export interface RegistryClient {
   /** The rate-limited exchange: every registry request (resolve, passports) goes through it. */

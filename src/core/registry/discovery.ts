@@ -155,7 +155,12 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       return undefined;
     }
     const why = e.why?.replace(/\s+/g, ' ').trim().slice(0, 300);
-    return { slug: p.slug, capabilityId: cap.id, confidence: registryConfidence(e.matchConfidence), reason: why ? `registry: ${why}` : 'registry /resolve match' };
+    return {
+      slug: p.slug,
+      capabilityId: cap.id,
+      confidence: registryConfidence(e.matchConfidence),
+      reason: why ? `registry: ${why}` : 'registry /resolve match',
+    };
   }
 
   async function ask(intent: string, limit: number, signal?: AbortSignal): Promise<DiscoveryOutcome> {
@@ -167,7 +172,10 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       const h = fromEntry(e, problems);
       if (h) hits.push(h);
     }
-    const details = [r.detail, problems.length ? `dropped ${problems.length} entr${problems.length === 1 ? 'y' : 'ies'}: ${problems.slice(0, 10).join(', ')}` : undefined].filter(Boolean);
+    const details = [
+      r.detail,
+      problems.length ? `dropped ${problems.length} entr${problems.length === 1 ? 'y' : 'ies'}: ${problems.slice(0, 10).join(', ')}` : undefined,
+    ].filter(Boolean);
     return { status: 'ok', detail: details.length ? details.join('; ') : undefined, resolveId: r.resolveId, hits, remembered: false };
   }
 

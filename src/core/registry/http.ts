@@ -70,7 +70,10 @@ export function createRegistryHttp(opts: RegistryHttpOptions): RegistryExchange 
       if (err instanceof RegistryFault) return err;
       if (timeout.aborted) return new RegistryFault('timeout', `registry did not answer within ${req.timeoutMs} ms (${url.host})`);
       if (req.signal?.aborted) return new RegistryFault('cancelled', 'registry request cancelled');
-      return new RegistryFault(during === 'connect' ? 'unreachable' : 'body', `registry ${during === 'connect' ? 'unreachable' : 'body failed'} (${url.host}): ${(err as Error).message}`);
+      return new RegistryFault(
+        during === 'connect' ? 'unreachable' : 'body',
+        `registry ${during === 'connect' ? 'unreachable' : 'body failed'} (${url.host}): ${(err as Error).message}`,
+      );
     };
     for (let hop = 0; ; hop++) {
       let res;

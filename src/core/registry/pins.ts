@@ -39,7 +39,8 @@ export function pinsPath(configDir: string): string {
 }
 
 export function checkIssuer(issuer: string): string {
-  if (!ISSUER_PATTERN.test(issuer)) throw new PinsError(`"${issuer.slice(0, 60)}" is not a valid issuer name (as in a passport's signedBy: no spaces, "=" or ",")`);
+  if (!ISSUER_PATTERN.test(issuer))
+    throw new PinsError(`"${issuer.slice(0, 60)}" is not a valid issuer name (as in a passport's signedBy: no spaces, "=" or ",")`);
   return issuer;
 }
 
@@ -54,7 +55,8 @@ export function pinToKey(pin: Pin): TrustedKey {
     throw new PinsError(`the pin for ${pin.issuer} holds an unusable key: ${(err as Error).message}`);
   }
   // Security: the fingerprint the user approved must be the key's; a mismatch means the file was edited.
-  if (key.fingerprint !== pin.fingerprint) throw new PinsError(`the pin for ${pin.issuer} has fingerprint ${pin.fingerprint.slice(0, 60)}, but its key's is ${key.fingerprint}`);
+  if (key.fingerprint !== pin.fingerprint)
+    throw new PinsError(`the pin for ${pin.issuer} has fingerprint ${pin.fingerprint.slice(0, 60)}, but its key's is ${key.fingerprint}`);
   return key;
 }
 
@@ -71,7 +73,8 @@ async function checkDir(configDir: string): Promise<boolean> {
     throw new PinsError(`cannot read the config directory ${configDir}: ${(err as Error).message}`);
   }
   // Security: pins must not be read from or written to a directory somebody pointed elsewhere.
-  if (st.isSymbolicLink()) throw new PinsError(`the config directory ${configDir} is a symlink; pins are never read or written through one (use --config-dir with the real path)`);
+  if (st.isSymbolicLink())
+    throw new PinsError(`the config directory ${configDir} is a symlink; pins are never read or written through one (use --config-dir with the real path)`);
   if (!st.isDirectory()) throw new PinsError(`the config path ${configDir} is not a directory`);
   return true;
 }
@@ -116,8 +119,11 @@ export async function readPins(configDir: string): Promise<Pin[]> {
   const out: Pin[] = [];
   for (const [i, p] of pins.entries()) {
     const ok =
-      typeof p === 'object' && p !== null &&
-      ['issuer', 'key', 'fingerprint', 'origin', 'pinnedAt'].every((k) => typeof (p as Record<string, unknown>)[k] === 'string' && ((p as Record<string, string>)[k]!).length <= 4096);
+      typeof p === 'object' &&
+      p !== null &&
+      ['issuer', 'key', 'fingerprint', 'origin', 'pinnedAt'].every(
+        (k) => typeof (p as Record<string, unknown>)[k] === 'string' && (p as Record<string, string>)[k]!.length <= 4096,
+      );
     if (!ok) throw corrupt(file, `pins[${i}] needs string issuer, key, fingerprint, origin and pinnedAt`);
     const pin = p as Pin;
     if (!ISSUER_PATTERN.test(pin.issuer)) throw corrupt(file, `pins[${i}] has an invalid issuer`);

@@ -42,7 +42,8 @@ function canonical(bytes: Buffer, text: string, enc: BufferEncoding): Buffer | u
 
 function fromDer(der: Buffer): Uint8Array {
   // Security: exactly SEQUENCE { SEQUENCE { OID 1.3.101.112 } BIT STRING (32 bytes) } and nothing after it.
-  if (der.length !== 44 || !der.subarray(0, 12).equals(SPKI_PREFIX)) throw new PublicKeyError('the DER key is not an Ed25519 SubjectPublicKeyInfo (prefix 302a300506032b6570032100, 44 bytes)');
+  if (der.length !== 44 || !der.subarray(0, 12).equals(SPKI_PREFIX))
+    throw new PublicKeyError('the DER key is not an Ed25519 SubjectPublicKeyInfo (prefix 302a300506032b6570032100, 44 bytes)');
   return new Uint8Array(der.subarray(12));
 }
 
@@ -72,7 +73,9 @@ function fromText(input: string): Uint8Array {
     if (!bytes) throw new PublicKeyError('the key text is not canonical base64');
     return der ? fromDer(bytes) : new Uint8Array(bytes);
   }
-  throw new PublicKeyError('not a recognised key form: expected 32 raw bytes as base64, base64url or hex, an SPKI PEM or DER, a JWK or JWKS, or JSON holding one of these');
+  throw new PublicKeyError(
+    'not a recognised key form: expected 32 raw bytes as base64, base64url or hex, an SPKI PEM or DER, a JWK or JWKS, or JSON holding one of these',
+  );
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -80,11 +83,13 @@ function isObj(v: unknown): v is Record<string, unknown> {
 }
 
 function fromJwk(jwk: Record<string, unknown>): Uint8Array {
-  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') throw new PublicKeyError(`the JWK is not an Ed25519 key (kty ${String(jwk.kty)}, crv ${String(jwk.crv)}); expected kty OKP, crv Ed25519`);
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519')
+    throw new PublicKeyError(`the JWK is not an Ed25519 key (kty ${String(jwk.kty)}, crv ${String(jwk.crv)}); expected kty OKP, crv Ed25519`);
   // Security: a JWK carrying "d" is a private key: a registry that publishes it has leaked it; trust nothing of it.
   if ('d' in jwk) throw new PublicKeyError('the JWK holds a private key ("d"); refused');
   if (jwk.use !== undefined && jwk.use !== 'sig') throw new PublicKeyError(`the JWK is for "${String(jwk.use)}", not signatures`);
-  if (typeof jwk.x !== 'string' || !B64URL_RAW.test(jwk.x)) throw new PublicKeyError('the JWK "x" must be the 32-byte key in base64url (43 characters, no padding)');
+  if (typeof jwk.x !== 'string' || !B64URL_RAW.test(jwk.x))
+    throw new PublicKeyError('the JWK "x" must be the 32-byte key in base64url (43 characters, no padding)');
   const bytes = canonical(Buffer.from(jwk.x, 'base64url'), jwk.x, 'base64url');
   if (!bytes) throw new PublicKeyError('the JWK "x" is not canonical base64url');
   return new Uint8Array(bytes);
@@ -103,7 +108,8 @@ function keysInJson(v: unknown, depth: number): Uint8Array[] {
   }
   if (v.kty !== undefined) return [fromJwk(v)];
   const alg = v.algorithm ?? v.alg ?? v.type;
-  if (typeof alg === 'string' && !/^(ed25519|eddsa|okp)$/i.test(alg)) throw new PublicKeyError(`the key answer says its algorithm is "${alg.slice(0, 40)}", not Ed25519`);
+  if (typeof alg === 'string' && !/^(ed25519|eddsa|okp)$/i.test(alg))
+    throw new PublicKeyError(`the key answer says its algorithm is "${alg.slice(0, 40)}", not Ed25519`);
   const found = WRAPPER_FIELDS.filter((f) => v[f] !== undefined && v[f] !== null);
   if (!found.length) throw new PublicKeyError(`the JSON answer holds no key (looked for ${WRAPPER_FIELDS.join(', ')}, a JWK or a JWKS)`);
   return found.flatMap((f) => keysInJson(v[f], depth + 1));

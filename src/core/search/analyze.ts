@@ -241,7 +241,14 @@ export function analyzeQuery(ctx: AnalyzerContext, intent: string, w: QueryWeigh
       const pid = wordId(p);
       if (p.stem !== t.stem) {
         const bid = pid >= 0 && id >= 0 ? (pool.pairId(pid, id) ?? -1) : -1;
-        put({ id: bid, term: `${p.stem} ${t.stem}`, kind: 'bigram', weight: w.bigram, groups: (1 << tokenGroup[prev]!) | (1 << g), surface: `${p.word} ${t.word}` });
+        put({
+          id: bid,
+          term: `${p.stem} ${t.stem}`,
+          kind: 'bigram',
+          weight: w.bigram,
+          groups: (1 << tokenGroup[prev]!) | (1 << g),
+          surface: `${p.word} ${t.word}`,
+        });
       }
     }
     prev = i;
@@ -266,7 +273,13 @@ export function analyzeQuery(ctx: AnalyzerContext, intent: string, w: QueryWeigh
       weight: w.concept * (concept.weight ?? 1),
       groups,
       // A phrase matched across a gap ("read my blog posts aloud") shows its ends only.
-      surface: h.end - h.start <= 3 ? stream.slice(h.start, h.end).map((t) => t.word).join(' ') : `${stream[h.start]!.word} … ${stream[h.end - 1]!.word}`,
+      surface:
+        h.end - h.start <= 3
+          ? stream
+              .slice(h.start, h.end)
+              .map((t) => t.word)
+              .join(' ')
+          : `${stream[h.start]!.word} … ${stream[h.end - 1]!.word}`,
       label: concept.label,
     });
   }

@@ -63,7 +63,11 @@ export interface ConfidenceResult {
  * Whether confidence means what it says, on a labelled set that may hold off-catalogue intents (`expected: []`).
  * `search(intent)` returns ranked matches with their capability id and confidence, no threshold applied.
  */
-export function evaluateConfidence(intents: readonly LabelledIntent[], search: (intent: string) => { id: string; confidence: number }[], threshold = 0.5): ConfidenceResult {
+export function evaluateConfidence(
+  intents: readonly LabelledIntent[],
+  search: (intent: string) => { id: string; confidence: number }[],
+  threshold = 0.5,
+): ConfidenceResult {
   let served = 0;
   let servedOk = 0;
   let rightFirst = 0;
@@ -83,5 +87,12 @@ export function evaluateConfidence(intents: readonly LabelledIntent[], search: (
       if (!sure.length) offQuiet++;
     }
   }
-  return { precision: served ? servedOk / served : 1, served, rightFirst: inCat ? rightFirst / inCat : 0, offUnanswered: off ? offQuiet / off : 1, inCatalogue: inCat, offCatalogue: off };
+  return {
+    precision: served ? servedOk / served : 1,
+    served,
+    rightFirst: inCat ? rightFirst / inCat : 0,
+    offUnanswered: off ? offQuiet / off : 1,
+    inCatalogue: inCat,
+    offCatalogue: off,
+  };
 }

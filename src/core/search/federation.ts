@@ -9,7 +9,16 @@ import type { DiscoveryOutcome } from '../registry/discovery.js';
 import { FIND_DEFAULT_MIN_CONFIDENCE, type FindResult, type FoundMatch, type Scope } from './find-result.js';
 import type { SearchFilters, SearchMatch } from './index.js';
 
-export { FIND_DEFAULT_MIN_CONFIDENCE, FindResultSchema, MatchSchema, RegistryReportSchema, SCOPES, type FindResult, type FoundMatch, type Scope } from './find-result.js';
+export {
+  FIND_DEFAULT_MIN_CONFIDENCE,
+  FindResultSchema,
+  MatchSchema,
+  RegistryReportSchema,
+  SCOPES,
+  type FindResult,
+  type FoundMatch,
+  type Scope,
+} from './find-result.js';
 
 export interface FindOptions extends SearchFilters {
   intent: string;
@@ -32,7 +41,10 @@ interface Candidate {
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /** A match in the contract's shape. */
-export function shapeMatch(m: Pick<SearchMatch, 'score' | 'confidence' | 'reason' | 'passport' | 'capability'>, extra: { source: Source; verification: VerifyStatus }): FoundMatch {
+export function shapeMatch(
+  m: Pick<SearchMatch, 'score' | 'confidence' | 'reason' | 'passport' | 'capability'>,
+  extra: { source: Source; verification: VerifyStatus },
+): FoundMatch {
   const a = m.passport.passport.unfragile.artifact;
   const trust = m.passport.passport.unfragile.trust;
   const c = m.capability;
@@ -85,7 +97,12 @@ export async function federatedFind(app: FindApp, opts: FindOptions, signal?: Ab
   const limit = Math.max(1, Math.min(50, Math.floor(opts.limit ?? 5)));
   const minConfidence = opts.min_confidence ?? FIND_DEFAULT_MIN_CONFIDENCE;
   const scope = opts.scope ?? 'all';
-  const filters: SearchFilters = { input_type: opts.input_type, output_type: opts.output_type, verified_only: opts.verified_only, min_trust_score: opts.min_trust_score };
+  const filters: SearchFilters = {
+    input_type: opts.input_type,
+    output_type: opts.output_type,
+    verified_only: opts.verified_only,
+    min_trust_score: opts.min_trust_score,
+  };
   const sourceOf = (slug: string): Source => (app.store.origin(slug) === 'local' || app.store.origin(slug) === undefined ? 'local' : 'registry');
 
   // The local answer first, synchronously: it never waits on the registry.
@@ -98,7 +115,14 @@ export async function federatedFind(app: FindApp, opts: FindOptions, signal?: Ab
       const key = keyOf(m.passport.slug, m.capability.id);
       if (seen.has(key)) continue;
       seen.add(key);
-      candidates.push({ score: m.score, confidence: m.confidence, source: sourceOf(m.passport.slug), reason: m.reason, passport: m.passport, capability: m.capability });
+      candidates.push({
+        score: m.score,
+        confidence: m.confidence,
+        source: sourceOf(m.passport.slug),
+        reason: m.reason,
+        passport: m.passport,
+        capability: m.capability,
+      });
     }
   }
 
@@ -110,7 +134,11 @@ export async function federatedFind(app: FindApp, opts: FindOptions, signal?: Ab
     const outcome: DiscoveryOutcome = discovery
       ? await discovery.resolve(opts.intent, limit, signal)
       : { status: 'error', detail: 'the registry client is not available', hits: [], remembered: false };
-    registry = { status: outcome.status, ...(outcome.detail ? { detail: outcome.detail } : {}), ...(outcome.resolveId ? { resolve_id: outcome.resolveId } : {}) };
+    registry = {
+      status: outcome.status,
+      ...(outcome.detail ? { detail: outcome.detail } : {}),
+      ...(outcome.resolveId ? { resolve_id: outcome.resolveId } : {}),
+    };
     for (const h of outcome.hits) {
       const key = keyOf(h.slug, h.capabilityId);
       const p = app.store.get(h.slug);

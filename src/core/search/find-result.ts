@@ -40,7 +40,9 @@ export const MatchSchema = z.object({
 });
 
 export const RegistryReportSchema = z.object({
-  status: z.enum(REGISTRY_STATUSES).describe('ok, offline (--offline), skipped (scope local), timeout, rate_limited (429; no request until Retry-After passes) or error'),
+  status: z
+    .enum(REGISTRY_STATUSES)
+    .describe('ok, offline (--offline), skipped (scope local), timeout, rate_limited (429; no request until Retry-After passes) or error'),
   detail: z.string().optional().describe('What happened, e.g. which registry entries were dropped and why'),
   resolve_id: z.string().optional().describe("The registry's id for this /resolve answer"),
 });

@@ -7,7 +7,16 @@
 // word-vectors.ts (meaning: re-ranking the lexical candidates, typo repair), confidence.ts (calibrated confidence).
 // This file owns the documents (one per capability), filters, the hybrid order, tie order and reasons.
 import type { Capability, LoadedPassport } from '../passport/schema.js';
-import { acceptedModality, analyzeQuery, createAnalyzerContext, DocumentAnalyzer, FIELDS, requiredModality, type AnalyzerContext, type QueryPlan } from './analyze.js';
+import {
+  acceptedModality,
+  analyzeQuery,
+  createAnalyzerContext,
+  DocumentAnalyzer,
+  FIELDS,
+  requiredModality,
+  type AnalyzerContext,
+  type QueryPlan,
+} from './analyze.js';
 import { PostingsPool } from './postings.js';
 import { DEFAULT_SCORING, idf, scoreQuery, type Scored, type Scorer, type ScoringParams, type ScoringView, type Scratch } from './scoring.js';
 import { confidenceOf, CONFIDENCE_WEIGHTS, type MatchFeatures } from './confidence.js';
@@ -468,11 +477,21 @@ const MEANING_SHOWN_FROM = 0.6;
 /** '; close in meaning to intent "Connect an AI agent to my email…" (0.78)'; '; read "transcrbe" as "transcribe"' */
 function describeMeaning(cap: Capability, field: number, sim: number, repairs: readonly Repair[]): string {
   let out = '';
-  if (repairs.length) out += `; read ${repairs.slice(0, 3).map(([a, b, shown]) => `"${a}" as "${shown ?? b}"`).join(', ')}`;
+  if (repairs.length)
+    out += `; read ${repairs
+      .slice(0, 3)
+      .map(([a, b, shown]) => `"${a}" as "${shown ?? b}"`)
+      .join(', ')}`;
   if (field < 0 || sim < MEANING_SHOWN_FROM) return out;
   const intents = cap.intents ?? [];
   const [where, text] =
-    field === 0 ? ['name', cap.name] : field === 1 ? ['description', cap.description ?? ''] : field - 2 < intents.length ? ['intent', intents[field - 2]!] : ['best_for', (cap.best_for ?? []).join('. ')];
+    field === 0
+      ? ['name', cap.name]
+      : field === 1
+        ? ['description', cap.description ?? '']
+        : field - 2 < intents.length
+          ? ['intent', intents[field - 2]!]
+          : ['best_for', (cap.best_for ?? []).join('. ')];
   const shown = text.length > MEANING_SHOWN_CHARS ? `${text.slice(0, MEANING_SHOWN_CHARS - 1).trimEnd()}…` : text;
   return `${out}; close in meaning to ${where} "${shown}" (${sim.toFixed(2)})`;
 }

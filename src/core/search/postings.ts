@@ -45,11 +45,7 @@ export class PostingsPool {
 
   /** Approximate bytes held by the typed arrays (for benchmarks). */
   get bytes(): number {
-    return (
-      this.first.byteLength * 4 +
-      this.bStart.byteLength * 3 +
-      this.pDoc.byteLength + this.pVal.byteLength + this.pMask.byteLength
-    );
+    return this.first.byteLength * 4 + this.bStart.byteLength * 3 + this.pDoc.byteLength + this.pVal.byteLength + this.pMask.byteLength;
   }
 
   termId(term: string): number | undefined {

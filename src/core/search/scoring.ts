@@ -152,7 +152,15 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
       if (raw < worst.raw || (raw === worst.raw && !view.tieBefore(d, worst.doc))) continue;
     }
     if (raw <= 0 || !accept(d)) continue;
-    const item: Scored = { doc: d, raw, score: ideal > 0 ? Math.min(1, raw / ideal) : 0, termMask: terms[d]!, fieldMask: fields[d]!, coverage: share, groupMask: groups[d]! };
+    const item: Scored = {
+      doc: d,
+      raw,
+      score: ideal > 0 ? Math.min(1, raw / ideal) : 0,
+      termMask: terms[d]!,
+      fieldMask: fields[d]!,
+      coverage: share,
+      groupMask: groups[d]!,
+    };
     let i = full ? top.length - 1 : top.length;
     if (full) top.pop();
     while (i > 0) {

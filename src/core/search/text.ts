@@ -18,22 +18,47 @@ export const SKIP_WORDS: ReadonlySet<string> = new Set(
  */
 export const STOP_WORDS: ReadonlySet<string> = new Set([
   ...SKIP_WORDS,
-  ...('to from of in on at by for with without about as into onto over under than then so and or but not no nor ' +
+  ...(
+    'to from of in on at by for with without about as into onto over under than then so and or but not no nor ' +
     'is are was were be been being am do does did doing done have has had having can could would should will shall ' +
     'may might must need needs needed want wants wanted wanting like would please help helps let lets get gets got make makes ' +
     'just also very really quite more most much many lot lots what which who whom whose when where why how whether ' +
     'there here if else etc via per e g ie eg something anything thing things way ways kind sort bit some one able ' +
     'using use used uses want trying try tool tools model models ai system some any each every all such own ' +
-    'out up off down back away around across along again even yet already').split(' '),
+    'out up off down back away around across along again even yet already'
+  ).split(' '),
 ]);
 
 /** British and other spelling variants folded before stemming (both sides, so the direction does not matter). */
 const SPELLING: ReadonlyMap<string, string> = new Map([
-  ['colour', 'color'], ['colours', 'colors'], ['behaviour', 'behavior'], ['favourite', 'favorite'], ['neighbour', 'neighbor'],
-  ['analyse', 'analyze'], ['analysed', 'analyzed'], ['analysing', 'analyzing'], ['catalogue', 'catalog'], ['dialogue', 'dialog'],
-  ['programme', 'program'], ['licence', 'license'], ['centre', 'center'], ['labelled', 'labeled'], ['labelling', 'labeling'],
-  ['modelling', 'modeling'], ['travelling', 'traveling'], ['cancelled', 'canceled'], ['grey', 'gray'], ['into', 'to'], ['onto', 'to'],
-  ['2', 'to'], ['pics', 'pictures'], ['pic', 'picture'], ['vids', 'videos'], ['vid', 'video'], ['img', 'image'], ['imgs', 'images'],
+  ['colour', 'color'],
+  ['colours', 'colors'],
+  ['behaviour', 'behavior'],
+  ['favourite', 'favorite'],
+  ['neighbour', 'neighbor'],
+  ['analyse', 'analyze'],
+  ['analysed', 'analyzed'],
+  ['analysing', 'analyzing'],
+  ['catalogue', 'catalog'],
+  ['dialogue', 'dialog'],
+  ['programme', 'program'],
+  ['licence', 'license'],
+  ['centre', 'center'],
+  ['labelled', 'labeled'],
+  ['labelling', 'labeling'],
+  ['modelling', 'modeling'],
+  ['travelling', 'traveling'],
+  ['cancelled', 'canceled'],
+  ['grey', 'gray'],
+  ['into', 'to'],
+  ['onto', 'to'],
+  ['2', 'to'],
+  ['pics', 'pictures'],
+  ['pic', 'picture'],
+  ['vids', 'videos'],
+  ['vid', 'video'],
+  ['img', 'image'],
+  ['imgs', 'images'],
 ]);
 
 // -ise/-isation -> -ize/-ization; applied to both sides, so a rare false fold ("noise" -> "noize") is harmless.

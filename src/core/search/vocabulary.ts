@@ -47,10 +47,15 @@ const VIDEO: ConceptOptions = { modality: MODALITY.video | MODALITY.image };
 const c = (id: string, label: string, terms: string, opts: ConceptOptions = {}): Concept => ({
   id,
   label,
-  terms: terms.split('|').map((t) => t.trim()).filter(Boolean),
+  terms: terms
+    .split('|')
+    .map((t) => t.trim())
+    .filter(Boolean),
   ...opts,
 });
 
+// One concept per line reads as a table: the formatter leaves it as written.
+// prettier-ignore
 export const CONCEPTS: readonly Concept[] = [
   // --- audio and speech
   c('stt', 'speech to text', 'speech to text|stt|asr|speech recognition|recognize speech|recognise speech|automatic speech recognition|transcribe|transcribes|transcribed|transcribing|transcription|transcriptions|transcript|transcripts|dictation|dictate|dictated|voice to text|audio to text|voice typing|spoken words to text|what was said|what they said|what did they say|written notes|minutes of|whisper', AUDIO),

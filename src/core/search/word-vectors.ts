@@ -28,7 +28,9 @@ export class WordVectors {
     this.count = view.getUint32(8, true);
     const wordBytes = view.getUint32(12, true);
     if (16 + wordBytes + this.count * this.dims !== buf.length) throw new Error('word vectors: truncated file');
-    const words = Buffer.from(buf.subarray(16, 16 + wordBytes)).toString('utf8').split('\n');
+    const words = Buffer.from(buf.subarray(16, 16 + wordBytes))
+      .toString('utf8')
+      .split('\n');
     if (words.length !== this.count) throw new Error('word vectors: word count mismatch');
     const start = 16 + wordBytes;
     // A view of exactly the matrix bytes (a small Node Buffer may live inside a shared pool: offsets, not .buffer).

@@ -15,7 +15,7 @@ export const findCapabilityByIntent = defineTool({
     'meeting recording"), searching the local passports and, unless the server is offline or scope is "local", the ' +
     "unfragile.ai registry (the intent text is sent to it). Returns one list, best first, each match with the artifact's " +
     'slug, a calibrated confidence (0.5 and above: serves the intent), source ("local" or "registry"), the passport\'s ' +
-    'verification status, trust score, pricing and the capability\'s intents, best uses and limitations; `registry.status` ' +
+    "verification status, trust score, pricing and the capability's intents, best uses and limitations; `registry.status` " +
     'says whether the registry answered. When nothing is confident enough, `matches` is empty and `note` names the nearest. ' +
     'Registry results are claims until checked: call verify_passport (only "valid" is verified) and get_failure_modes with ' +
     'the slug before relying on one, then invoke_model to call the model.',

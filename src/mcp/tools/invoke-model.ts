@@ -11,7 +11,12 @@ const MAX_SCHEMA_CHARS = INVOKE_LIMITS.schemaChars;
 
 const imageSchema = z
   .object({
-    path: z.string().min(1).max(4096).optional().describe('A local image file; it must be inside an allowed image folder (--image-root) or an MCP root the client offers'),
+    path: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe('A local image file; it must be inside an allowed image folder (--image-root) or an MCP root the client offers'),
     url: z.string().min(1).max(IMAGE_LIMITS.maxUrlLength).optional().describe('An https:// image URL, passed to the provider as is'),
     data: z
       .string()
@@ -57,12 +62,17 @@ function objectsAsText(keys: readonly string[]) {
 // function declarations accept neither oneOf nor const, nor an open object for the schema (hence JSON text).
 const responseFormatSchema = z
   .object({
-    type: z.enum(['text', 'json_object', 'json_schema']).describe('text (default), json_object (any JSON object), or json_schema (JSON following json_schema.schema)'),
+    type: z
+      .enum(['text', 'json_object', 'json_schema'])
+      .describe('text (default), json_object (any JSON object), or json_schema (JSON following json_schema.schema)'),
     json_schema: z
       .preprocess(
         objectsAsText(['schema']),
         z.object({
-          name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'name: 1 to 64 letters, digits, "_" or "-"').describe('Schema name, 1-64 chars of [A-Za-z0-9_-]'),
+          name: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,64}$/, 'name: 1 to 64 letters, digits, "_" or "-"')
+            .describe('Schema name, 1-64 chars of [A-Za-z0-9_-]'),
           description: z.string().max(2000).optional().describe('What the output is for'),
           schema: jsonObjectText('schema', MAX_SCHEMA_CHARS).describe('The JSON Schema the answer must follow, as JSON text (a JSON object is accepted too)'),
           strict: z.boolean().optional().describe('Ask the provider to enforce the schema strictly'),
@@ -72,7 +82,8 @@ const responseFormatSchema = z
       .describe('Required when type is json_schema: { name, schema, description?, strict? }'),
   })
   .superRefine((v, ctx) => {
-    if (v.type === 'json_schema' && !v.json_schema) ctx.addIssue({ code: 'custom', path: ['json_schema'], message: 'json_schema: required when type is "json_schema"' });
+    if (v.type === 'json_schema' && !v.json_schema)
+      ctx.addIssue({ code: 'custom', path: ['json_schema'], message: 'json_schema: required when type is "json_schema"' });
   })
   .transform((v): ResponseFormat => (v.type === 'json_schema' ? { type: 'json_schema', json_schema: v.json_schema! } : { type: v.type }))
   .describe('Ask for JSON: {"type":"json_object"}, or {"type":"json_schema","json_schema":{"name","schema","strict"}}');
@@ -110,7 +121,7 @@ export const invokeModel = defineTool({
     max_tokens: z.number().int().min(1).max(INVOKE_LIMITS.maxTokens).optional().describe(`Most tokens to generate (default ${DEFAULT_MAX_TOKENS})`),
     temperature: z.number().min(0).max(2).optional().describe("Randomness, 0-2 (Mistral's API: 0-1.5); low for facts, higher for ideas"),
     top_p: z.number().min(0).max(1).optional().describe('Nucleus sampling, 0-1'),
-    top_k: z.number().int().min(0).max(1000).optional().describe('Sample from the k likeliest tokens (not sent to Mistral\'s API)'),
+    top_k: z.number().int().min(0).max(1000).optional().describe("Sample from the k likeliest tokens (not sent to Mistral's API)"),
     frequency_penalty: z.number().min(-2).max(2).optional().describe('Penalise tokens by how often they appeared, -2..2'),
     presence_penalty: z.number().min(-2).max(2).optional().describe('Penalise tokens that appeared at all, -2..2'),
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('Seed for repeatable sampling, where the provider supports it'),

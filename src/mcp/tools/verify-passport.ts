@@ -27,7 +27,10 @@ export const verifyOutputShape = {
   issuer: z.string().optional(),
   signed_at: z.string().optional(),
   key_fingerprint: z.string().optional(),
-  key_source: z.enum(['flag', 'env', 'pinned']).optional().describe('Where the key that verified came from: --trust-key, PASSPORT_MCP_TRUST_KEYS, or a pin made with `passport-mcp trust pin`'),
+  key_source: z
+    .enum(['flag', 'env', 'pinned'])
+    .optional()
+    .describe('Where the key that verified came from: --trust-key, PASSPORT_MCP_TRUST_KEYS, or a pin made with `passport-mcp trust pin`'),
   scope: z.enum(['unfragile', 'passport']).optional().describe('What the signature covered'),
   warnings: z.array(z.string()),
   detail: z.string(),
@@ -37,7 +40,7 @@ export const verifyPassport = defineTool({
   name: 'verify_passport',
   title: 'Verify a passport signature',
   description:
-    "Check, offline, that a passport was signed by its issuer and not altered: verifies the Ed25519 signature over the " +
+    'Check, offline, that a passport was signed by its issuer and not altered: verifies the Ed25519 signature over the ' +
     'RFC 8785 canonical form against the trusted issuer keys the server was started with. Give a loaded slug ' +
     '(from find_capability_by_intent) or a passport document. status is valid, invalid_signature, unknown_key (no ' +
     'trusted key for the issuer: the detail says how to add one), unsigned or malformed. Only "valid" means the ' +

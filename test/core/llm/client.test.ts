@@ -34,7 +34,13 @@ const target = (over: Partial<Target> = {}): Target => ({
 
 async function call(over: Partial<ChatCall> = {}) {
   const deltas: string[] = [];
-  const p = client.chat({ target: target(), body: { model: 'x', messages: [], stream: true, max_tokens: 64 }, scrub: SCRUB, onText: (d) => deltas.push(d), ...over });
+  const p = client.chat({
+    target: target(),
+    body: { model: 'x', messages: [], stream: true, max_tokens: 64 },
+    scrub: SCRUB,
+    onText: (d) => deltas.push(d),
+    ...over,
+  });
   return { p, deltas };
 }
 
@@ -46,7 +52,10 @@ function clocked(clock: ManualClock, over: Partial<ChatCall> = {}) {
 }
 
 async function failure(p: Promise<unknown>): Promise<LlmCallError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(LlmCallError);
   return e as LlmCallError;
 }
@@ -58,7 +67,13 @@ describe('streaming', () => {
     const r = await p;
     expect(r.text).toBe('Hello world');
     expect(deltas.join('')).toBe(r.text);
-    expect(r).toMatchObject({ finishReason: 'stop', model: 'mistralai/mistral-small-3.1-24b-instruct', upstreamProvider: 'Cloudflare', generationId: 'gen-test-1', retries: 0 });
+    expect(r).toMatchObject({
+      finishReason: 'stop',
+      model: 'mistralai/mistral-small-3.1-24b-instruct',
+      upstreamProvider: 'Cloudflare',
+      generationId: 'gen-test-1',
+      retries: 0,
+    });
     expect(r.usage).toEqual(USAGE);
     expect(r.ttftMs).toBeGreaterThan(0);
     const h = fake.requests[0]!.headers;
@@ -72,7 +87,13 @@ describe('streaming', () => {
   it('handles CRLF and multi-byte UTF-8 split across writes', async () => {
     fake.enqueue({
       crlf: true,
-      steps: [{ comment: 'OPENROUTER PROCESSING' }, ...splitEvent(chunk('café '), true), ...splitEvent(chunk('😀 ✓ 日本'), true), ...splitEvent(chunk('!', { finish: 'stop' }), true), { data: '[DONE]' }],
+      steps: [
+        { comment: 'OPENROUTER PROCESSING' },
+        ...splitEvent(chunk('café '), true),
+        ...splitEvent(chunk('😀 ✓ 日本'), true),
+        ...splitEvent(chunk('!', { finish: 'stop' }), true),
+        { data: '[DONE]' },
+      ],
     });
     const { p, deltas } = await call();
     const r = await p;
@@ -94,7 +115,15 @@ describe('streaming', () => {
   });
 
   it('accepts a server that ignores stream:true and sends one JSON completion', async () => {
-    fake.enqueue({ status: 200, body: { id: 'cmpl-1', model: 'local', choices: [{ message: { role: 'assistant', content: 'whole' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } } });
+    fake.enqueue({
+      status: 200,
+      body: {
+        id: 'cmpl-1',
+        model: 'local',
+        choices: [{ message: { role: 'assistant', content: 'whole' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      },
+    });
     const r = await (await call()).p;
     expect(r).toMatchObject({ text: 'whole', model: 'local', finishReason: 'stop', generationId: 'gen-test-1'.replace('gen-test-1', 'cmpl-1') });
   });
@@ -121,7 +150,13 @@ describe('in-band errors', () => {
     fake.enqueue({
       steps: [
         { data: chunk('Hi') },
-        { data: { id: 'gen-x', error: { code: 502, message: 'Provider disconnected unexpectedly', metadata: { error_type: 'provider_unavailable' } }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] } },
+        {
+          data: {
+            id: 'gen-x',
+            error: { code: 502, message: 'Provider disconnected unexpectedly', metadata: { error_type: 'provider_unavailable' } },
+            choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }],
+          },
+        },
         { data: '[DONE]' },
       ],
     });
@@ -132,20 +167,37 @@ describe('in-band errors', () => {
   });
 
   it('(b) string code, without [DONE]', async () => {
-    fake.enqueue({ steps: [{ data: chunk('Hi') }, { data: { id: 'g', error: { code: 'server_error', message: 'boom' }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] } }] });
+    fake.enqueue({
+      steps: [
+        { data: chunk('Hi') },
+        { data: { id: 'g', error: { code: 'server_error', message: 'boom' }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] } },
+      ],
+    });
     const e = await failure((await call()).p);
     expect(e.message).toMatch(/server_error.*boom/);
   });
 
   it('an error chunk ends the stream even when choices carry content', async () => {
-    fake.enqueue({ steps: [{ data: chunk('A') }, { data: { ...chunk('B'), error: { code: 500, message: 'mixed' } } }, { data: chunk('C', { finish: 'stop' }) }, { data: '[DONE]' }] });
+    fake.enqueue({
+      steps: [
+        { data: chunk('A') },
+        { data: { ...chunk('B'), error: { code: 500, message: 'mixed' } } },
+        { data: chunk('C', { finish: 'stop' }) },
+        { data: '[DONE]' },
+      ],
+    });
     const e = await failure((await call()).p);
     expect(e.partial?.text).toBe('A');
   });
 
   it('(c) before any token, choices: [] and code 429 -> retried like an HTTP 429', async () => {
     fake.enqueue(
-      { steps: [{ comment: 'OPENROUTER PROCESSING' }, { data: { id: 'g', choices: [], error: { code: 429, message: 'Provider returned error', metadata: { error_type: 'rate_limit_exceeded' } } } }] },
+      {
+        steps: [
+          { comment: 'OPENROUTER PROCESSING' },
+          { data: { id: 'g', choices: [], error: { code: 429, message: 'Provider returned error', metadata: { error_type: 'rate_limit_exceeded' } } } },
+        ],
+      },
       { steps: happy(['ok']) },
     );
     const r = await (await call()).p;
@@ -181,10 +233,31 @@ describe('HTTP errors and retries', () => {
   it.each([
     [402, { error: { code: 402, message: 'requires more credits, or fewer max_tokens' } }, /add credits.*max_tokens.*64/i],
     [403, { error: { code: 403, message: 'flagged', metadata: { reasons: ['violence'] } } }, /violence/],
-    [404, { error: { message: 'No endpoints found', metadata: { availability: { retryable: false, fallback_models: ['mistralai/mistral-small-3.2-24b-instruct'] } } } }, /No endpoints found.*mistral-small-3.2/],
+    [
+      404,
+      {
+        error: {
+          message: 'No endpoints found',
+          metadata: { availability: { retryable: false, fallback_models: ['mistralai/mistral-small-3.2-24b-instruct'] } },
+        },
+      },
+      /No endpoints found.*mistral-small-3.2/,
+    ],
     [413, '<html><body><h1>413 Request Entity Too Large</h1></body></html>', /413.*Request Entity Too Large/],
-    [422, { object: 'error', message: { detail: [{ type: 'extra_forbidden', loc: ['body', 'top_k'], msg: 'Extra inputs are not permitted' }] }, type: 'invalid_request_message_error' }, /422: top_k \(extra_forbidden/],
-    [400, { error: { code: 400, message: 'Provider returned error', metadata: { raw: '{"message":"image too big"}' } } }, /Provider returned error.*image too big/],
+    [
+      422,
+      {
+        object: 'error',
+        message: { detail: [{ type: 'extra_forbidden', loc: ['body', 'top_k'], msg: 'Extra inputs are not permitted' }] },
+        type: 'invalid_request_message_error',
+      },
+      /422: top_k \(extra_forbidden/,
+    ],
+    [
+      400,
+      { error: { code: 400, message: 'Provider returned error', metadata: { raw: '{"message":"image too big"}' } } },
+      /Provider returned error.*image too big/,
+    ],
   ])('%i is mapped to an actionable message', async (status, body, re) => {
     fake.enqueue({ status, body });
     const e = await failure((await call({ images: [{ label: 'images[0] (a.png)', bytes: 5_000_000 }] })).p);
@@ -200,7 +273,10 @@ describe('HTTP errors and retries', () => {
   });
 
   it('honours Retry-After (seconds) on 429 before the first token and counts retries', async () => {
-    fake.enqueue({ status: 429, headers: { 'retry-after': '7', 'x-ratelimit-remaining': '0' }, body: { error: { code: 429, message: 'Rate limit exceeded' } } }, { steps: happy(['late']) });
+    fake.enqueue(
+      { status: 429, headers: { 'retry-after': '7', 'x-ratelimit-remaining': '0' }, body: { error: { code: 429, message: 'Rate limit exceeded' } } },
+      { steps: happy(['late']) },
+    );
     const clock = new ManualClock({ autoSleep: true });
     const r = await clocked(clock).p;
     expect(r).toMatchObject({ text: 'late', retries: 1 });
@@ -210,7 +286,11 @@ describe('HTTP errors and retries', () => {
 
   it('honours Retry-After as an HTTP date, and availability.retry_after in the body', async () => {
     const when = new Date(Date.now() + 20_000).toUTCString(); // second resolution: 19-20 s from now
-    fake.enqueue({ status: 503, headers: { 'retry-after': when }, body: '' }, { status: 404, body: { error: { message: 'no endpoint now', metadata: { availability: { retryable: true, retry_after: 3 } } } } }, { steps: happy(['ok']) });
+    fake.enqueue(
+      { status: 503, headers: { 'retry-after': when }, body: '' },
+      { status: 404, body: { error: { message: 'no endpoint now', metadata: { availability: { retryable: true, retry_after: 3 } } } } },
+      { steps: happy(['ok']) },
+    );
     const clock = new ManualClock({ autoSleep: true });
     expect((await clocked(clock).p).text).toBe('ok');
     expect(clock.slept).toHaveLength(2);
@@ -348,7 +428,13 @@ describe('timeouts and cancellation', () => {
 describe('secrets', () => {
   it('scrubs the key from streamed text even when split across chunks, and from in-band errors', async () => {
     const half = Math.floor(KEY.length / 2);
-    fake.enqueue({ steps: [{ data: chunk(`key=${KEY.slice(0, half)}`) }, { data: chunk(`${KEY.slice(half)} end`) }, { data: { error: { code: 'x', message: `echo Bearer ${KEY}` } } }] });
+    fake.enqueue({
+      steps: [
+        { data: chunk(`key=${KEY.slice(0, half)}`) },
+        { data: chunk(`${KEY.slice(half)} end`) },
+        { data: { error: { code: 'x', message: `echo Bearer ${KEY}` } } },
+      ],
+    });
     const { p, deltas } = await call();
     const e = await failure(p);
     expect(deltas.join('')).toBe('key=[redacted] end');

@@ -5,7 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareImages, sniffImage } from '../../../src/core/llm/images.js';
 
-export const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a1f3c1e90000000049454e44ae426082', 'hex');
+export const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a1f3c1e90000000049454e44ae426082',
+  'hex',
+);
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46]);
 const GIF = Buffer.from('GIF89a\x01\x00\x01\x00', 'latin1');
 const WEBP = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x1a, 0, 0, 0]), Buffer.from('WEBPVP8 ')]);
@@ -63,7 +66,9 @@ describe('prepareImages: local paths', () => {
     ['a symlinked directory outside', () => path.join(root, 'linkdir', 'secret.png')],
     ['/etc/passwd', () => '/etc/passwd'],
   ])('refuses %s, naming the image', async (_n, p) => {
-    await expect(prepareImages([{ path: path.join(root, 'ok.png') }, { path: p() }], { roots })).rejects.toThrow(/images\[1\].*outside the allowed image folders/);
+    await expect(prepareImages([{ path: path.join(root, 'ok.png') }, { path: p() }], { roots })).rejects.toThrow(
+      /images\[1\].*outside the allowed image folders/,
+    );
   });
   it('refuses NUL bytes, missing files, non-images, and reading with no roots at all', async () => {
     await expect(prepareImages([{ path: `${root}/ok.png\0.txt` }], { roots })).rejects.toThrow(/NUL/);
@@ -78,8 +83,15 @@ describe('prepareImages: local paths', () => {
   });
   it('caps bytes per image, count and total', async () => {
     await expect(prepareImages([{ path: path.join(root, 'big.png') }], { roots, limits: { maxBytes: 1024 } })).rejects.toThrow(/big.png.*over the/);
-    await expect(prepareImages(Array.from({ length: 9 }, () => ({ path: 'ok.png' })), { roots })).rejects.toThrow(/at most 8/);
-    await expect(prepareImages([{ path: 'big.png' }, { path: 'big.png' }], { roots, limits: { maxTotalBytes: 3000 } })).rejects.toThrow(/images\[1\].*together exceed/);
+    await expect(
+      prepareImages(
+        Array.from({ length: 9 }, () => ({ path: 'ok.png' })),
+        { roots },
+      ),
+    ).rejects.toThrow(/at most 8/);
+    await expect(prepareImages([{ path: 'big.png' }, { path: 'big.png' }], { roots, limits: { maxTotalBytes: 3000 } })).rejects.toThrow(
+      /images\[1\].*together exceed/,
+    );
   });
 });
 
@@ -93,7 +105,9 @@ describe('prepareImages: inline data and URLs', () => {
     await expect(prepareImages([{ data: `${PNG.toString('base64')}\n` }], { roots })).rejects.toThrow(/strict base64/);
     await expect(prepareImages([{ data: 'abc' }], { roots })).rejects.toThrow(/strict base64/);
     await expect(prepareImages([{ data: PNG.toString('base64url') + '-_' }], { roots })).rejects.toThrow(/strict base64/);
-    await expect(prepareImages([{ data: PNG.toString('base64'), mime_type: 'image/jpeg' }], { roots })).rejects.toThrow(/says image\/jpeg but the bytes are PNG/);
+    await expect(prepareImages([{ data: PNG.toString('base64'), mime_type: 'image/jpeg' }], { roots })).rejects.toThrow(
+      /says image\/jpeg but the bytes are PNG/,
+    );
     await expect(prepareImages([{ data: `data:image/webp;base64,${PNG.toString('base64')}` }], { roots })).rejects.toThrow(/bytes are PNG/);
     await expect(prepareImages([{ data: PNG.toString('base64'), mime_type: 'image/bmp' }], { roots })).rejects.toThrow(/not supported/);
     await expect(prepareImages([{ data: 'A'.repeat(4000) }], { roots, limits: { maxBytes: 1000 } })).rejects.toThrow(/over the/);

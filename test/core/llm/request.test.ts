@@ -32,7 +32,12 @@ describe('resolveTarget', () => {
   const cfg = (env: Record<string, string>, argv: string[] = []) => parseConfig(argv, env).llm;
   it('OpenRouter by default, with the seed model id', () => {
     const { target: t } = resolveTarget(cfg({ OPENROUTER_API_KEY: 'sk-or-v1-x', MISTRAL_API_KEY: 'm' }), seed);
-    expect(t).toMatchObject({ provider: 'openrouter', model: 'mistralai/mistral-small-3.1-24b-instruct', baseUrl: 'https://openrouter.ai/api/v1', keyEnv: 'OPENROUTER_API_KEY' });
+    expect(t).toMatchObject({
+      provider: 'openrouter',
+      model: 'mistralai/mistral-small-3.1-24b-instruct',
+      baseUrl: 'https://openrouter.ai/api/v1',
+      keyEnv: 'OPENROUTER_API_KEY',
+    });
   });
   it("Mistral's API when only MISTRAL_API_KEY is set", () => {
     const { target: t } = resolveTarget(cfg({ MISTRAL_API_KEY: 'mkey-12345678' }), seed);
@@ -44,9 +49,18 @@ describe('resolveTarget', () => {
   });
   it('says why a call cannot be made', () => {
     expect(() => resolveTarget(cfg({}), seed)).toThrow(/OPENROUTER_API_KEY.*MISTRAL_API_KEY.*PASSPORT_MCP_LLM_BASE_URL/);
-    const notModel = { ...seed, passport: { ...seed.passport, unfragile: { ...seed.passport.unfragile, artifact: { ...seed.passport.unfragile.artifact, type: 'dataset' } } } };
+    const notModel = {
+      ...seed,
+      passport: { ...seed.passport, unfragile: { ...seed.passport.unfragile, artifact: { ...seed.passport.unfragile.artifact, type: 'dataset' } } },
+    };
     expect(() => resolveTarget(cfg({ OPENROUTER_API_KEY: 'k' }), notModel)).toThrow(/dataset, not a model/);
-    const noUrl = { ...seed, passport: { ...seed.passport, unfragile: { ...seed.passport.unfragile, artifact: { ...seed.passport.unfragile.artifact, url: 'https://example.com/x' } } } };
+    const noUrl = {
+      ...seed,
+      passport: {
+        ...seed.passport,
+        unfragile: { ...seed.passport.unfragile, artifact: { ...seed.passport.unfragile.artifact, url: 'https://example.com/x' } },
+      },
+    };
     expect(() => resolveTarget(cfg({ OPENROUTER_API_KEY: 'k' }), noUrl)).toThrow(/not invocable through OpenRouter/);
     expect(() => resolveTarget(cfg({ MISTRAL_API_KEY: 'k' }), noUrl)).toThrow(/not invocable through Mistral/);
   });
@@ -65,11 +79,26 @@ describe('buildBody', () => {
   };
   it('OpenRouter: all fields, require_parameters with stop/response_format, image {url} after text', () => {
     const { body, warnings } = buildBody(target('openrouter'), input, [img]);
-    expect(body).toMatchObject({ model: 'm', stream: true, max_tokens: 50, temperature: 0.2, top_k: 40, seed: 7, stop: ['\n\n'], provider: { require_parameters: true } });
+    expect(body).toMatchObject({
+      model: 'm',
+      stream: true,
+      max_tokens: 50,
+      temperature: 0.2,
+      top_k: 40,
+      seed: 7,
+      stop: ['\n\n'],
+      provider: { require_parameters: true },
+    });
     expect(body.stream_options).toBeUndefined();
     const msgs = body.messages as { role: string; content: unknown }[];
     expect(msgs[0]).toEqual({ role: 'system', content: 'be brief' });
-    expect(msgs[1]).toEqual({ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: img.url } }] });
+    expect(msgs[1]).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is this?' },
+        { type: 'image_url', image_url: { url: img.url } },
+      ],
+    });
     expect(warnings).toEqual([]);
   });
   it('always sends max_tokens (default 1024) and no provider block without stop/response_format', () => {
@@ -90,7 +119,17 @@ describe('buildBody', () => {
     expect(body).toMatchObject({ stream_options: { include_usage: true }, top_k: 5 });
   });
   it('messages then prompt; images join the last user turn', () => {
-    const { body } = buildBody(target('openrouter'), { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }], prompt: 'c' }, []);
+    const { body } = buildBody(
+      target('openrouter'),
+      {
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b' },
+        ],
+        prompt: 'c',
+      },
+      [],
+    );
     expect((body.messages as { role: string }[]).map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(() => buildBody(target('openrouter'), { messages: [{ role: 'assistant', content: 'b' }] }, [img])).toThrow(UserInputError);
   });

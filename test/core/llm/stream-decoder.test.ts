@@ -59,7 +59,8 @@ const IN_BAND_A = [
   '',
   '',
 ].join('\n');
-const IN_BAND_B = 'data: {"id":"gen-4","choices":[{"index":0,"delta":{"content":"x"}}]}\n\ndata: {"id":"gen-4","error":{"code":"server_error","message":"boom"}}\n\n';
+const IN_BAND_B =
+  'data: {"id":"gen-4","choices":[{"index":0,"delta":{"content":"x"}}]}\n\ndata: {"id":"gen-4","error":{"code":"server_error","message":"boom"}}\n\n';
 const IN_BAND_C =
   ': OPENROUTER PROCESSING\n\ndata: {"id":"gen-5","choices":[],"error":{"code":429,"message":"Provider returned error","metadata":{"error_type":"rate_limit_exceeded"}}}\n\n';
 const VLLM_BARE = 'data: {"error":{"object":"error","message":"The model is overloaded","type":"ServiceUnavailable","code":503}}\n\n';
@@ -96,7 +97,10 @@ function expectSplitInvariant(wire: string): Decoded {
     if (JSON.stringify(r.events) + JSON.stringify(r.meta) !== want) differ.push(i);
   }
   expect(differ, 'split points where the events differ').toEqual([]);
-  const bytewise = decode(wire, Array.from({ length: n - 1 }, (_, i) => i + 1));
+  const bytewise = decode(
+    wire,
+    Array.from({ length: n - 1 }, (_, i) => i + 1),
+  );
   expect(bytewise.events).toEqual(whole.events);
   return whole;
 }
@@ -124,7 +128,7 @@ describe('stream decoder on recorded wire data', () => {
     expect(r.meta.usage).toEqual({ prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 });
   });
 
-  it("Mistral: typed content chunks are joined; finish_reason and usage in one last chunk", () => {
+  it('Mistral: typed content chunks are joined; finish_reason and usage in one last chunk', () => {
     const r = expectSplitInvariant(MISTRAL);
     expect(textOf(r)).toBe('Bonjour.');
     expect(r.meta).toMatchObject({ finishReason: 'stop', model: 'mistral-small-latest', generationId: 'cmpl-9', usage: { total_tokens: 8 } });
@@ -158,7 +162,9 @@ describe('stream decoder on recorded wire data', () => {
   });
 
   it('non-JSON data is skipped; an event cut off before its blank line is dropped at EOF, as the SSE spec says', () => {
-    const r = decode('data: not json\n\ndata: 42\n\ndata: {"choices":[{"delta":{"content":"ok"}}]}\n\ndata: {"choices":[{"delta":{"content":"tail"},"finish_reason":"stop"}]}\n');
+    const r = decode(
+      'data: not json\n\ndata: 42\n\ndata: {"choices":[{"delta":{"content":"ok"}}]}\n\ndata: {"choices":[{"delta":{"content":"tail"},"finish_reason":"stop"}]}\n',
+    );
     // The client then sees no finish_reason and no [DONE], and reports the answer as truncated.
     expect(textOf(r)).toBe('ok');
     expect(r.meta.finishReason).toBeNull();
@@ -166,7 +172,8 @@ describe('stream decoder on recorded wire data', () => {
   });
 
   it('data: without a space, multi-line data fields, and a UTF-8 BOM-free stream cut inside a 4-byte character', () => {
-    const wire = 'data:{"choices":[{"delta":{"content":"😀"}}]}\n\ndata: {"choices":\ndata: [{"delta":{"content":"!"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n';
+    const wire =
+      'data:{"choices":[{"delta":{"content":"😀"}}]}\n\ndata: {"choices":\ndata: [{"delta":{"content":"!"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n';
     const r = expectSplitInvariant(wire);
     expect(textOf(r)).toBe('😀!');
   });
@@ -174,11 +181,16 @@ describe('stream decoder on recorded wire data', () => {
 
 describe('one-piece JSON completion', () => {
   it('reads message content, finish_reason, model, usage and id; an error body; unreadable text', () => {
-    expect(decodeCompletion('{"id":"c-1","model":"local","choices":[{"message":{"content":"whole"},"finish_reason":"stop"}],"usage":{"total_tokens":2}}')).toEqual({
+    expect(
+      decodeCompletion('{"id":"c-1","model":"local","choices":[{"message":{"content":"whole"},"finish_reason":"stop"}],"usage":{"total_tokens":2}}'),
+    ).toEqual({
       text: 'whole',
       meta: { finishReason: 'stop', model: 'local', usage: { total_tokens: 2 }, generationId: 'c-1' },
     });
-    expect(decodeCompletion('{"error":{"code":"rate_limited","message":"later"}}')?.error).toMatchObject({ code: 'rate_limited', parsed: { message: 'later' } });
+    expect(decodeCompletion('{"error":{"code":"rate_limited","message":"later"}}')?.error).toMatchObject({
+      code: 'rate_limited',
+      parsed: { message: 'later' },
+    });
     expect(decodeCompletion('<html>502</html>')).toBeUndefined();
   });
 });

@@ -7,15 +7,28 @@ import { parseErrorBody, parseRetryAfter } from '../../../src/core/llm/upstream-
 
 describe('parseErrorBody', () => {
   it('reads every documented shape, defensively', () => {
-    expect(parseErrorBody('{"error":{"code":429,"message":"slow","metadata":{"error_type":"rate_limit_exceeded","raw":{"x":1}}}}')).toMatchObject({ code: 429, message: 'slow', errorType: 'rate_limit_exceeded', raw: '{"x":1}' });
-    expect(parseErrorBody('{"object":"error","message":"Invalid model","type":"invalid_model","code":"1500"}')).toMatchObject({ message: 'Invalid model', type: 'invalid_model', code: '1500' });
-    expect(parseErrorBody('{"message":{"detail":[{"type":"extra_forbidden","loc":["body","seed"],"msg":"no"}]}}').fields).toEqual(['seed (extra_forbidden: no)']);
+    expect(parseErrorBody('{"error":{"code":429,"message":"slow","metadata":{"error_type":"rate_limit_exceeded","raw":{"x":1}}}}')).toMatchObject({
+      code: 429,
+      message: 'slow',
+      errorType: 'rate_limit_exceeded',
+      raw: '{"x":1}',
+    });
+    expect(parseErrorBody('{"object":"error","message":"Invalid model","type":"invalid_model","code":"1500"}')).toMatchObject({
+      message: 'Invalid model',
+      type: 'invalid_model',
+      code: '1500',
+    });
+    expect(parseErrorBody('{"message":{"detail":[{"type":"extra_forbidden","loc":["body","seed"],"msg":"no"}]}}').fields).toEqual([
+      'seed (extra_forbidden: no)',
+    ]);
     expect(parseErrorBody('{"detail":"Unauthorized"}').message).toBe('Unauthorized');
     expect(parseErrorBody('{"message":"Requests rate limit exceeded"}').message).toBe('Requests rate limit exceeded');
     expect(parseErrorBody('').message).toMatch(/no details/);
     expect(parseErrorBody(`<html><h1>413</h1>${'x'.repeat(1000)}</html>`).message.length).toBeLessThanOrEqual(201);
     expect(parseErrorBody('{"error":"plain"}').message).toBe('plain');
-    expect(parseErrorBody('{"error":{"message":"No endpoints","metadata":{"availability":{"retryable":true,"fallback_models":["a"]}}}}').availability).toMatchObject({ retryable: true });
+    expect(
+      parseErrorBody('{"error":{"message":"No endpoints","metadata":{"availability":{"retryable":true,"fallback_models":["a"]}}}}').availability,
+    ).toMatchObject({ retryable: true });
   });
   it('Retry-After: seconds or an HTTP date', () => {
     expect(parseRetryAfter('3')).toBe(3000);

@@ -31,7 +31,11 @@ describe('verifyMany', () => {
   const rotated = makeKey();
   const other = makeKey();
   // Two keys for one issuer (a rotation): a passport signed by the second must report that key's fingerprint.
-  const trust = createTrustStore([makeTrustedKey('unfragile.ai', key.rawBase64), makeTrustedKey('unfragile.ai', rotated.rawBase64), makeTrustedKey('other.example', other.rawBase64)]);
+  const trust = createTrustStore([
+    makeTrustedKey('unfragile.ai', key.rawBase64),
+    makeTrustedKey('unfragile.ai', rotated.rawBase64),
+    makeTrustedKey('other.example', other.rawBase64),
+  ]);
   const now = new Date('2026-07-01T00:00:00Z');
   const docs: unknown[] = [];
   for (let i = 0; i < 1500; i++) {
@@ -106,7 +110,8 @@ describe('verifyMany', () => {
   it('loses nothing when a worker dies holding a chunk it claimed', async () => {
     // The worker claims the first chunk it is sent, then exits without answering.
     const dying = workerModule(
-      'const claims = new Int32Array(workerData.claims);\n' + "parentPort.on('message', (c) => { Atomics.compareExchange(claims, c.id, 0, 1); process.exit(3); });",
+      'const claims = new Int32Array(workerData.claims);\n' +
+        "parentPort.on('message', (c) => { Atomics.compareExchange(claims, c.id, 0, 1); process.exit(3); });",
     );
     let stats: Stats | undefined;
     const got: VerifyResult[] = await verifyMany(docs, trust, { threads: 1, now, steal: false, workerUrl: dying, onStats: (s: Stats) => (stats = s) });

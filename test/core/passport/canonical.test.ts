@@ -16,16 +16,38 @@ describe('canonicalJson (RFC 8785)', () => {
   });
 
   it('matches the RFC 8785 appendix examples for numbers and escapes', () => {
-    const v = { numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001, -0], string: '€$\u000f\nA\'B"\\\\"/', literals: [null, true, false] };
-    expect(canonicalJson(v)).toBe('{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27,0],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
+    const v = {
+      numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001, -0],
+      string: '€$\u000f\nA\'B"\\\\"/',
+      literals: [null, true, false],
+    };
+    expect(canonicalJson(v)).toBe(
+      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27,0],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
+    );
     expect(canonicalJson(v)).toBe(oracle(v));
   });
 
   it('sorts keys by UTF-16 code units, including astral characters', () => {
-    const v = { '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis' };
+    const v = {
+      '\u20ac': 'Euro Sign',
+      '\r': 'Carriage Return',
+      '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+      '1': 'One',
+      '\ud83d\ude00': 'Emoji: Grinning Face',
+      '\u0080': 'Control',
+      '\u00f6': 'Latin Small Letter O With Diaeresis',
+    };
     expect(canonicalJson(v)).toBe(oracle(v));
     // RFC 8785 section 3.2.3: the emoji (a surrogate pair, 0xD83D...) sorts before U+FB33.
-    expect([...canonicalJson(v).matchAll(/"([^"]*)":"/g)].map((m) => JSON.parse(`"${m[1]}"`))).toEqual(['\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33']);
+    expect([...canonicalJson(v).matchAll(/"([^"]*)":"/g)].map((m) => JSON.parse(`"${m[1]}"`))).toEqual([
+      '\r',
+      '1',
+      '\u0080',
+      '\u00f6',
+      '\u20ac',
+      '\ud83d\ude00',
+      '\ufb33',
+    ]);
   });
 
   it('agrees with the oracle on random JSON values', () => {

@@ -11,7 +11,9 @@ import { verifyPassportObject } from '../../../src/core/passport/verify.js';
 import { makeKey, signPassport } from '../../support/keys.js';
 
 const DIR = fileURLToPath(new URL('../../fixtures/registry/', import.meta.url));
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const FILES = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const EXCERPTS = JSON.parse(readFileSync(path.join(DIR, 'source', 'excerpts.json'), 'utf8')) as Record<string, { url: string; excerpt: string }>;
 const text = (f: string) => readFileSync(path.join(DIR, f), 'utf8');
 const key = makeKey();
@@ -58,7 +60,7 @@ describe('real registry fixtures', () => {
     expect(load('live-share.envelope.json').passport.unfragile.capabilities[0]!.limitations![0]).toContain('real-time only — no offline');
   });
 
-  it('the resolve trust object loads through loadResolveTrust, without the resolver\'s `verified`', () => {
+  it("the resolve trust object loads through loadResolveTrust, without the resolver's `verified`", () => {
     const trust = JSON.parse(text('aider-polyglot.resolve-trust.json'));
     const p = loadResolveTrust(trust, 'resolve');
     expect(p.slug).toBe('aider-polyglot');
@@ -94,7 +96,10 @@ describe('real registry fixtures', () => {
       expect(verifyPassportObject(viaResolve.raw, { trust: trusted, now: NOW }).status).toBe('valid');
       // The whole-passport scope too (the resolver's `verified` must not be part of what is checked).
       signPassport(passport, key, 'passport');
-      expect(verifyPassportObject(loadResolveTrust({ ...passport, verified: true }, f).raw, { trust: trusted, now: NOW })).toMatchObject({ status: 'valid', scope: 'passport' });
+      expect(verifyPassportObject(loadResolveTrust({ ...passport, verified: true }, f).raw, { trust: trusted, now: NOW })).toMatchObject({
+        status: 'valid',
+        scope: 'passport',
+      });
     }
   });
 
@@ -112,7 +117,11 @@ describe('hostile variants of real passports are refused', () => {
     ['a slug with a path separator', (d) => (d.passport.unfragile.artifact.slug = 'black-forest-labs/flux.1-schnell'), /slug/],
     ['a slug climbing out', (d) => (d.passport.unfragile.artifact.slug = '../flux'), /slug/],
     ['a slug of 300 characters', (d) => (d.passport.unfragile.artifact.slug = 'a'.repeat(300)), /slug/],
-    ['a url-safe base64 signature', (d) => (d.passport.signature = d.passport.signature.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') + 'A-_'), /signature/],
+    [
+      'a url-safe base64 signature',
+      (d) => (d.passport.signature = d.passport.signature.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') + 'A-_'),
+      /signature/,
+    ],
     ['a signature with whitespace', (d) => (d.passport.signature = ` ${d.passport.signature}`), /signature/],
     ['a capability id with a control character', (d) => (d.passport.unfragile.capabilities[0].id += '\u0007'), /capabilities\.0\.id/],
     ['a 20,000-character description', (d) => (d.passport.unfragile.capabilities[0].description = 'x'.repeat(20_000)), /description/],

@@ -235,7 +235,11 @@ describe('trusted keys', () => {
   });
   it('refuses small-order keys at configuration time', () => {
     // The identity point (y = 1) and a point of order 8 from the Ed25519 small-order list.
-    const smallOrder = ['0100000000000000000000000000000000000000000000000000000000000000', 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'];
+    const smallOrder = [
+      '0100000000000000000000000000000000000000000000000000000000000000',
+      'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+      'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    ];
     for (const hex of smallOrder) expect(() => makeTrustedKey('evil', hex)).toThrow(/small-order|not a valid/);
   });
   it('refuses keys of the wrong size or encoding with a clear message', () => {

@@ -109,7 +109,14 @@ describe('discovery: memo and ingest', () => {
     const store = new PassportStore();
     const warnings: string[] = [];
     const logger = { ...nullLogger, warn: (m: string) => warnings.push(m) };
-    const d = createDiscovery({ client: client(2000), store, verify: (p) => verifyPassportObject(p.raw, { trust }), logger, registryUrl: reg.base, now: () => clock.t });
+    const d = createDiscovery({
+      client: client(2000),
+      store,
+      verify: (p) => verifyPassportObject(p.raw, { trust }),
+      logger,
+      registryUrl: reg.base,
+      now: () => clock.t,
+    });
     return { d, store, warnings, clock };
   }
 

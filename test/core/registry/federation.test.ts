@@ -55,7 +55,11 @@ describe('one call, one ranked list', () => {
     expect((await a.requirePassport('openai--whisper-large-v3.1')).slug).toBe('openai--whisper-large-v3.1');
     expect(reg.hits.length).toBe(n);
     await a.settled(); // indexed just after the answer went out
-    expect((await find(a, 'multilingual speech recognition', { scope: 'local', min_confidence: 0 })).matches.some((m) => m.artifact.slug === 'openai--whisper-large-v3.1')).toBe(true);
+    expect(
+      (await find(a, 'multilingual speech recognition', { scope: 'local', min_confidence: 0 })).matches.some(
+        (m) => m.artifact.slug === 'openai--whisper-large-v3.1',
+      ),
+    ).toBe(true);
   });
 
   it('real registry passports (nulls, odd slugs) arrive through /resolve, verify and are presented', async () => {
@@ -85,7 +89,15 @@ describe('one call, one ranked list', () => {
     expect((await find(a, 'transcribe speech into text', { min_trust_score: 101, min_confidence: 0 })).matches).toEqual([]);
     const audio = await find(a, 'transcribe speech into text', { input_type: 'audio', min_confidence: 0, limit: 20 });
     expect(audio.matches.length).toBeGreaterThan(0);
-    expect(audio.matches.every((m) => a.store.get(m.artifact.slug)!.passport.unfragile.capabilities.find((c) => c.id === m.capability.id)!.input_types!.join(' ').includes('audio'))).toBe(true);
+    expect(
+      audio.matches.every((m) =>
+        a.store
+          .get(m.artifact.slug)!
+          .passport.unfragile.capabilities.find((c) => c.id === m.capability.id)!
+          .input_types!.join(' ')
+          .includes('audio'),
+      ),
+    ).toBe(true);
     expect((await find(a, 'transcribe speech into text', { output_type: 'no-such-type', min_confidence: 0 })).matches).toEqual([]);
   });
 

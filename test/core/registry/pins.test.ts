@@ -38,7 +38,10 @@ describe('writePins / readPins', () => {
     }
     expect(readdirSync(dir)).toEqual(['pins.json']);
     const keys = await loadPinnedKeys(dir);
-    expect(keys.map((k) => [k.issuer, k.source])).toEqual([['b.example', 'pinned'], ['unfragile.ai', 'pinned']]);
+    expect(keys.map((k) => [k.issuer, k.source])).toEqual([
+      ['b.example', 'pinned'],
+      ['unfragile.ai', 'pinned'],
+    ]);
   });
 
   it('no directory or no file means no pins', async () => {
@@ -52,8 +55,21 @@ describe('writePins / readPins', () => {
     ['not JSON', (d) => writeFileSync(pinsPath(d), '{"version":1,', { mode: 0o600 }), /not JSON/],
     ['the wrong shape', (d) => writeFileSync(pinsPath(d), '{"version":2,"pins":{}}', { mode: 0o600 }), /version/],
     ['a pin without a key', (d) => writeFileSync(pinsPath(d), JSON.stringify({ version: 1, pins: [{ ...pinOf('a'), key: 7 }] }), { mode: 0o600 }), /pins\[0\]/],
-    ['an edited key (fingerprint mismatch)', (d) => writeFileSync(pinsPath(d), JSON.stringify({ version: 1, pins: [{ ...pinOf('a'), key: makeKey().rawBase64 }] }), { mode: 0o600 }), /fingerprint/],
-    ['a small-order key', (d) => writeFileSync(pinsPath(d), JSON.stringify({ version: 1, pins: [{ ...pinOf('a'), key: Buffer.from('01'.padEnd(64, '0'), 'hex').toString('base64') }] }), { mode: 0o600 }), /small-order|unusable/],
+    [
+      'an edited key (fingerprint mismatch)',
+      (d) => writeFileSync(pinsPath(d), JSON.stringify({ version: 1, pins: [{ ...pinOf('a'), key: makeKey().rawBase64 }] }), { mode: 0o600 }),
+      /fingerprint/,
+    ],
+    [
+      'a small-order key',
+      (d) =>
+        writeFileSync(
+          pinsPath(d),
+          JSON.stringify({ version: 1, pins: [{ ...pinOf('a'), key: Buffer.from('01'.padEnd(64, '0'), 'hex').toString('base64') }] }),
+          { mode: 0o600 },
+        ),
+      /small-order|unusable/,
+    ],
     ['two pins for one issuer', (d) => writeFileSync(pinsPath(d), JSON.stringify({ version: 1, pins: [pinOf('a'), pinOf('a')] }), { mode: 0o600 }), /two pins/],
     ['an invalid issuer', (d) => writeFileSync(pinsPath(d), JSON.stringify({ version: 1, pins: [pinOf('a b')] }), { mode: 0o600 }), /invalid issuer/],
     ['duplicate members', (d) => writeFileSync(pinsPath(d), '{"version":1,"pins":[],"pins":[]}', { mode: 0o600 }), /duplicate/],

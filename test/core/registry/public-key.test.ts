@@ -40,7 +40,10 @@ const GOOD: [string, string][] = [
   ['{ key } base64url', JSON.stringify({ key: k.rawBase64Url })],
   ['{ x } as in a JWK', JSON.stringify({ x: jwk.x })],
   ['{ publicKey: JWK }', JSON.stringify({ publicKey: jwk })],
-  ['a wrapper with algorithm, issuer and two fields naming the same key', JSON.stringify({ algorithm: 'Ed25519', issuer: 'unfragile.ai', publicKey: k.rawBase64, public_key_pem: k.pem })],
+  [
+    'a wrapper with algorithm, issuer and two fields naming the same key',
+    JSON.stringify({ algorithm: 'Ed25519', issuer: 'unfragile.ai', publicKey: k.rawBase64, public_key_pem: k.pem }),
+  ],
 ];
 
 describe('parsePublicKeyBody accepts every form', () => {
@@ -54,7 +57,11 @@ describe('parsePublicKeyBody accepts every form', () => {
   });
 });
 
-const SMALL_ORDER = ['0100000000000000000000000000000000000000000000000000000000000000', 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'];
+const SMALL_ORDER = [
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+];
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 // The 43rd character of a 32-byte key carries 4 key bits and 2 padding bits that must be zero.
 const paddingBitsSet = (s: string) => `${s.slice(0, 42)}${B64[B64.indexOf(s[42]!) | 1]}=`;
@@ -68,10 +75,18 @@ const BAD: [string, string, RegExp][] = [
   ['base64 with spaces inside', `${k.rawBase64.slice(0, 20)} ${k.rawBase64.slice(20)}`, /recognised/],
   ...SMALL_ORDER.map((h): [string, string, RegExp] => [`a small-order key ${h.slice(0, 8)}`, h, /small-order|not a valid/]),
   ['a non-canonical encoding (y >= p)', 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', /not a valid|small-order/],
-  ['a PEM private key', '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END PRIVATE KEY-----', /not a public key/],
+  [
+    'a PEM private key',
+    '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END PRIVATE KEY-----',
+    /not a public key/,
+  ],
   ['two PEM blocks', `${k.pem}\n${other.pem}`, /exactly one PEM/],
   ['a PEM with text around it', `key:\n${k.pem}`, /outside/],
-  ['an RSA SPKI', '-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAMMzGHEdZT9k6Xo0ZgEW1hNLBHZtRwHQvYQ0YA7NYnKVcy7Q9n8GqgKq3y+m4yMZ3NBg4tq0c9zJxdYf6yfqXT0CAwEAAQ==\n-----END PUBLIC KEY-----', /not an Ed25519/],
+  [
+    'an RSA SPKI',
+    '-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAMMzGHEdZT9k6Xo0ZgEW1hNLBHZtRwHQvYQ0YA7NYnKVcy7Q9n8GqgKq3y+m4yMZ3NBg4tq0c9zJxdYf6yfqXT0CAwEAAQ==\n-----END PUBLIC KEY-----',
+    /not an Ed25519/,
+  ],
   ['DER with a trailing byte', Buffer.concat([der, Buffer.from([0])]).toString('hex'), /recognised|not an Ed25519/],
   ['an X25519 JWK', JSON.stringify({ ...jwk, crv: 'X25519' }), /not an Ed25519/],
   ['an RSA JWK', JSON.stringify({ kty: 'RSA', n: 'AQAB', e: 'AQAB' }), /not an Ed25519/],

@@ -39,7 +39,12 @@ describe('labelled intents', () => {
         })),
       ),
     );
-    const base = evaluate(intents, (q) => ms.search(q).slice(0, 10).map((r) => String(r.id)));
+    const base = evaluate(intents, (q) =>
+      ms
+        .search(q)
+        .slice(0, 10)
+        .map((r) => String(r.id)),
+    );
     expect(ours.mrr).toBeGreaterThan(base.mrr + 0.05);
     expect(ours.top1).toBeGreaterThan(base.top1 + 0.05);
   });

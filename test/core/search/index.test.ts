@@ -70,7 +70,12 @@ describe('IntentIndex behaviour', () => {
   it('orders ties by slug, then capability id', () => {
     const index = new IntentIndex({ vectors: testVectors() });
     index.add(makePassport('zeta', [{ ...cap, id: 'z-1' }]));
-    index.add(makePassport('alpha', [{ ...cap, id: 'a-2' }, { ...cap, id: 'a-1' }]));
+    index.add(
+      makePassport('alpha', [
+        { ...cap, id: 'a-2' },
+        { ...cap, id: 'a-1' },
+      ]),
+    );
     index.add(makePassport('mid', [{ ...cap, id: 'm-1' }]));
     const ms = index.search('transcribe a recording', { limit: 10 });
     expect(ms.map((m) => m.score)).toEqual(Array(4).fill(ms[0]!.score));
@@ -116,7 +121,12 @@ describe('IntentIndex behaviour', () => {
     index.add(makePassport('artifact-verified', [cap], { artifactVerified: true }));
     expect(index.search('transcribe', { min_trust_score: 50 }).map((m) => m.passport.slug)).toEqual(['high']);
     expect(index.search('transcribe', { verified_only: true }).map((m) => m.passport.slug)).toEqual(['artifact-verified', 'high']);
-    expect(index.search('transcribe', { min_trust_score: 0 }).map((m) => m.passport.slug).sort()).toEqual(['high', 'low']);
+    expect(
+      index
+        .search('transcribe', { min_trust_score: 0 })
+        .map((m) => m.passport.slug)
+        .sort(),
+    ).toEqual(['high', 'low']);
   });
 
   it('clamps the limit', () => {

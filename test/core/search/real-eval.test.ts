@@ -57,7 +57,12 @@ describe('real registry passports', () => {
         })),
       ),
     );
-    const base = evaluate(inCatalogue, (q) => ms.search(q).slice(0, 10).map((r) => String(r.id)));
+    const base = evaluate(inCatalogue, (q) =>
+      ms
+        .search(q)
+        .slice(0, 10)
+        .map((r) => String(r.id)),
+    );
     expect(ranking.mrr).toBeGreaterThan(base.mrr + 0.1);
     expect(ranking.top1).toBeGreaterThan(base.top1 + 0.1);
   });
