@@ -139,21 +139,25 @@ export function matchUnfragileScope(p: PendingCheck, unfragileJson: string, engi
   return p.keys.findIndex((key) => checkSignature(engine, bytes, p.sig, key));
 }
 
+/** A `valid` verdict: which key (fingerprint, where it came from) verified which scope. */
+function valid(p: PendingCheck, key: PendingCheck['keys'][number], scope: 'unfragile' | 'passport', over: string): VerifyResult {
+  return {
+    status: 'valid',
+    valid: true,
+    ...p.base,
+    key_fingerprint: key.fingerprint,
+    ...sourceOf(key),
+    scope,
+    warnings: p.warnings,
+    detail: `signature by ${p.issuer} verified over ${over}`,
+  };
+}
+
 /** The verdict, given which key (if any) matched the `unfragile` scope; tries the whole-passport scope after. */
 export function finishVerification(p: PendingCheck, unfragileMatch: number, engine: VerifyEngine = 'native'): VerifyResult {
   const { base, warnings, issuer, keys } = p;
   if (unfragileMatch >= 0) {
-    const key = keys[unfragileMatch]!;
-    return {
-      status: 'valid',
-      valid: true,
-      ...base,
-      key_fingerprint: key.fingerprint,
-      ...sourceOf(key),
-      scope: 'unfragile',
-      warnings,
-      detail: `signature by ${issuer} verified over the canonical "unfragile" object`,
-    };
+    return valid(p, keys[unfragileMatch]!, 'unfragile', 'the canonical "unfragile" object');
   }
   // The whole-passport scope is the rarer one: canonicalise it only when the common scope did not match.
   let passportBytes: Buffer;
@@ -164,16 +168,7 @@ export function finishVerification(p: PendingCheck, unfragileMatch: number, engi
   }
   for (const key of keys) {
     if (checkSignature(engine, passportBytes, p.sig, key)) {
-      return {
-        status: 'valid',
-        valid: true,
-        ...base,
-        key_fingerprint: key.fingerprint,
-        ...sourceOf(key),
-        scope: 'passport',
-        warnings,
-        detail: `signature by ${issuer} verified over the canonical passport without its signature`,
-      };
+      return valid(p, key, 'passport', 'the canonical passport without its signature');
     }
   }
   return {

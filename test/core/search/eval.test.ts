@@ -1,10 +1,9 @@
 // Regression guard on the labelled set: fails if ranking quality drops below what the index reached
 // (minus a small margin), and checks it stays clearly ahead of the plain BM25 baseline.
-import MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../src/core/search/evaluate.js';
 import { IntentIndex } from '../../../src/core/search/index.js';
-import { loadEvalCorpus, loadEvalIntents, testVectors } from './helpers.js';
+import { loadEvalCorpus, loadEvalIntents, testVectors, bm25Baseline } from './helpers.js';
 
 // Reached with meaning and calibrated confidence (issue 12; all 122 intents): see bench/search.mjs. The floor is
 // what the lexical index reached before (0.927): the synthetic set must not regress.
@@ -30,21 +29,7 @@ describe('labelled intents', () => {
   });
 
   it('beats plain BM25 (MiniSearch defaults over the concatenated capability text)', () => {
-    const ms = new MiniSearch<{ id: string; text: string }>({ fields: ['text'] });
-    ms.addAll(
-      corpus.flatMap((p) =>
-        p.passport.unfragile.capabilities.map((c) => ({
-          id: c.id,
-          text: [c.name, c.description, ...(c.intents ?? []), ...(c.best_for ?? []), c.uri, ...(c.categories ?? [])].join(' '),
-        })),
-      ),
-    );
-    const base = evaluate(intents, (q) =>
-      ms
-        .search(q)
-        .slice(0, 10)
-        .map((r) => String(r.id)),
-    );
+    const base = bm25Baseline(corpus, intents);
     expect(ours.mrr).toBeGreaterThan(base.mrr + 0.05);
     expect(ours.top1).toBeGreaterThan(base.top1 + 0.05);
   });

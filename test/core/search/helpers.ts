@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toLoadedPassport } from '../../../src/core/passport/load.js';
 import type { LoadedPassport } from '../../../src/core/passport/schema.js';
-import type { LabelledIntent } from '../../../src/core/search/evaluate.js';
+import MiniSearch from 'minisearch';
+import { evaluate, type LabelledIntent } from '../../../src/core/search/evaluate.js';
 import { loadWordVectors, type WordVectors } from '../../../src/core/search/word-vectors.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -68,4 +69,23 @@ export function makePassport(slug: string, caps: CapSpec[], opts: { verified?: b
     },
   };
   return toLoadedPassport(doc, `test:${slug}`);
+}
+
+/** The plain-BM25 baseline: MiniSearch defaults over each capability's concatenated text, scored like ours. */
+export function bm25Baseline(corpus: LoadedPassport[], intents: LabelledIntent[]): ReturnType<typeof evaluate> {
+  const ms = new MiniSearch<{ id: string; text: string }>({ fields: ['text'] });
+  ms.addAll(
+    corpus.flatMap((p) =>
+      p.passport.unfragile.capabilities.map((c) => ({
+        id: c.id,
+        text: [c.name, c.description, ...(c.intents ?? []), ...(c.best_for ?? []), c.uri, ...(c.categories ?? [])].join(' '),
+      })),
+    ),
+  );
+  return evaluate(intents, (q) =>
+    ms
+      .search(q)
+      .slice(0, 10)
+      .map((r) => String(r.id)),
+  );
 }

@@ -2,12 +2,11 @@
 // held-out split, which nothing was tuned on. The floors are what the index reached when this guard was written
 // (bench/search.mjs prints the same figures next to plain BM25); where that is below the target, the
 // target is named next to it, so the gap stays visible.
-import MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MIN_CONFIDENCE } from '../../../src/core/search/confidence.js';
 import { evaluate, evaluateConfidence } from '../../../src/core/search/evaluate.js';
 import { IntentIndex } from '../../../src/core/search/index.js';
-import { loadBuiltin, loadRealCorpus, loadRealIntents, testVectors } from './helpers.js';
+import { loadBuiltin, loadRealCorpus, loadRealIntents, testVectors, bm25Baseline } from './helpers.js';
 
 const MISTRAL = 'openrouter-mistralai-mistral-small-3.1-24b-instruct';
 
@@ -48,21 +47,7 @@ describe('real registry passports', () => {
   });
 
   it('clearly beats plain BM25 (MiniSearch defaults over the concatenated capability text)', () => {
-    const ms = new MiniSearch<{ id: string; text: string }>({ fields: ['text'] });
-    ms.addAll(
-      corpus.flatMap((p) =>
-        p.passport.unfragile.capabilities.map((c) => ({
-          id: c.id,
-          text: [c.name, c.description, ...(c.intents ?? []), ...(c.best_for ?? []), c.uri, ...(c.categories ?? [])].join(' '),
-        })),
-      ),
-    );
-    const base = evaluate(inCatalogue, (q) =>
-      ms
-        .search(q)
-        .slice(0, 10)
-        .map((r) => String(r.id)),
-    );
+    const base = bm25Baseline(corpus, inCatalogue);
     expect(ranking.mrr).toBeGreaterThan(base.mrr + 0.1);
     expect(ranking.top1).toBeGreaterThan(base.top1 + 0.1);
   });
