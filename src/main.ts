@@ -95,7 +95,8 @@ async function serve(app: AppContext, signals: SignalControl): Promise<number> {
     }
     loadSoon();
     app.logger.debug(`shutting down: ${await signalled}`);
-    await http.close();
+    // As over stdio: cache writes already started finish, within the 1 s a signal is given.
+    await settleWithin(SHUTDOWN_BUDGET_MS, [http.close(), app.settled()]);
     return 0;
   }
   const { buildServer } = await import('./mcp/server.js');
@@ -121,11 +122,9 @@ async function serve(app: AppContext, signals: SignalControl): Promise<number> {
       if (closing) return;
       closing = true;
       app.logger.debug(`shutting down: ${why}`);
-      // The contract gives a signal 1 s to end the process: never let a stuck close hold it longer.
-      setTimeout(() => resolve(0), 800).unref();
-      // Closing the server aborts in-flight handlers (and with them any upstream request).
-      // Cache writes already started finish first (the 800 ms bound above still holds).
-      Promise.allSettled([server.close(), app.settled()]).finally(() => resolve(0));
+      // Closing the server aborts in-flight handlers (and with them any upstream request); cache writes already
+      // started finish first.
+      void settleWithin(SHUTDOWN_BUDGET_MS, [server.close(), app.settled()]).then(() => resolve(0));
     };
     // The SDK's stdio transport does not close when stdin ends; a client that goes away must not leave us running.
     process.stdin.once('end', () => shutdown('stdin ended'));
@@ -136,6 +135,17 @@ async function serve(app: AppContext, signals: SignalControl): Promise<number> {
       app.logger.error(`cannot start: ${errorMessage(err)}`);
       resolve(1);
     });
+  });
+}
+
+/** The contract gives a signal 1 s to end the process: a stuck close or write never holds it longer than this. */
+const SHUTDOWN_BUDGET_MS = 800;
+
+/** Waits for every promise to settle, or for `ms`, whichever comes first. */
+function settleWithin(ms: number, work: Promise<unknown>[]): Promise<void> {
+  return new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+    void Promise.allSettled(work).then(() => resolve());
   });
 }
 

@@ -2,10 +2,13 @@
 // merges local and registry matches; a registry passport is first class (get_failure_modes, verify_passport,
 // passport://{slug} with no further fetch); faults cost nothing but registry.status; the cache serves --offline
 // in a later run; the API key goes with every registry request and never comes back.
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry.js';
 import { happy, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
@@ -187,5 +190,38 @@ describe('the CLI find', () => {
     expect(out.stdout).toMatch(/signature: {2}valid/);
     expect(out.stdout).toMatch(/dropped 1 entry: "evil--whisper-clone" \(invalid_signature\)/);
     expect(out.stdout).not.toMatch(/\(evil--whisper-clone\)/); // named as dropped, never listed as a match
+  });
+});
+
+describe('over HTTP', () => {
+  it('a signal right after a find still lets the passports it found reach the cache', async () => {
+    const cache = mkdtempSync(path.join(tmpdir(), 'passport-http-cache-'));
+    const child = spawn(
+      process.execPath,
+      [CLI, 'serve', '--http', '127.0.0.1:0', '--registry-url', reg.base, '--trust-key', `unfragile.ai=${reg.key.rawBase64}`],
+      {
+        env: cleanEnv({ PASSPORT_MCP_OFFLINE: '0', PASSPORT_MCP_CACHE_DIR: cache }),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    const exited = once(child, 'exit');
+    let err = '';
+    const url = await new Promise<URL>((resolve, reject) => {
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString('utf8');
+        const m = /listening on (http:\/\/\S+)/.exec(err);
+        if (m) resolve(new URL(m[1]!));
+      });
+      void exited.then(() => reject(new Error(`server exited:\n${err}`)));
+    });
+    const client = new Client({ name: 'cache-on-shutdown', version: '0' });
+    await client.connect(new StreamableHTTPClientTransport(url));
+    const r = await client.callTool({ name: 'find_capability_by_intent', arguments: { intent: 'transcribe a podcast episode into text', min_confidence: 0 } });
+    expect((r.structuredContent as { registry: { status: string } }).registry.status).toBe('ok');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    await client.close();
+    expect(code).toBe(0);
+    expect(existsSync(path.join(cache, 'passports', 'v1', 'openai--whisper-large-v3.1.json')), err).toBe(true);
   });
 });
