@@ -181,7 +181,7 @@ describe('layering (AGENTS.md "Layers"; see the rules listed there)', () => {
     }
     // core/llm/contract.ts and core/search/find-result.ts are tool schemas (and limits) that tools/list shows: they
     // may load, and import only zod at run time (find-result.ts also the import-free confidence constants).
-    const light = new Set(['core/llm/contract.ts', 'core/search/find-result.ts', 'core/search/confidence.ts']);
+    const light = new Set(['core/llm/contract.ts', 'core/search/find-result.ts', 'core/search/confidence.ts', 'core/passport/verify-result.ts']);
     const heavy = [...seen].filter(
       (f) =>
         ((under('core/llm')(f) || under('core/search')(f)) && !light.has(f)) ||

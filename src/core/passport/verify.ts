@@ -6,26 +6,13 @@ import * as ed from '@noble/ed25519';
 import { canonicalBytes, canonicalJson, CanonicalizationError } from './canonical.js';
 import { MAX_DOCUMENT_BYTES, parseStrictJson } from '../strict-json.js';
 import { decodeSignature, isObject, unwrapPassport } from './envelope.js';
-import type { KeySource, TrustStore, TrustedKey } from './trust.js';
+import type { TrustStore, TrustedKey } from './trust.js';
 
 export { decodeSignature };
 
-export type VerifyStatus = 'valid' | 'invalid_signature' | 'unknown_key' | 'unsigned' | 'malformed';
-export type SignatureScope = 'unfragile' | 'passport';
+import type { VerifyResult, VerifyStatus } from './verify-result.js';
 
-export interface VerifyResult {
-  status: VerifyStatus;
-  valid: boolean;
-  slug?: string;
-  issuer?: string;
-  signed_at?: string;
-  key_fingerprint?: string;
-  /** Where the key that verified came from (`--trust-key`, the environment, or a pin). */
-  key_source?: KeySource;
-  scope?: SignatureScope;
-  warnings: string[];
-  detail: string;
-}
+export type { SignatureScope, VerifyResult, VerifyStatus } from './verify-result.js';
 
 export type VerifyEngine = 'native' | 'noble';
 

@@ -2,7 +2,7 @@
 // outputSchema, the CLI and the federation all use it. Light on purpose: tools/list shows this schema, so it
 // loads at start-up and may import nothing at run time but zod and the (import-free) confidence constants.
 import { z } from 'zod';
-import type { VerifyStatus } from '../passport/verify.js';
+import { VERIFY_STATUSES } from '../passport/verify-result.js';
 import type { RegistryStatus } from '../registry/discovery.js';
 import { DEFAULT_MIN_CONFIDENCE } from './confidence.js';
 
@@ -11,7 +11,6 @@ export const FIND_DEFAULT_MIN_CONFIDENCE = DEFAULT_MIN_CONFIDENCE;
 export const SCOPES = ['all', 'local', 'registry'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-const VERIFY_STATUSES = ['valid', 'invalid_signature', 'unknown_key', 'unsigned', 'malformed'] as const satisfies readonly VerifyStatus[];
 const REGISTRY_STATUSES = ['ok', 'offline', 'skipped', 'timeout', 'rate_limited', 'error'] as const satisfies readonly RegistryStatus[];
 
 export const MatchSchema = z.object({

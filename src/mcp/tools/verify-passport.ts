@@ -1,6 +1,7 @@
 // verify_passport: check a passport's Ed25519 signature offline against the configured trusted issuer keys.
 import { z } from 'zod';
 import { UserInputError } from '../../core/errors.js';
+import { VerifyResultSchema } from '../../core/passport/verify-result.js';
 import { MAX_DOCUMENT_BYTES } from '../../core/strict-json.js';
 import { ok } from '../results.js';
 import { defineTool, READ_ONLY } from '../tool.js';
@@ -20,22 +21,6 @@ function asJsonText(v: unknown): unknown {
   }
 }
 
-export const verifyOutputShape = {
-  status: z.enum(['valid', 'invalid_signature', 'unknown_key', 'unsigned', 'malformed']),
-  valid: z.boolean(),
-  slug: z.string().optional(),
-  issuer: z.string().optional(),
-  signed_at: z.string().optional(),
-  key_fingerprint: z.string().optional(),
-  key_source: z
-    .enum(['flag', 'env', 'pinned'])
-    .optional()
-    .describe('Where the key that verified came from: --trust-key, PASSPORT_MCP_TRUST_KEYS, or a pin made with `passport-mcp trust pin`'),
-  scope: z.enum(['unfragile', 'passport']).optional().describe('What the signature covered'),
-  warnings: z.array(z.string()),
-  detail: z.string(),
-};
-
 export const verifyPassport = defineTool({
   name: 'verify_passport',
   title: 'Verify a passport signature',
@@ -54,7 +39,7 @@ export const verifyPassport = defineTool({
       .optional()
       .describe('A passport document as JSON text (a JSON object is accepted too): the registry envelope or a bare passport object'),
   },
-  outputSchema: verifyOutputShape,
+  outputSchema: VerifyResultSchema.shape,
   annotations: { title: 'Verify a passport signature', ...READ_ONLY },
   async handler(args, { app, signal, logger }) {
     if ((args.slug === undefined) === (args.passport === undefined)) {
