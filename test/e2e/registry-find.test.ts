@@ -4,7 +4,7 @@
 // in a later run; the API key goes with every registry request and never comes back.
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -190,6 +190,29 @@ describe('the CLI find', () => {
     expect(out.stdout).toMatch(/signature: {2}valid/);
     expect(out.stdout).toMatch(/dropped 1 entry: "evil--whisper-clone" \(invalid_signature\)/);
     expect(out.stdout).not.toMatch(/\(evil--whisper-clone\)/); // named as dropped, never listed as a match
+  });
+});
+
+describe('a stale cache entry', () => {
+  it('is refetched when asked for by slug while online, and the cache entry is renewed', async () => {
+    const slug = 'openai--whisper-large-v3.1';
+    const file = path.join(cacheDir, 'passports', 'v1', `${slug}.json`);
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 60 * 60 * 1000);
+    utimesSync(file, eightDaysAgo, eightDaysAgo);
+    const before = reg.hits.length;
+    const on = await startServer({
+      args: ['--registry-url', reg.base, '--trust-key', `unfragile.ai=${reg.key.rawBase64}`],
+      env: { PASSPORT_MCP_OFFLINE: '0', PASSPORT_MCP_CACHE_DIR: cacheDir },
+    });
+    try {
+      const r = await on.client.callTool({ name: 'get_failure_modes', arguments: { slug } });
+      expect(r.isError, textOf(r)).toBeFalsy();
+      expect(reg.hits.slice(before).map((h) => `${h.method} ${h.path}`)).toContain(`GET /api/v1/passport/${slug}`);
+    } finally {
+      await on.close();
+    }
+    // The refetched passport was written again (a fresh entry), so the next run finds it fresh.
+    expect(statSync(file).mtimeMs).toBeGreaterThan(eightDaysAgo.getTime() + 24 * 60 * 60 * 1000);
   });
 });
 
