@@ -23,9 +23,11 @@ export interface Spawned {
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT']) if (process.env[k]) env[k] = process.env[k]!;
-  // A fresh passport cache per server: the user's own cache never leaks into (or out of) a test.
+  // A fresh passport cache and config dir per server: the user's own cache and pinned keys never leak into (or out
+  // of) a test.
   const cache = extra.PASSPORT_MCP_CACHE_DIR ?? mkdtempSync(path.join(tmpdir(), 'passport-mcp-cache-'));
-  return { ...env, PASSPORT_MCP_OFFLINE: '1', PASSPORT_MCP_CACHE_DIR: cache, ...extra };
+  const config = extra.PASSPORT_MCP_CONFIG_DIR ?? mkdtempSync(path.join(tmpdir(), 'passport-mcp-config-'));
+  return { ...env, PASSPORT_MCP_OFFLINE: '1', PASSPORT_MCP_CACHE_DIR: cache, PASSPORT_MCP_CONFIG_DIR: config, ...extra };
 }
 
 export async function startServer(opts: { args?: string[]; env?: Record<string, string>; capabilities?: Record<string, unknown> } = {}): Promise<Spawned> {
