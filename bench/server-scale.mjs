@@ -27,7 +27,11 @@ function rssMb(pid) {
 }
 
 async function measure(args) {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'ignore'], env: { PATH: process.env.PATH, PASSPORT_MCP_OFFLINE: '1' } });
+  // --no-cache: the user's own registry cache must not colour the figures.
+  const child = spawn(process.execPath, [CLI, '--no-cache', ...args], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+    env: { PATH: process.env.PATH, PASSPORT_MCP_OFFLINE: '1' },
+  });
   const waiting = new Map();
   let buf = '';
   child.stdout.on('data', (d) => {

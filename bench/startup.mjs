@@ -1,14 +1,22 @@
 // Cold start: spawn -> answer to tools/list, passport-mcp vs a bare SDK server with one tool, interleaved runs.
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-server.mjs', import.meta.url));
+// An empty cache of its own: the user's registry cache must not colour the figures.
+const CACHE = mkdtempSync(path.join(tmpdir(), 'passport-bench-cache-'));
 
 function once(script, args = []) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'ignore'], env: { PATH: process.env.PATH, PASSPORT_MCP_OFFLINE: '1' } });
+    const child = spawn(process.execPath, [script, ...args], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env: { PATH: process.env.PATH, PASSPORT_MCP_OFFLINE: '1', PASSPORT_MCP_CACHE_DIR: CACHE },
+    });
     let buf = '';
     child.stdout.on('data', (d) => {
       buf += d;
