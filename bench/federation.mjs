@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateSyntheticPassports, readEvalBases } from '../scripts/synthetic-passports.mjs';
+import { BENCH_INTENTS } from './intents.mjs';
 
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
 const { parseConfig } = await import(dist('config/config.js'));
@@ -20,16 +21,6 @@ const { canonicalBytes } = await import(dist('core/passport/canonical.js'));
 
 const round = (x, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const INTENTS = [
-  'describe a screenshot',
-  'transcribe a podcast episode',
-  'translate a contract into German',
-  'find toxic comments',
-  'generate a logo',
-  'read a scanned receipt',
-  'summarise a long report',
-  'embed documents for semantic search',
-];
 
 function keyPair() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -80,7 +71,7 @@ export async function run() {
     const base = [];
     const fed = [];
     for (let i = 0; i < N; i++) {
-      const intent = INTENTS[i % INTENTS.length];
+      const intent = BENCH_INTENTS[i % BENCH_INTENTS.length];
       let t = performance.now();
       local.index.search(intent, { limit: 5 }).map((m) => shapeMatch(m, { source: 'local', verification: 'unknown_key' }));
       base.push(performance.now() - t);

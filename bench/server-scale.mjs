@@ -8,18 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSyntheticPassports } from '../scripts/synthetic-passports.mjs';
+import { BENCH_INTENTS } from './intents.mjs';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-const QUERIES = [
-  'describe a screenshot',
-  'transcribe a podcast episode',
-  'translate a contract into German',
-  'find toxic comments',
-  'generate a logo',
-  'read a scanned receipt',
-  'summarise a long report',
-  'embed documents for semantic search',
-];
 
 function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -53,12 +44,12 @@ async function measure(args) {
   const t0 = performance.now();
   await call('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } });
   child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
-  const first = await call('tools/call', { name: 'find_capability_by_intent', arguments: { intent: QUERIES[0] } });
+  const first = await call('tools/call', { name: 'find_capability_by_intent', arguments: { intent: BENCH_INTENTS[0] } });
   const firstAnswerMs = performance.now() - t0;
   const searched = first.result.structuredContent.searched_passports;
   const times = [];
   for (let r = 0; r < 25; r++) {
-    for (const q of QUERIES) {
+    for (const q of BENCH_INTENTS) {
       const t = performance.now();
       await call('tools/call', { name: 'find_capability_by_intent', arguments: { intent: q } });
       times.push(performance.now() - t);
