@@ -11,25 +11,24 @@ import { loadWordVectors, type WordVectors } from '../../../src/core/search/word
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const EVAL_DIR = path.join(ROOT, 'test/fixtures/eval');
 
-export function loadEvalCorpus(): LoadedPassport[] {
-  const dir = path.join(EVAL_DIR, 'passports');
-  const out = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => toLoadedPassport(JSON.parse(readFileSync(path.join(dir, f), 'utf8')), f));
-  out.push(toLoadedPassport(JSON.parse(readFileSync(path.join(ROOT, 'passports/mistral-small-3.1.passport.json'), 'utf8')), 'builtin'));
-  return out;
-}
-
-/** The real-registry set: its passports (through the real loader) plus the built-in one, and its intents. */
-export function loadRealCorpus(): LoadedPassport[] {
-  const dir = path.join(EVAL_DIR, 'real/passports');
+/** Every passport file of a fixture folder (sorted, through the real loader), then the built-in one. */
+function loadCorpus(dir: string): LoadedPassport[] {
   const out = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => toLoadedPassport(JSON.parse(readFileSync(path.join(dir, f), 'utf8')), f));
   out.push(loadBuiltin());
   return out;
+}
+
+/** The synthetic set's passports plus the built-in one. */
+export function loadEvalCorpus(): LoadedPassport[] {
+  return loadCorpus(path.join(EVAL_DIR, 'passports'));
+}
+
+/** The real-registry set: its passports (through the real loader) plus the built-in one, and its intents. */
+export function loadRealCorpus(): LoadedPassport[] {
+  return loadCorpus(path.join(EVAL_DIR, 'real/passports'));
 }
 
 export function loadRealIntents(): LabelledIntent[] {
