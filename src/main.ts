@@ -14,12 +14,26 @@ interface ScrubSlot {
   scrub: Scrubber;
 }
 
-async function run(signals: SignalControl, slot: ScrubSlot): Promise<number> {
+/** Where a command line reads and writes: the process's own streams in cli.ts, buffers in tests. */
+export interface CliIO {
+  out(s: string): void;
+  err(s: string): void;
+  /** stderr is a terminal (progress lines, colours). */
+  isTTY: boolean;
+  /** Asks the user on the terminal; absent when stdin is not one (then nothing is asked). */
+  ask?(question: string): Promise<string>;
+}
+
+/**
+ * argv/env -> config -> app: a number is an exit code already reported (bad flags, --help, --version, a bad trust
+ * key); otherwise the app, ready for serve() or a subcommand.
+ */
+async function setUp(argv: readonly string[], env: Record<string, string | undefined>, io: CliIO, slot: ScrubSlot): Promise<number | AppContext> {
   let config: Config;
   try {
-    config = parseConfig(process.argv.slice(2), process.env);
+    config = parseConfig(argv, env);
   } catch (err) {
-    process.stderr.write(`passport-mcp: ${slot.scrub(errorMessage(err))}\n`);
+    io.err(`passport-mcp: ${slot.scrub(errorMessage(err))}\n`);
     return 2;
   }
   // Security: the one scrubber, built once from the configured keys; the app, the logger's stderr sink, the
@@ -27,34 +41,64 @@ async function run(signals: SignalControl, slot: ScrubSlot): Promise<number> {
   const scrub = createScrubber(configuredSecrets(config));
   slot.scrub = scrub;
   if (config.help) {
-    process.stdout.write(HELP);
+    io.out(HELP);
     return 0;
   }
   if (config.version) {
-    process.stdout.write(`${PACKAGE_VERSION}\n`);
+    io.out(`${PACKAGE_VERSION}\n`);
     return 0;
   }
   const logger = createLogger(config.logLevel);
-  logger.addSink((level, msg) => process.stderr.write(`passport-mcp ${level}: ${scrub(msg)}\n`));
-
-  let app: AppContext;
+  logger.addSink((level, msg) => io.err(`passport-mcp ${level}: ${scrub(msg)}\n`));
   try {
-    app = await createApp(config, logger, { scrub });
+    return await createApp(config, logger, { scrub });
   } catch (err) {
-    process.stderr.write(`passport-mcp: ${scrub(errorMessage(err))}\n`);
+    io.err(`passport-mcp: ${scrub(errorMessage(err))}\n`);
     return 2;
   }
+}
 
-  if (config.command === 'serve') return serve(app, signals);
-  signals.release();
+/** Runs one human subcommand (find, verify, trust...) to its exit code; the same path as the CLI, without a process. */
+async function command(app: AppContext, io: CliIO): Promise<number> {
   const { runCommand } = await import('./commands/index.js');
-  return runCommand(app, {
-    out: (s) => process.stdout.write(scrub(s)),
-    err: (s) => process.stderr.write(scrub(s)),
+  try {
+    return await runCommand(app, { ...io, out: (s) => io.out(app.scrub(s)), err: (s) => io.err(app.scrub(s)) });
+  } finally {
+    // Registry passports received during the command reach the cache before the sockets close.
+    await settleWithin(SHUTDOWN_BUDGET_MS, [app.settled()]);
+    await app.close();
+  }
+}
+
+/**
+ * A whole command line other than `serve`, in this process (tests drive the CLI's subcommands through it; a
+ * spawn adds nothing there but start-up time). `serve` is refused: it needs the process's stdio and signals.
+ */
+export async function runCommandLine(argv: readonly string[], env: Record<string, string | undefined>, io: CliIO): Promise<number> {
+  const app = await prepareApp(argv, env, io);
+  if (typeof app === 'number') return app;
+  if (app.config.command === 'serve') throw new Error('runCommandLine runs subcommands; `serve` needs a process');
+  return command(app, io);
+}
+
+/** setUp with its own scrubber slot: how tests build the app of a command line in process. */
+export function prepareApp(argv: readonly string[], env: Record<string, string | undefined>, io: CliIO): Promise<number | AppContext> {
+  return setUp(argv, env, io, { scrub: createScrubber(SECRET_ENV.map((name) => env[name])) });
+}
+
+async function run(signals: SignalControl, slot: ScrubSlot): Promise<number> {
+  const io: CliIO = {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
     isTTY: Boolean(process.stderr.isTTY),
     // Only a terminal is ever asked a question (trust pin's confirmation); piped stdin never answers for the user.
     ...(process.stdin.isTTY ? { ask: askOnTerminal } : {}),
-  });
+  };
+  const app = await setUp(process.argv.slice(2), process.env, io, slot);
+  if (typeof app === 'number') return app;
+  if (app.config.command === 'serve') return serve(app, signals);
+  signals.release();
+  return command(app, io);
 }
 
 async function askOnTerminal(question: string): Promise<string> {
@@ -68,20 +112,7 @@ async function askOnTerminal(question: string): Promise<string> {
 }
 
 async function serve(app: AppContext, signals: SignalControl): Promise<number> {
-  const progress = process.stderr.isTTY ? stderrProgress() : undefined;
-  // Passports load on first need, or shortly after the transport is up, whichever comes first: the handshake
-  // and tools/list never wait for them. `ready` is a thenable so that awaiting it is what starts the load.
-  let loading: Promise<unknown> | undefined;
-  const startLoading = () =>
-    (loading ??= app.loadAll(progress).then((r) => {
-      progress?.(0, 0);
-      app.logger.info(`loaded ${app.store.size} passport${app.store.size === 1 ? '' : 's'}${r.problems ? `, skipped ${r.problems} source(s)` : ''}`);
-      // Read the word vectors now rather than inside the first find (0.1-0.5 s): a server is there to be asked.
-      setImmediate(() => app.index.prepareSemantic());
-      return r;
-    }));
-  const ready: PromiseLike<unknown> = { then: (onOk, onErr) => startLoading().then(onOk, onErr) };
-  const loadSoon = () => setTimeout(startLoading, 100).unref();
+  const { ready, loadSoon } = lazyLoad(app, process.stderr.isTTY ? stderrProgress() : undefined);
   if (app.config.http) {
     const { serveHttp } = await import('./mcp/http.js');
     // A signal that arrives while binding is delivered as soon as the handler is set.
@@ -136,6 +167,26 @@ async function serve(app: AppContext, signals: SignalControl): Promise<number> {
       resolve(1);
     });
   });
+}
+
+/**
+ * Passports load on first need, or shortly after the transport is up (`loadSoon`), whichever comes first: the
+ * handshake and tools/list never wait for them. `ready` is a thenable so that awaiting it is what starts the load.
+ */
+export function lazyLoad(app: AppContext, progress?: (done: number, total: number) => void): { ready: PromiseLike<unknown>; loadSoon(): void } {
+  let loading: Promise<unknown> | undefined;
+  const startLoading = () =>
+    (loading ??= app.loadAll(progress).then((r) => {
+      progress?.(0, 0);
+      app.logger.info(`loaded ${app.store.size} passport${app.store.size === 1 ? '' : 's'}${r.problems ? `, skipped ${r.problems} source(s)` : ''}`);
+      // Read the word vectors now rather than inside the first find (0.1-0.5 s): a server is there to be asked.
+      setImmediate(() => app.index.prepareSemantic());
+      return r;
+    }));
+  return {
+    ready: { then: (onOk, onErr) => startLoading().then(onOk, onErr) },
+    loadSoon: () => void setTimeout(startLoading, 100).unref(),
+  };
 }
 
 /** The contract gives a signal 1 s to end the process: a stuck close or write never holds it longer than this. */

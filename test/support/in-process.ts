@@ -1,0 +1,66 @@
+// In-process twins of spawn.ts: the same argv/env -> config -> app -> server (or subcommand) path as the CLI
+// (src/main.ts), with the SDK's in-memory transport or buffers instead of a child process. For tests where a spawn
+// adds nothing but start-up time; what only a process can show (stdout carries nothing but JSON-RPC, exit codes,
+// signals, the line guard on stdin) stays in tests that spawn the built CLI (spawn.ts).
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { AppContext } from '../../src/core/app.js';
+import { lazyLoad, prepareApp, runCommandLine } from '../../src/main.js';
+import { buildServer } from '../../src/mcp/server.js';
+import { cleanEnv } from './spawn.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `passport-mcp <args>` (any subcommand but `serve`) in this process, in a clean environment (cleanEnv: fresh
+ * cache and config dirs, offline unless `env` says otherwise). `ask` answers the terminal question, as a user would.
+ */
+export async function runCli(args: string[], opts: { env?: Record<string, string>; ask?: (question: string) => Promise<string> } = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCommandLine(args, cleanEnv(opts.env), {
+    out: (s) => void (stdout += s),
+    err: (s) => void (stderr += s),
+    isTTY: false,
+    ...(opts.ask ? { ask: opts.ask } : {}),
+  });
+  return { code, stdout, stderr };
+}
+
+export interface InProcess {
+  client: Client;
+  app: AppContext;
+  /** Everything the server logged to stderr so far. */
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+/** The server `passport-mcp <args>` would run, connected to the SDK's own Client over an in-memory transport. */
+export async function startInProcess(opts: { args?: string[]; env?: Record<string, string>; capabilities?: Record<string, unknown> } = {}): Promise<InProcess> {
+  let err = '';
+  const io = { out: () => undefined, err: (s: string) => void (err += s), isTTY: false };
+  const app = await prepareApp(opts.args ?? [], cleanEnv(opts.env), io);
+  if (typeof app === 'number') throw new Error(`the command line was refused (exit ${app}): ${err}`);
+  const { ready, loadSoon } = lazyLoad(app);
+  const server = buildServer(app, { ready });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  loadSoon();
+  const client = new Client({ name: 'passport-mcp-tests', version: '0.0.0' }, { capabilities: opts.capabilities ?? {} });
+  await client.connect(clientSide);
+  return {
+    client,
+    app,
+    stderr: () => err,
+    async close() {
+      await client.close();
+      await server.close();
+      await app.settled();
+      await app.close();
+    },
+  };
+}
