@@ -24,6 +24,9 @@ export function loadSet(dir, intentsFile) {
   return { passports, intents: JSON.parse(readFileSync(intentsFile, 'utf8')).intents };
 }
 
+/** What ">= 0.5" must mean on the development split (issue 12: 90 %). */
+const TARGET = 0.9;
+
 const vec = (f) => FEATURE_NAMES.map((k) => f[k]);
 
 function samples(index, intents, depth = 5) {
@@ -71,7 +74,17 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   };
   const dev = (set) => set.intents.filter((i) => i.split === 'dev');
   const data = [...samples(build(real), dev(real)), ...samples(build(syn), dev(syn))];
-  const w = fit(data).map((x) => Math.round(x * 1000) / 1000);
+  const fitted = fit(data);
+  // The logistic fit minimises log-loss over the top 5; the issue's promise is about the 0.5 line: among matches
+  // at >= 0.5 at least 90 % serve, and off-catalogue intents stay under it. Lower the bias (in steps of 0.05) until
+  // the real DEVELOPMENT split keeps that promise; never look at the held-out split here.
+  let shift = 0;
+  for (; shift < 3; shift += 0.05) {
+    const c = calibration(build(real, [fitted[0] - shift, ...fitted.slice(1)]), dev(real));
+    if (c.precision >= TARGET && c.offUnanswered >= TARGET) break;
+  }
+  const w = [fitted[0] - shift, ...fitted.slice(1)].map((x) => Math.round(x * 1000) / 1000);
+  process.stdout.write(`bias lowered by ${shift.toFixed(2)} to keep precision and abstention >= ${TARGET} on real/dev\n`);
   process.stdout.write(
     `samples ${data.length} (positives ${data.filter((d) => d.y).length})\nweights [bias, ${FEATURE_NAMES.join(', ')}] = ${JSON.stringify(w)}\n`,
   );

@@ -180,6 +180,8 @@ export interface QueryTerm {
   kind: QueryTermKind;
   /** Query-side weight before idf. */
   weight: number;
+  /** Factor on the term's idf: how informative the word is in English at large (1 when unknown). */
+  prior?: number;
   /** Bit mask of the query groups (content words) this term stands for. */
   groups: number;
   /** What to show in a reason: the user's words, and for a concept its label. */
@@ -204,7 +206,7 @@ export interface QueryWeights {
 const MAX_GROUPS = 31;
 
 /** Analyses an intent: content words (one group per distinct stem), concepts, and adjacent-word bigrams. */
-export function analyzeQuery(ctx: AnalyzerContext, intent: string, w: QueryWeights): QueryPlan {
+export function analyzeQuery(ctx: AnalyzerContext, intent: string, w: QueryWeights, prior?: (word: string) => number): QueryPlan {
   const { pool } = ctx;
   const stream: StreamToken[] = ctx.stems.stream(intent);
   // Queries look terms up but never create them: user text must not grow the index.
@@ -235,7 +237,7 @@ export function analyzeQuery(ctx: AnalyzerContext, intent: string, w: QueryWeigh
     const g = tokenGroup[i]!;
     if (g < 0) return;
     const id = wordId(t);
-    put({ id, term: t.stem, kind: 'word', weight: w.word, groups: 1 << g, surface: t.word });
+    put({ id, term: t.stem, kind: 'word', weight: w.word, groups: 1 << g, surface: t.word, ...(prior ? { prior: prior(t.word) } : {}) });
     if (prev >= 0) {
       const p = stream[prev]!;
       const pid = wordId(p);

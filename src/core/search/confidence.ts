@@ -36,7 +36,7 @@ export interface MatchFeatures {
 export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness', 'distinct'] as const;
 
 /** Logistic weights (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.073, 3.332, -0.662, 1.293, 6.222, 0.272, 0.53, 0.395, 2.011];
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.623, 3.177, 0.277, 1.212, 6.268, -0.019, 0.452, 0.14, 1.816];
 
 export function confidenceOf(f: MatchFeatures, w: readonly number[] = CONFIDENCE_WEIGHTS): number {
   let z = w[0]!;

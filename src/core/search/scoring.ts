@@ -93,10 +93,10 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
       // A word no document has is still part of the intent: it counts as uncovered (at the rarest word's weight),
       // so "file my tax return" does not read as fully answered by a file server. Every document lacks it, so
       // the order of documents does not change; only the absolute coverage does.
-      if (qt.kind === 'word') for (let g = 0; g < 31; g++) if (qt.groups & (1 << g)) groupWeight[g] = Math.max(groupWeight[g]!, idf(0, n));
+      if (qt.kind === 'word') for (let g = 0; g < 31; g++) if (qt.groups & (1 << g)) groupWeight[g] = Math.max(groupWeight[g]!, idf(0, n) * (qt.prior ?? 1));
       return;
     }
-    const termIdf = idf(df, n);
+    const termIdf = idf(df, n) * (qt.prior ?? 1);
     if (qt.kind !== 'bigram') {
       for (let g = 0; g < 31; g++) if (qt.groups & (1 << g)) groupWeight[g] = Math.max(groupWeight[g]!, termIdf);
     }

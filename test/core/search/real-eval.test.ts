@@ -1,7 +1,8 @@
 // Regression guard on real registry passports (test/fixtures/eval/real): ranking and calibrated confidence on the
 // held-out split, which nothing was tuned on. The floors are what the index reached when this guard was written
 // (bench/search.mjs prints the same figures next to plain BM25); where that is below the issue's target, the
-// target is named next to it, so the gap stays visible.
+// target is named next to it, so the gap stays visible. The set grew from 23 to 43 passports (near-duplicates,
+// OpenRouter's family of routers, benchmarks, billing and sign-on APIs): harder, and nearer what the registry holds.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MIN_CONFIDENCE } from '../../../src/core/search/confidence.js';
 import { evaluate, evaluateConfidence } from '../../../src/core/search/evaluate.js';
@@ -22,28 +23,28 @@ describe('real registry passports', () => {
   const misses = JSON.stringify(ranking.misses.slice(0, 8), null, 1);
 
   it('is a real, well-formed labelled set loaded through the real loader', () => {
-    expect(corpus.length).toBeGreaterThanOrEqual(24);
+    expect(corpus.length).toBeGreaterThanOrEqual(44);
     // Real registry shapes: nulls and odd slugs are in the fixtures and load as they are.
     expect(corpus.map((p) => p.slug)).toEqual(expect.arrayContaining(['black-forest-labs--flux.1-schnell', 'z_ai-mcp-server']));
     const capIds = new Set(corpus.flatMap((p) => p.passport.unfragile.capabilities.map((c) => c.id)));
     for (const it of intents) for (const id of it.expected) expect(capIds.has(id), `${it.intent} -> ${id}`).toBe(true);
-    expect(inCatalogue.length).toBeGreaterThanOrEqual(30);
-    expect(holdout.filter((i) => !i.expected.length).length).toBeGreaterThanOrEqual(15);
+    expect(inCatalogue.length).toBeGreaterThanOrEqual(60);
+    expect(holdout.filter((i) => !i.expected.length).length).toBeGreaterThanOrEqual(30);
   });
 
   // Targets (issue 12): top-1 >= 0.85, top-3 >= 0.95, MRR >= 0.90.
-  it('ranks held-out intents: top-1 >= 0.93, top-3 >= 0.93 (target 0.95), MRR >= 0.94', () => {
-    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.93);
-    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.93);
-    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.94);
+  it('ranks held-out intents: top-1 >= 0.80 (target 0.85), top-3 >= 0.92 (target 0.95), MRR >= 0.86 (target 0.90)', () => {
+    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.8);
+    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.92);
+    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.86);
   });
 
   // Targets: >= 90 % of matches at >= 0.5 serve; >= 90 % of off-catalogue unanswered; right first at >= 0.5 for 85 %.
   it('means what its confidence says on held-out intents', () => {
     expect(confidence.precision).toBeGreaterThanOrEqual(0.9);
     expect(confidence.offUnanswered).toBeGreaterThanOrEqual(0.9);
-    // Reached 0.72 (target 0.85): the gap is reported in BENCHMARKS.md.
-    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.71);
+    // Reached 0.44 (target 0.85): the model keeps the 90 % promise first; the gap is reported in BENCHMARKS.md.
+    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.44);
   });
 
   it('clearly beats plain BM25 (MiniSearch defaults over the concatenated capability text)', () => {
@@ -64,7 +65,9 @@ describe('real registry passports', () => {
 
   it('repairs typos and says so in the reason', () => {
     const [top] = index.search('transcrbe a meetng');
-    expect(['whisper-large-v3__cap_0', 'hf-model-openai--whisper-small__cap_0']).toContain(top!.capability.id);
+    expect(['whisper-large-v3__cap_0', 'hf-model-openai--whisper-small__cap_0', 'openrouter-mistralai-voxtral-small-24b-2507__cap_0']).toContain(
+      top!.capability.id,
+    );
     expect(top!.confidence).toBeGreaterThanOrEqual(DEFAULT_MIN_CONFIDENCE);
     expect(top!.reason).toMatch(/read "transcrbe" as "transcrib(e|…)", "meetng" as "meeting"/);
   });
