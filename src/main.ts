@@ -88,8 +88,9 @@ export function prepareApp(argv: readonly string[], env: Record<string, string |
 
 async function run(signals: SignalControl, slot: ScrubSlot): Promise<number> {
   const io: CliIO = {
-    out: (s) => process.stdout.write(s),
-    err: (s) => process.stderr.write(s),
+    // Security: every line this process writes passes the scrubber (the app's, once the config is known).
+    out: (s) => process.stdout.write(slot.scrub(s)),
+    err: (s) => process.stderr.write(slot.scrub(s)),
     isTTY: Boolean(process.stderr.isTTY),
     // Only a terminal is ever asked a question (trust pin's confirmation); piped stdin never answers for the user.
     ...(process.stdin.isTTY ? { ask: askOnTerminal } : {}),
