@@ -39,8 +39,13 @@ export interface InProcess {
   close(): Promise<void>;
 }
 
-/** The server `passport-mcp <args>` would run, connected to the SDK's own Client over an in-memory transport. */
-export async function startInProcess(opts: { args?: string[]; env?: Record<string, string>; capabilities?: Record<string, unknown> } = {}): Promise<InProcess> {
+/**
+ * The server `passport-mcp <args>` would run, connected to the SDK's own Client over an in-memory transport.
+ * `beforeConnect` sets up the client (notification handlers) before the handshake, as a host would.
+ */
+export async function startInProcess(
+  opts: { args?: string[]; env?: Record<string, string>; capabilities?: Record<string, unknown>; beforeConnect?: (client: Client) => void } = {},
+): Promise<InProcess> {
   let err = '';
   const io = { out: () => undefined, err: (s: string) => void (err += s), isTTY: false };
   const app = await prepareApp(opts.args ?? [], cleanEnv(opts.env), io);
@@ -51,6 +56,7 @@ export async function startInProcess(opts: { args?: string[]; env?: Record<strin
   await server.connect(serverSide);
   loadSoon();
   const client = new Client({ name: 'passport-mcp-tests', version: '0.0.0' }, { capabilities: opts.capabilities ?? {} });
+  opts.beforeConnect?.(client);
   await client.connect(clientSide);
   return {
     client,
