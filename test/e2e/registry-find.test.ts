@@ -130,6 +130,7 @@ describe('find_capability_by_intent with the registry', () => {
       const sc = r.structuredContent as Awaited<ReturnType<typeof find>>;
       expect(sc.registry.status, 'slow').toBe('timeout');
       expect(sc.matches.length, 'slow').toBeGreaterThan(0);
+      expect(quick.stderr()).not.toContain(API_KEY);
     } finally {
       reg.fault = undefined;
       await quick.close();
