@@ -1,9 +1,12 @@
-// A newcomer's first five minutes with the built CLI: --version, --help (every flag and environment variable the
-// parser knows), find, verify with no trusted key, a bad flag; and the README showing the real output.
+// A newcomer's first five minutes with the CLI: --version, --help (every flag and environment variable the parser
+// knows), find, verify with no trusted key, a bad flag; and the README showing the real output. The built binary is
+// spawned for its exit codes and what its process writes (--version, a bad flag, verify, a terminal, worker
+// threads); the rest of the subcommand behaviour runs in process (runCli: the same argv -> app path).
 import { execFile } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../support/in-process.js';
 import { CLI, cleanEnv, ROOT, SEED_SLUG } from '../support/spawn.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -17,12 +20,21 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 }
 
 describe('passport-mcp on the command line', () => {
+  // The built binary, three independent runs at once.
+  let version: CliRun;
+  let badFlag: CliRun;
+  let verify: CliRun;
+  beforeAll(async () => {
+    [version, badFlag, verify] = await Promise.all([run(['--version']), run(['--frobnicate']), run(['verify', SEED_SLUG])]);
+  });
+
   it('--version and -v print the package.json version', async () => {
-    for (const flag of ['--version', '-v']) {
-      const r = await run([flag]);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toBe(`${pkg.version}\n`);
-    }
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe(`${pkg.version}\n`);
+    // -v in process: the same parser and output path.
+    const v = await runCli(['-v']);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toBe(`${pkg.version}\n`);
   });
 
   it('is executable as the package bin', () => {
@@ -32,7 +44,8 @@ describe('passport-mcp on the command line', () => {
   });
 
   it('--help lists every flag and every environment variable the configuration parser reads', async () => {
-    const r = await run(['--help']);
+    // In process: --help is the parser and a string.
+    const r = await runCli(['--help']);
     expect(r.code).toBe(0);
     const source = readFileSync(join(ROOT, 'src/config/config.ts'), 'utf8');
     const options = source.slice(source.indexOf('const OPTIONS'), source.indexOf('} as const;'));
@@ -46,36 +59,35 @@ describe('passport-mcp on the command line', () => {
       expect(r.stdout).toContain(`passport-mcp ${cmd === 'serve' ? '[serve]' : cmd}`);
   });
 
-  it('an unknown flag prints one clear line on stderr and exits non-zero', async () => {
-    const r = await run(['--frobnicate']);
-    expect(r.code).not.toBe(0);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/frobnicate.*--help/);
+  it('an unknown flag prints one clear line on stderr and exits non-zero', () => {
+    expect(badFlag.code).not.toBe(0);
+    expect(badFlag.stdout).toBe('');
+    expect(badFlag.stderr.trim().split('\n')).toHaveLength(1);
+    expect(badFlag.stderr).toMatch(/frobnicate.*--help/);
   });
 
   it('find "describe a screenshot" shows the Mistral Small 3.1 vision capability, readably', async () => {
-    const r = await run(['find', 'describe a screenshot']);
+    // In process: the find subcommand's output (in-process-parity.test.ts compares find with the binary's).
+    const r = await runCli(['find', 'describe a screenshot']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^1\. multimodal vision-language understanding/m);
     expect(r.stdout).toContain(SEED_SLUG);
     expect(r.stdout).toContain(`passport-mcp failures ${SEED_SLUG}`);
   });
 
-  it('verify explains that the issuer key is not configured, and how to add it', async () => {
-    const r = await run(['verify', SEED_SLUG]);
-    expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/^UNKNOWN KEY: /);
-    expect(r.stdout).toContain('unfragile.ai');
-    expect(r.stdout).toContain('--trust-key unfragile.ai=');
-    expect(r.stdout).toContain('PASSPORT_MCP_TRUST_KEYS');
+  it('verify explains that the issuer key is not configured, and how to add it', () => {
+    expect(verify.code).toBe(3);
+    expect(verify.stdout).toMatch(/^UNKNOWN KEY: /);
+    expect(verify.stdout).toContain('unfragile.ai');
+    expect(verify.stdout).toContain('--trust-key unfragile.ai=');
+    expect(verify.stdout).toContain('PASSPORT_MCP_TRUST_KEYS');
   });
 
   it('the README shows the real output of verify and the real --help', async () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const verify = await run(['verify', SEED_SLUG]);
     expect(readme).toContain(verify.stdout.trim());
-    const help = await run(['--help']);
+    // In process: the same --help text as the binary prints.
+    const help = await runCli(['--help']);
     for (const line of help.stdout.split('\n').filter((l) => /^\s+--[a-z]/.test(l))) {
       const flag = /--[a-z-]+/.exec(line)![0];
       expect(readme, flag).toContain(`\`${flag}`);
@@ -102,7 +114,9 @@ describe('progress on a terminal', () => {
     );
     expect(tty).toMatch(/loading passports \d+\/300/);
     expect(tty).toMatch(/300 passports loaded/);
-    const piped = await run(['list', '--no-builtin', '--passports', dir]);
+    // In process, with a stream that is not a terminal. (That the binary itself writes no progress line when
+    // stderr is a pipe, the worker-thread list below shows: its stderr stays empty over 1,200 passports.)
+    const piped = await runCli(['list', '--no-builtin', '--passports', dir]);
     expect(piped.code).toBe(0);
     expect(piped.stderr).not.toMatch(/loading passports/);
     expect(piped.stdout).toMatch(/^300 passports loaded/);

@@ -1,5 +1,8 @@
 // The Streamable HTTP transport end to end: the built CLI with `serve --http 127.0.0.1:0`, driven by the SDK's
-// own StreamableHTTPClientTransport, plus the HTTP-level guards (Host/Origin, methods, body cap, shutdown).
+// own StreamableHTTPClientTransport, plus the HTTP-level guards (Host/Origin, methods, body cap, shutdown). Two
+// spawned servers carry every test that can share one (each test its own client or session); the log lines per
+// --log-level and the non-loopback warning are server behaviour the binary's process adds nothing to, and run on
+// the same HTTP server listening in this process (startHttpInProcess).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { checkRequestOrigin, MAX_HTTP_BODY_BYTES, sessionIdOf } from '../../src/mcp/http.js';
 import { happy, startFakeUpstream } from '../support/fake-upstream.js';
+import { startHttpInProcess } from '../support/in-process.js';
 import { CLI, cleanEnv, SEED_SLUG } from '../support/spawn.js';
 
 interface Running {
@@ -165,10 +169,42 @@ describe('serve --http (Streamable HTTP, stateless)', () => {
     expect(status).toBe(413);
   });
 
+  it('starts at --log-level; logging/setLevel holds for that session only (debug never reaches a client that did not ask)', async () => {
+    const { LoggingMessageNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    const connect = async () => {
+      const client = new Client({ name: 'http-level-test', version: '0' });
+      const lines: { level: string; data: unknown }[] = [];
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void lines.push({ level: n.params.level, data: n.params.data }));
+      await client.connect(new StreamableHTTPClientTransport(s.url));
+      return { client, lines, prompt: () => client.getPrompt({ name: 'choose_model_for_task', arguments: { task: 'caption photos' } }) };
+    };
+    // This server started at the default --log-level (info); each client is its own session.
+    const asked = await connect();
+    const quiet = await connect();
+    try {
+      const debugOf = (lines: { level: string }[]) => lines.filter((l) => l.level === 'debug');
+      await asked.prompt();
+      // The notification travels on the request's own stream, before its response: no wait needed.
+      expect(debugOf(asked.lines)).toEqual([]);
+      await asked.client.setLoggingLevel('debug');
+      await asked.prompt();
+      expect(debugOf(asked.lines)).toContainEqual({ level: 'debug', data: expect.stringContaining('prompt choose_model_for_task') });
+      await quiet.prompt();
+      expect(debugOf(quiet.lines)).toEqual([]);
+      await asked.client.setLoggingLevel('error');
+      const n = debugOf(asked.lines).length;
+      await asked.prompt();
+      expect(debugOf(asked.lines)).toHaveLength(n);
+    } finally {
+      await asked.client.close();
+      await quiet.client.close();
+    }
+  });
+
+  // Last: this server is the one that gets the signal.
   it('closes on SIGTERM', async () => {
-    const t = await startHttp();
-    t.child.kill('SIGTERM');
-    expect(await t.exited).toBe(0);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
   });
 });
 
@@ -209,38 +245,13 @@ describe('HTTP session ids (they only name a client for cancellation and its log
 
 describe('serve --http on a non-loopback address', () => {
   it('warns on stderr that anyone who can reach the port can use it', async () => {
-    const t = await startHttp('0.0.0.0:0');
+    // In process: the warning is the server's own log line, on the same stderr sink as the binary's.
+    const t = await startHttpInProcess({ args: ['serve', '--http', '0.0.0.0:0'] });
     try {
-      await t.stderrMatch(/0\.0\.0\.0 is not a loopback address/);
+      expect(t.stderr()).toMatch(/0\.0\.0\.0 is not a loopback address/);
       expect(t.stderr()).toMatch(/anyone who can reach this port can call the tools/);
     } finally {
-      t.child.kill('SIGTERM');
-      await t.exited;
-    }
-  });
-});
-
-describe('serve --http with invoke_model', () => {
-  it('every request shares the one upstream connection pool (keep-alive), and tokens arrive', async () => {
-    const fake = await startFakeUpstream();
-    const s = await startHttp('127.0.0.1:0', { OPENROUTER_API_KEY: 'sk-or-v1-http-pool-test-0123456789', OPENROUTER_BASE_URL: fake.baseUrl });
-    const client = new Client({ name: 't', version: '0' });
-    try {
-      await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', s.url)));
-      for (let i = 0; i < 3; i++) {
-        fake.enqueue({ steps: happy([`call ${i} `, 'done']) });
-        const r = await client.callTool({ name: 'invoke_model', arguments: { prompt: `hello ${i}` } });
-        expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
-        expect((r.structuredContent as { text: string }).text).toBe(`call ${i} done`);
-      }
-      expect(fake.requests).toHaveLength(3);
-      // A pool per HTTP request would open a connection per call and leave each behind.
-      expect(fake.connections()).toBe(1);
-    } finally {
-      await client.close();
-      s.child.kill('SIGTERM');
-      await s.exited;
-      await fake.close();
+      await t.close();
     }
   });
 });
@@ -254,10 +265,10 @@ describe('serve --http: log lines reach the client', () => {
     await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
     const port = (registry.address() as { port: number }).port;
     const run = async (logLevel: string) => {
-      const s = await startHttp('127.0.0.1:0', {
-        PASSPORT_MCP_OFFLINE: '',
-        PASSPORT_MCP_REGISTRY_URL: `http://127.0.0.1:${port}/api/v1`,
-        PASSPORT_MCP_LOG_LEVEL: logLevel,
+      // In process: what a request's stream carries is the HTTP server's doing (src/mcp/http.ts), not the binary's.
+      const s = await startHttpInProcess({
+        args: ['serve', '--http', '127.0.0.1:0'],
+        env: { PASSPORT_MCP_OFFLINE: '', PASSPORT_MCP_REGISTRY_URL: `http://127.0.0.1:${port}/api/v1`, PASSPORT_MCP_LOG_LEVEL: logLevel },
       });
       try {
         const client = new Client({ name: 'http-log-test', version: '0' });
@@ -271,8 +282,7 @@ describe('serve --http: log lines reach the client', () => {
         await client.close();
         return lines;
       } finally {
-        s.child.kill('SIGTERM');
-        await s.exited;
+        await s.close();
       }
     };
     try {
@@ -287,7 +297,7 @@ describe('serve --http: log lines reach the client', () => {
   });
 });
 
-describe('serve --http: cancellation stops the upstream call', () => {
+describe('serve --http with invoke_model: one upstream pool, and cancellation stops the upstream call', () => {
   const KEY = 'sk-or-v1-http-cancel-test-0123456789';
   let fake: Awaited<ReturnType<typeof startFakeUpstream>>;
   let s: Running;
@@ -299,6 +309,25 @@ describe('serve --http: cancellation stops the upstream call', () => {
     s?.child.kill('SIGTERM');
     await s?.exited;
     await fake?.close();
+  });
+
+  // First, on the fresh upstream: its connection count is this test's alone.
+  it('every request shares the one upstream connection pool (keep-alive), and tokens arrive', async () => {
+    const client = new Client({ name: 't', version: '0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(s.url));
+      for (let i = 0; i < 3; i++) {
+        fake.enqueue({ steps: happy([`call ${i} `, 'done']) });
+        const r = await client.callTool({ name: 'invoke_model', arguments: { prompt: `hello ${i}` } });
+        expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+        expect((r.structuredContent as { text: string }).text).toBe(`call ${i} done`);
+      }
+      expect(fake.requests).toHaveLength(3);
+      // A pool per HTTP request would open a connection per call and leave each behind.
+      expect(fake.connections()).toBe(1);
+    } finally {
+      await client.close();
+    }
   });
 
   /** An upstream stream that sends "one", then holds until `gate` settles (or forever), then "two". */
@@ -427,42 +456,6 @@ describe('serve --http: cancellation stops the upstream call', () => {
     } finally {
       release();
       await victim.close();
-    }
-  });
-});
-
-describe('serve --http: log level per client', () => {
-  it('starts at --log-level; logging/setLevel holds for that session only (debug never reaches a client that did not ask)', async () => {
-    const { LoggingMessageNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
-    const s = await startHttp('127.0.0.1:0');
-    const connect = async () => {
-      const client = new Client({ name: 'http-level-test', version: '0' });
-      const lines: { level: string; data: unknown }[] = [];
-      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void lines.push({ level: n.params.level, data: n.params.data }));
-      await client.connect(new StreamableHTTPClientTransport(s.url));
-      return { client, lines, prompt: () => client.getPrompt({ name: 'choose_model_for_task', arguments: { task: 'caption photos' } }) };
-    };
-    try {
-      const asked = await connect();
-      const quiet = await connect();
-      const debugOf = (lines: { level: string }[]) => lines.filter((l) => l.level === 'debug');
-      await asked.prompt();
-      // The notification travels on the request's own stream, before its response: no wait needed.
-      expect(debugOf(asked.lines)).toEqual([]);
-      await asked.client.setLoggingLevel('debug');
-      await asked.prompt();
-      expect(debugOf(asked.lines)).toContainEqual({ level: 'debug', data: expect.stringContaining('prompt choose_model_for_task') });
-      await quiet.prompt();
-      expect(debugOf(quiet.lines)).toEqual([]);
-      await asked.client.setLoggingLevel('error');
-      const n = debugOf(asked.lines).length;
-      await asked.prompt();
-      expect(debugOf(asked.lines)).toHaveLength(n);
-      await asked.client.close();
-      await quiet.client.close();
-    } finally {
-      s.child.kill('SIGTERM');
-      await s.exited;
     }
   });
 });

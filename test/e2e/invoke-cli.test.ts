@@ -1,10 +1,13 @@
-// `passport-mcp invoke` as a human runs it: tokens on stdout as they arrive, a summary on stderr, --json.
+// `passport-mcp invoke` as a human runs it: tokens on stdout as they arrive, a summary on stderr, --json. The
+// streaming run spawns the built CLI (tokens reaching a real stdout, an image relative to its cwd); the other
+// cases are the subcommand's behaviour and run in process (runCli: the same argv -> app path).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunk, happy, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { runCli } from '../support/in-process.js';
 import { CLI, cleanEnv } from '../support/spawn.js';
 
 const KEY = 'sk-or-v1-DISTINCTIVE-cli-00112233445566778899aabbccddeeff';
@@ -81,22 +84,25 @@ describe('passport-mcp invoke', () => {
 
   it('--json prints the result object', async () => {
     fake.enqueue({ steps: happy(['json me']) });
-    const r = await run(['invoke', 'hi', '--json'], { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl });
+    // In process.
+    const r = await runCli(['invoke', 'hi', '--json'], { env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl } });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ text: 'json me', provider: 'openrouter', finish_reason: 'stop' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ text: 'json me', provider: 'openrouter', finish_reason: 'stop' });
   });
 
   it('says which env vars to set when no key is configured', async () => {
-    const r = await run(['invoke', 'hi'], {});
+    // In process.
+    const r = await runCli(['invoke', 'hi']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/OPENROUTER_API_KEY.*MISTRAL_API_KEY.*PASSPORT_MCP_LLM_BASE_URL/);
+    expect(r.stderr).toMatch(/OPENROUTER_API_KEY.*MISTRAL_API_KEY.*PASSPORT_MCP_LLM_BASE_URL/);
   });
 
   it('an upstream error exits non-zero with the reason and without the key', async () => {
     fake.enqueue({ status: 401, echoHeaders: true });
-    const r = await run(['invoke', 'hi'], { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl });
+    // In process: the same scrubbed output path as the binary's (its own process output is checked for the key above).
+    const r = await runCli(['invoke', 'hi'], { env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl } });
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/401.*OPENROUTER_API_KEY/);
-    expect(r.out + r.err).not.toContain(KEY);
+    expect(r.stderr).toMatch(/401.*OPENROUTER_API_KEY/);
+    expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 });

@@ -1,11 +1,13 @@
 // invoke_model end to end: the built server over stdio (SDK Client) against the loopback fake upstream.
 // Progress concatenation, cancellation reaching the upstream, Retry-After timing, image path escapes refused with
-// no upstream request, and the API key appearing nowhere.
+// no upstream request, and the API key appearing nowhere. The refusals on other configurations are tool behaviour
+// and run in process (test/support/in-process.ts).
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chunk, happy, splitEvent, startFakeUpstream, USAGE, waitFor, type FakeUpstream } from '../support/fake-upstream.js';
+import { startInProcess } from '../support/in-process.js';
 import { SEED_SLUG, startServer, textOf, type Spawned } from '../support/spawn.js';
 
 const KEY = 'sk-or-v1-DISTINCTIVE-e2e-7f3a9c1b5d2e8f4a6b0c9d8e7f6a5b4c';
@@ -232,7 +234,8 @@ describe('invoke_model over stdio', () => {
 
 describe('invoke_model refusals on other servers', () => {
   it('with no provider configured, says which env vars to set', async () => {
-    const bare = await startServer();
+    // In process: the tool's refusal, with no server start-up to wait for.
+    const bare = await startInProcess();
     try {
       const r = await bare.client.callTool({ name: 'invoke_model', arguments: { prompt: 'hi' } });
       expect(r.isError).toBe(true);
@@ -243,7 +246,8 @@ describe('invoke_model refusals on other servers', () => {
   });
 
   it('--require-verified refuses an unverified passport and says how to add a trust key', async () => {
-    const strict = await startServer({ env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl }, args: ['--require-verified'] });
+    // In process: the tool's refusal, with no server start-up to wait for.
+    const strict = await startInProcess({ env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl }, args: ['--require-verified'] });
     try {
       const r = await strict.client.callTool({ name: 'invoke_model', arguments: { prompt: 'hi' } });
       expect(r.isError).toBe(true);

@@ -1,4 +1,6 @@
 // MCP logging: log lines are mirrored to the client as notifications/message, and logging/setLevel is honoured.
+// The built server is spawned for the startup lines and setLevel; where --log-level starts is server behaviour
+// and runs in process (test/support/in-process.ts).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { LoggingMessageNotificationSchema, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
+import { startInProcess } from '../support/in-process.js';
 import { CLI, cleanEnv } from '../support/spawn.js';
 
 type Msg = LoggingMessageNotification['params'];
@@ -83,16 +86,19 @@ describe('MCP logging: --log-level is where notifications start', () => {
   it('with --log-level debug, a client that never called logging/setLevel gets debug lines; with warning, no info', async () => {
     const run = async (level: string) => {
       const got: Msg[] = [];
-      const c = new Client({ name: 'logging-level-test', version: '0' });
-      c.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void got.push(n.params));
-      await c.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, '--log-level', level], env: cleanEnv(), stderr: 'pipe' }));
+      // In process: the same server and the same SDK Client, over the in-memory transport.
+      const s = await startInProcess({
+        args: ['--log-level', level],
+        beforeConnect: (c) => c.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void got.push(n.params)),
+      });
+      const c = s.client;
       try {
         // Reading a resource waits for the load, so the "loaded N passports" line has been sent before the answer.
         await c.listResources();
         await c.getPrompt({ name: 'choose_model_for_task', arguments: { task: 'describe a photo' } });
         return got;
       } finally {
-        await c.close();
+        await s.close();
       }
     };
     const debug = await run('debug');

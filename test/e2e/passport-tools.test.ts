@@ -1,4 +1,6 @@
-// End to end over stdio: the three passport tools, resources, bad arguments, registry fetch and lifecycle.
+// End to end over stdio: the three passport tools, resources, bad arguments, registry fetch and lifecycle. The
+// default configuration is the built server, spawned; the trusted-key and registry-fetch configurations are the
+// same tools on other settings and run in process (test/support/in-process.ts: the same argv -> server path).
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,13 +9,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeKey, seedDocument, signPassport } from '../support/keys.js';
+import { startInProcess, type InProcess } from '../support/in-process.js';
 import { SEED, SEED_SLUG, startServer, textOf, type Spawned } from '../support/spawn.js';
 
 const seed = JSON.parse(readFileSync(SEED, 'utf8'));
 
 describe('passport tools with a trusted key', () => {
   const key = makeKey();
-  let s: Spawned;
+  let s: InProcess;
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'passport-e2e-'));
@@ -25,7 +28,8 @@ describe('passport tools with a trusted key', () => {
     (tampered.passport.unfragile as { artifact: { slug: string } }).artifact.slug = 'tampered-model';
     writeFileSync(path.join(dir, 'tampered.json'), JSON.stringify(tampered));
     writeFileSync(path.join(dir, 'broken.json'), '{ not json');
-    s = await startServer({ args: ['--passports', dir, '--trust-key', `unfragile.ai=${key.pem.replace(/\n/g, '\n')}`] });
+    // In process: the verdicts are the tool's; the skipped-file line reaches the same stderr sink as the binary's.
+    s = await startInProcess({ args: ['--passports', dir, '--trust-key', `unfragile.ai=${key.pem.replace(/\n/g, '\n')}`] });
   });
   afterAll(async () => s?.close());
 
@@ -149,7 +153,8 @@ describe('registry fetch', () => {
   afterAll(() => registry?.close());
 
   it('fetches an unknown slug from the registry, keeps it, and indexes it', async () => {
-    const s = await startServer({ args: ['--registry-url', base], env: { PASSPORT_MCP_OFFLINE: '0' } });
+    // In process (the spawned servers of registry-shapes.test.ts fetch by slug from the built binary).
+    const s = await startInProcess({ args: ['--registry-url', base], env: { PASSPORT_MCP_OFFLINE: '0' } });
     try {
       const r = await s.client.callTool({ name: 'get_failure_modes', arguments: { slug: 'remote-model' } });
       expect(r.isError).toBeFalsy();
@@ -168,7 +173,8 @@ describe('registry fetch', () => {
 
   it('offline: the registry is never asked', async () => {
     const before = hits.length;
-    const s = await startServer({ args: ['--registry-url', base, '--offline'] });
+    // In process.
+    const s = await startInProcess({ args: ['--registry-url', base, '--offline'] });
     try {
       const r = await s.client.callTool({ name: 'get_failure_modes', arguments: { slug: 'remote-model' } });
       expect(r.isError).toBe(true);

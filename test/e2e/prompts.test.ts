@@ -1,7 +1,8 @@
 // The choose_model_for_task prompt and argument completion (prompt arguments and the passport://{slug} template),
-// over stdio against the built server.
+// over stdio against the built server; the fresh servers of the race after connecting run in process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseModelText } from '../../src/mcp/prompts.js';
+import { startInProcess } from '../support/in-process.js';
 import { SEED_SLUG, startServer, type Spawned } from '../support/spawn.js';
 
 describe('prompts and completion', () => {
@@ -74,13 +75,14 @@ describe('prompts and completion', () => {
 });
 
 describe('completion right after connecting', () => {
-  // Passports load just after the handshake; a client that completes at once must still get the slugs.
+  // Passports load just after the handshake; a client that completes at once must still get the slugs. In process
+  // (the same lazy load as the binary's): the request reaches a server whose load has at most just begun.
   it('answers with the slugs whether or not the load has finished', async () => {
     for (const ref of [
       { type: 'ref/resource', uri: 'passport://{slug}' },
       { type: 'ref/prompt', name: 'choose_model_for_task' },
     ] as const) {
-      const fresh = await startServer();
+      const fresh = await startInProcess();
       try {
         const r = await fresh.client.complete({ ref, argument: { name: 'slug', value: 'mis' } });
         expect(r.completion.values, ref.type).toEqual([SEED_SLUG]);

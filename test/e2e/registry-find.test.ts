@@ -1,8 +1,10 @@
 // End to end over stdio with the SDK Client: find_capability_by_intent against the loopback fake registry. One call
 // merges local and registry matches; a registry passport is first class (get_failure_modes, verify_passport,
 // passport://{slug} with no further fetch); faults cost nothing but registry.status; the cache serves --offline
-// in a later run; the API key goes with every registry request and never comes back.
-import { execFile, spawn } from 'node:child_process';
+// in a later run; the API key goes with every registry request and never comes back. The built server is spawned
+// for the main run and for the signal over HTTP; the later runs (offline, a stale cache, the CLI find, a registry
+// that never answers) are tool and subcommand behaviour and run in process (test/support/in-process.ts).
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry.js';
+import { runCli, startInProcess } from '../support/in-process.js';
 import { happy, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { CLI, cleanEnv, startServer, textOf, type Spawned } from '../support/spawn.js';
 
@@ -112,8 +115,27 @@ describe('find_capability_by_intent with the registry', () => {
   });
 
   it('faults: slow, HTML, 429 — never isError, local matches still there, status says what happened', async () => {
+    // A registry that never answers: in process, with a short deadline, instead of waiting out this server's 2.5 s.
+    reg.fault = 'slow';
+    const quick = await startInProcess({
+      args: ['--registry-url', reg.base, '--registry-timeout', '200', '--trust-key', `unfragile.ai=${reg.key.rawBase64}`],
+      env: { PASSPORT_MCP_OFFLINE: '0', PASSPORT_MCP_REGISTRY_API_KEY: API_KEY },
+    });
+    try {
+      const r = await quick.client.callTool({
+        name: 'find_capability_by_intent',
+        arguments: { intent: 'describe an image for fault slow', min_confidence: 0 },
+      });
+      expect(r.isError, textOf(r)).toBeFalsy();
+      const sc = r.structuredContent as Awaited<ReturnType<typeof find>>;
+      expect(sc.registry.status, 'slow').toBe('timeout');
+      expect(sc.matches.length, 'slow').toBeGreaterThan(0);
+      expect(quick.stderr()).not.toContain(API_KEY);
+    } finally {
+      reg.fault = undefined;
+      await quick.close();
+    }
     for (const [fault, status] of [
-      ['slow', 'timeout'],
       ['html', 'error'],
       ['truncated', 'error'],
       ['429', 'rate_limited'],
@@ -145,7 +167,8 @@ describe('a later run with --offline', () => {
   it('finds what the registry sent, from the verified cache, and never touches the network', async () => {
     await s.close();
     const n = reg.hits.length;
-    const off = await startServer({ args: ['--offline', '--trust-key', `unfragile.ai=${reg.key.rawBase64}`], env: { PASSPORT_MCP_CACHE_DIR: cacheDir } });
+    // In process: the same server a later `passport-mcp --offline` would run, over the cache the spawned one wrote.
+    const off = await startInProcess({ args: ['--offline', '--trust-key', `unfragile.ai=${reg.key.rawBase64}`], env: { PASSPORT_MCP_CACHE_DIR: cacheDir } });
     try {
       const r = await off.client.callTool({
         name: 'find_capability_by_intent',
@@ -164,24 +187,20 @@ describe('a later run with --offline', () => {
 
 describe('the CLI find', () => {
   it('asks the registry the same way and shows source and verification', async () => {
+    // In process: the find subcommand (in-process-parity.test.ts compares its output with the binary's).
     const cache = mkdtempSync(path.join(tmpdir(), 'passport-cli-cache-'));
-    const out = await new Promise<{ code: number; stdout: string }>((resolve) =>
-      execFile(
-        process.execPath,
-        [
-          CLI,
-          'find',
-          'transcribe a podcast episode into text',
-          '--registry-url',
-          reg.base,
-          '--trust-key',
-          `unfragile.ai=${reg.key.rawBase64}`,
-          '--registry-timeout',
-          '5000',
-        ],
-        { env: cleanEnv({ PASSPORT_MCP_OFFLINE: '0', PASSPORT_MCP_CACHE_DIR: cache }), timeout: 30_000 },
-        (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
-      ),
+    const out = await runCli(
+      [
+        'find',
+        'transcribe a podcast episode into text',
+        '--registry-url',
+        reg.base,
+        '--trust-key',
+        `unfragile.ai=${reg.key.rawBase64}`,
+        '--registry-timeout',
+        '5000',
+      ],
+      { env: { PASSPORT_MCP_OFFLINE: '0', PASSPORT_MCP_CACHE_DIR: cache } },
     );
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/registry: ok/);
@@ -200,7 +219,8 @@ describe('a stale cache entry', () => {
     const eightDaysAgo = new Date(Date.now() - 8 * 24 * 60 * 60 * 1000);
     utimesSync(file, eightDaysAgo, eightDaysAgo);
     const before = reg.hits.length;
-    const on = await startServer({
+    // In process: a later server run over the same cache.
+    const on = await startInProcess({
       args: ['--registry-url', reg.base, '--trust-key', `unfragile.ai=${reg.key.rawBase64}`],
       env: { PASSPORT_MCP_OFFLINE: '0', PASSPORT_MCP_CACHE_DIR: cacheDir },
     });

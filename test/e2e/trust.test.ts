@@ -1,5 +1,8 @@
-// `trust pin / list / remove` through the built CLI, and pinned keys through the stdio server, against a loopback
-// registry on 127.0.0.1 that serves its public key in the forms REGISTRY.md lists and can change it.
+// `trust pin / list / remove` through the CLI, and pinned keys through the stdio server, against a loopback
+// registry on 127.0.0.1 that serves its public key in the forms REGISTRY.md lists and can change it. Subcommand and
+// tool behaviour runs in process (test/support/in-process.ts, the same argv -> app path as the binary); the built
+// binary is spawned where only its process shows something: its whole output never carrying the key, the question
+// on a real terminal, and one stdio server trusting a pin.
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -8,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeKey, seedDocument, signPassport, type TestKey } from '../support/keys.js';
+import { runCli, startInProcess } from '../support/in-process.js';
 import { CLI, cleanEnv, startServer } from '../support/spawn.js';
 
 const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'trust-e2e-')));
@@ -54,12 +58,18 @@ interface Run {
   stdout: string;
   stderr: string;
 }
+const cliEnv = (env: Record<string, string>) => ({ PASSPORT_MCP_OFFLINE: '0', PASSPORT_MCP_REGISTRY_API_KEY: API_KEY, ...env });
+/** `passport-mcp <args> --config-dir <dir> --registry-url <url>`, in this process (runCli): what the subcommand does. */
 function cli(args: string[], dir: string, env: Record<string, string> = {}, registryUrl = base): Promise<Run> {
+  return runCli([...args, '--config-dir', dir, '--registry-url', registryUrl], { env: cliEnv(env) });
+}
+/** The same command line through the built CLI, in its own process: what that process writes, all of it. */
+function spawnCli(args: string[], dir: string, env: Record<string, string> = {}, registryUrl = base): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, ...args, '--config-dir', dir, '--registry-url', registryUrl],
-      { env: cleanEnv({ PASSPORT_MCP_OFFLINE: '0', PASSPORT_MCP_REGISTRY_API_KEY: API_KEY, ...env }), timeout: 30_000 },
+      { env: cleanEnv(cliEnv(env)), timeout: 30_000 },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
   });
@@ -67,7 +77,7 @@ function cli(args: string[], dir: string, env: Record<string, string> = {}, regi
 const fpOf = (out: string) => /Fingerprint: (SHA256:\S+)/.exec(out)?.[1];
 const pinsOf = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'pins.json'), 'utf8')).pins as { issuer: string; fingerprint: string; key: string }[];
 
-describe('trust pin through the built CLI', () => {
+describe('trust pin through the CLI', () => {
   it(`pins a key served in each form (${FORMS.map(([f]) => f).join('; ')}), showing issuer, fingerprint and origin`, async () => {
     const origin = new URL(base).origin;
     await Promise.all(
@@ -95,12 +105,15 @@ describe('trust pin through the built CLI', () => {
     );
   }, 120_000);
 
-  it('sends the registry key as a Bearer token and never prints it', async () => {
+  it('sends the registry key as a Bearer token and never prints it (the built CLI: all its process writes)', async () => {
     serving = FORMS[0]![1](A);
     seen.length = 0;
-    const r = await cli(['trust', 'pin', 'unfragile.ai', '--yes'], configDir());
+    const dir = configDir();
+    const r = await spawnCli(['trust', 'pin', 'unfragile.ai', '--yes'], dir);
+    expect(r.code).toBe(0);
     expect(seen[0]!.authorization).toBe(`Bearer ${API_KEY}`);
     expect(r.stdout + r.stderr).not.toContain(API_KEY);
+    expect(pinsOf(dir)).toMatchObject([{ issuer: 'unfragile.ai', key: A.rawBase64 }]);
   });
 
   it('without a terminal and without --yes, shows the key, pins nothing, and says to pass --yes', async () => {
@@ -200,14 +213,34 @@ describe('trust pin through the built CLI', () => {
           child.on('close', () => resolve(out));
         });
       const yesDir = configDir();
-      expect(await ask('y', yesDir)).toMatch(/Trust this key for passports signed by unfragile.ai\? \[y\/N\][\s\S]*Pinned SHA256:/);
-      expect(pinsOf(yesDir)).toHaveLength(1);
       const noDir = configDir();
-      expect(await ask('n', noDir)).toMatch(/Not pinned/);
+      // Two independent terminals: asked at the same time.
+      const [yes, no] = await Promise.all([ask('y', yesDir), ask('n', noDir)]);
+      expect(yes).toMatch(/Trust this key for passports signed by unfragile.ai\? \[y\/N\][\s\S]*Pinned SHA256:/);
+      expect(pinsOf(yesDir)).toHaveLength(1);
+      expect(no).toMatch(/Not pinned/);
       expect(() => pinsOf(noDir)).toThrow();
     },
     60_000,
   );
+
+  it('the question goes to whatever asks the user, and only a yes pins (in process)', async () => {
+    serving = FORMS[0]![1](A);
+    const asked: string[] = [];
+    const answer = (a: string) => async (q: string) => (asked.push(q), a);
+    const [yesDir, noDir] = [configDir(), configDir()];
+    const [yes, no] = await Promise.all([
+      runCli(['trust', 'pin', 'unfragile.ai', '--config-dir', yesDir, '--registry-url', base], { env: cliEnv({}), ask: answer('y') }),
+      runCli(['trust', 'pin', 'unfragile.ai', '--config-dir', noDir, '--registry-url', base], { env: cliEnv({}), ask: answer('n') }),
+    ]);
+    expect(asked).toEqual(['Trust this key for passports signed by unfragile.ai? [y/N] ', 'Trust this key for passports signed by unfragile.ai? [y/N] ']);
+    expect(yes.code).toBe(0);
+    expect(yes.stdout).toMatch(/Pinned SHA256:/);
+    expect(pinsOf(yesDir)).toHaveLength(1);
+    expect(no.code).toBe(1);
+    expect(no.stderr).toBe('Not pinned.\n');
+    expect(() => pinsOf(noDir)).toThrow();
+  });
 });
 
 describe('pinned keys in the stdio server and the CLI verify', () => {
@@ -228,6 +261,7 @@ describe('pinned keys in the stdio server and the CLI verify', () => {
     expect((await cli(['trust', 'pin', 'unfragile.ai', '--yes'], pinnedDir)).code).toBe(0);
   });
 
+  // The built stdio server trusting a pin, end to end; the other server cases run in process (startInProcess).
   it('verify_passport says valid with key_source "pinned", and invalid_signature for another key', async () => {
     const s = await startServer({ args: ['--passports', passportsDir, '--config-dir', pinnedDir] });
     try {
@@ -244,7 +278,8 @@ describe('pinned keys in the stdio server and the CLI verify', () => {
   });
 
   it('a --trust-key and a pin for the same issuer are both trusted, each reported as its source', async () => {
-    const s = await startServer({ args: ['--passports', passportsDir, '--config-dir', pinnedDir, '--trust-key', `unfragile.ai=${B.rawBase64Url}`] });
+    // In process: the same server path as the binary (in-process-parity.test.ts), without two start-ups.
+    const s = await startInProcess({ args: ['--passports', passportsDir, '--config-dir', pinnedDir, '--trust-key', `unfragile.ai=${B.rawBase64Url}`] });
     try {
       const a = await s.client.callTool({ name: 'verify_passport', arguments: { slug: 'signed-by-a' } });
       expect(a.structuredContent).toMatchObject({ status: 'valid', key_source: 'pinned' });
@@ -253,7 +288,7 @@ describe('pinned keys in the stdio server and the CLI verify', () => {
     } finally {
       await s.close();
     }
-    const e = await startServer({
+    const e = await startInProcess({
       args: ['--passports', passportsDir, '--config-dir', pinnedDir],
       env: { PASSPORT_MCP_TRUST_KEYS: `unfragile.ai=${B.rawHex}` },
     });
@@ -269,7 +304,8 @@ describe('pinned keys in the stdio server and the CLI verify', () => {
     const dir = configDir();
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'pins.json'), 'not json', { mode: 0o600 });
-    const s = await startServer({ args: ['--passports', passportsDir, '--config-dir', dir] });
+    // In process: the warning reaches the same stderr sink as the binary's.
+    const s = await startInProcess({ args: ['--passports', passportsDir, '--config-dir', dir] });
     try {
       const a = await s.client.callTool({ name: 'verify_passport', arguments: { slug: 'signed-by-a' } });
       expect(a.structuredContent).toMatchObject({ status: 'unknown_key' });

@@ -39,8 +39,13 @@ export interface InProcess {
   close(): Promise<void>;
 }
 
-/** The server `passport-mcp <args>` would run, connected to the SDK's own Client over an in-memory transport. */
-export async function startInProcess(opts: { args?: string[]; env?: Record<string, string>; capabilities?: Record<string, unknown> } = {}): Promise<InProcess> {
+/**
+ * The server `passport-mcp <args>` would run, connected to the SDK's own Client over an in-memory transport.
+ * `beforeConnect` sets up the client (notification handlers) before the handshake, as a host would.
+ */
+export async function startInProcess(
+  opts: { args?: string[]; env?: Record<string, string>; capabilities?: Record<string, unknown>; beforeConnect?: (client: Client) => void } = {},
+): Promise<InProcess> {
   let err = '';
   const io = { out: () => undefined, err: (s: string) => void (err += s), isTTY: false };
   const app = await prepareApp(opts.args ?? [], cleanEnv(opts.env), io);
@@ -51,6 +56,7 @@ export async function startInProcess(opts: { args?: string[]; env?: Record<strin
   await server.connect(serverSide);
   loadSoon();
   const client = new Client({ name: 'passport-mcp-tests', version: '0.0.0' }, { capabilities: opts.capabilities ?? {} });
+  opts.beforeConnect?.(client);
   await client.connect(clientSide);
   return {
     client,
@@ -59,6 +65,42 @@ export async function startInProcess(opts: { args?: string[]; env?: Record<strin
     async close() {
       await client.close();
       await server.close();
+      await app.settled();
+      await app.close();
+    },
+  };
+}
+
+export interface InProcessHttp {
+  /** The MCP endpoint (http://127.0.0.1:PORT/mcp), as the "listening on" line names it. */
+  url: URL;
+  app: AppContext;
+  /** Everything the server logged to stderr so far. */
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * The server `passport-mcp <args>` would run with `serve --http HOST:PORT` in `args` (main.ts serve(): lazy load,
+ * serveHttp, load soon after), listening on a real socket in this process; for HTTP behaviour where the binary's
+ * process adds nothing (its signals and exit code stay with spawned tests).
+ */
+export async function startHttpInProcess(opts: { args: string[]; env?: Record<string, string> }): Promise<InProcessHttp> {
+  let err = '';
+  const io = { out: () => undefined, err: (s: string) => void (err += s), isTTY: false };
+  const app = await prepareApp(opts.args, cleanEnv(opts.env), io);
+  if (typeof app === 'number') throw new Error(`the command line was refused (exit ${app}): ${err}`);
+  if (!app.config.http) throw new Error('startHttpInProcess needs `serve --http HOST:PORT` in args');
+  const { serveHttp } = await import('../../src/mcp/http.js');
+  const { ready, loadSoon } = lazyLoad(app);
+  const http = await serveHttp(app, { ...app.config.http, ready });
+  loadSoon();
+  return {
+    url: new URL(http.url),
+    app,
+    stderr: () => err,
+    async close() {
+      await http.close();
       await app.settled();
       await app.close();
     },
