@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INIT, INITIALIZED, line, recordFigures, spawnRaw, type RawServer } from './support.js';
+import { binaryUnit } from './units.js';
 
 const DEPTH = 100_000;
 const nestedObject = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
@@ -169,7 +170,7 @@ function randomGarbage(count: number): Garbage[] {
   ];
   const noNewline = (s: string) => s.replace(/[\n]/g, ' ');
   const arb = fc.oneof(
-    fc.string({ unit: 'binary', maxLength: 400 }).map((s) => noNewline(s)),
+    fc.string({ unit: binaryUnit, maxLength: 400 }).map((s) => noNewline(s)),
     fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 200 }).map((s) => noNewline(s)),
     fc.jsonValue({ maxDepth: 6 }).map((v) => JSON.stringify(v) ?? 'null'),
     fc.record({ jsonrpc: fc.oneof(fc.constant('2.0'), fc.string()), method: fc.string(), params: fc.jsonValue({ maxDepth: 3 }) }).map((v) => JSON.stringify(v)),
