@@ -6,7 +6,8 @@
 import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEED_SLUG, startServer, type Spawned } from '../support/spawn.js';
+import { startInProcess, type InProcess } from '../support/in-process.js';
+import { SEED_SLUG } from '../support/spawn.js';
 
 type Schema = Record<string, any>;
 const isObj = (v: unknown): v is Schema => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -202,11 +203,13 @@ describe('the rule checkers catch what the frameworks reject', () => {
   });
 });
 
+// The schemas as a client sees them in tools/list, from the server the CLI runs, in process: test/e2e/
+// in-process-parity.test.ts holds its tools/list equal to the built binary's.
 describe('every tool schema converts cleanly', () => {
-  let s: Spawned;
+  let s: InProcess;
   let tools: { name: string; inputSchema: Schema; outputSchema?: Schema }[];
   beforeAll(async () => {
-    s = await startServer();
+    s = await startInProcess();
     tools = (await s.client.listTools()).tools as typeof tools;
   });
   afterAll(async () => s?.close());

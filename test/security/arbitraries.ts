@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { SEED, SEED_SLUG } from '../support/spawn.js';
+import { binaryUnit } from './units.js';
 
 export const SEED_TEXT = readFileSync(SEED, 'utf8');
 
@@ -9,7 +10,7 @@ export const SEED_TEXT = readFileSync(SEED, 'utf8');
 const anyUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
 
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.string({ unit: binaryUnit, maxLength: 300 }),
   fc.string({ unit: anyUnit, maxLength: 300 }),
   fc.string({ unit: 'grapheme', maxLength: 200 }),
   fc.constantFrom(

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PassportError } from '../../src/core/errors.js';
 import { createRegistryFetcher } from '../../src/core/passport/remote.js';
 import { seedDocument } from '../support/keys.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { startInProcess } from '../support/in-process.js';
 import { startServer, textOf } from '../support/spawn.js';
 import { recordFigures, withTimeout } from './support.js';
 
@@ -44,6 +46,10 @@ interface Registry {
   close(): Promise<void>;
 }
 
+let bomb: Buffer | undefined;
+/** 200 MB of spaces, gzipped: about 0.7 s of CPU, so made once per file and shared by its registries. */
+const gzipBomb = () => (bomb ??= gzipSync(Buffer.alloc(200 * MAX, 0x20)));
+
 /** A registry whose behaviour is chosen by the slug in the path. */
 async function startRegistry(other?: () => number): Promise<Registry> {
   const hits: Hit[] = [];
@@ -51,9 +57,9 @@ async function startRegistry(other?: () => number): Promise<Registry> {
   const streamed = new Map<string, Promise<void>>();
   const hitWaiters: { slug: string; resolve: () => void }[] = [];
   const openSockets = new Set<Socket>();
-  // Compressed once, up front: compressing 200 MB inside a request would spend the client's deadline on a
-  // loaded machine before the first byte goes out.
-  const gz = gzipSync(Buffer.alloc(200 * MAX, 0x20));
+  // Compressed up front: compressing 200 MB inside a request would spend the client's deadline on a loaded machine
+  // before the first byte goes out.
+  const gz = gzipBomb();
   let port = 0;
   const json = (res: ServerResponse, status: number, body: string, type = 'application/json') =>
     res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body);
@@ -308,9 +314,11 @@ describe('registry client against hostile registries (in process)', () => {
   });
 
   it('stalls time out: no headers, and a body that stops', async () => {
+    // A stall never ends by itself, so any deadline ends it: a short one (the others keep 1.5 s of room for a loaded
+    // machine), and both stalls at once.
+    const f = createRegistryFetcher({ baseUrl: reg.base, timeoutMs: 300 });
     const t0 = Date.now();
-    await refused('slow-headers', /did not answer within 1500 ms|did not arrive within/);
-    await refused('slow-body', /within 1500 ms/);
+    await Promise.all([refused('slow-headers', /did not answer within 300 ms|did not arrive within/, f), refused('slow-body', /within 300 ms/, f)]);
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
@@ -382,64 +390,103 @@ describe('registry client against hostile registries (in process)', () => {
   });
 });
 
-describe('registry faults through the spawned server: isError results, never fatal', () => {
+/** Fault kinds through the server, with what the isError text must say. */
+const SERVER_FAULTS: [string, RegExp][] = [
+  ['notfound', /registry has no passport "notfound"/],
+  ['err500', /HTTP 500/],
+  ['html', /not JSON/],
+  ['big-declared', /byte limit/],
+  ['big-chunked', /byte limit/],
+  ['invalid', /is invalid/],
+  ['dup', /duplicate key/],
+  ['mismatch', /returned passport "someone-else"/],
+  ['redir4', /more than 3 times/],
+  ['redir-localhost', /another host/],
+];
+/** Stalls end at the deadline; any deadline does, so these run against a server with a short one (300 ms). */
+const SERVER_STALLS: [string, RegExp][] = [
+  ['slow-headers', /did not answer within 300 ms/],
+  ['slow-body', /within 300 ms/],
+];
+
+/** Every case through both slug tools at once: each an isError result naming the fault, no stack trace. */
+async function expectFaults(client: Client, cases: [string, RegExp][]): Promise<number> {
+  const results = await Promise.all(
+    cases.flatMap(([slug, re]) =>
+      (['get_failure_modes', 'verify_passport'] as const).map(async (name) => {
+        const r = await client.callTool({ name, arguments: { slug } }, undefined, { timeout: 30_000 });
+        expect(r.isError, `${name} ${slug}`).toBe(true);
+        expect(textOf(r), `${name} ${slug}`).toMatch(re);
+        expect(textOf(r)).not.toMatch(/\n\s+at /);
+        return r;
+      }),
+    ),
+  );
+  return results.length;
+}
+
+/** After the faults: resources fail the same way, the server still serves a good registry passport and pings. */
+async function expectStillServing(client: Client): Promise<void> {
+  // Resources fail the same way (a JSON-RPC error for resources/read).
+  await expect(client.readResource({ uri: 'passport://err500' })).rejects.toThrow(/HTTP 500/);
+  const good = await client.callTool({ name: 'get_failure_modes', arguments: { slug: 'ok-after-faults' } });
+  expect(good.isError).toBeFalsy();
+  expect((good.structuredContent as { slug: string }).slug).toBe('ok-after-faults');
+  await client.ping();
+}
+
+/** Never the API key (or any Authorization) to the registry, nor in what the server logged. */
+function expectNoKeyLeft(reg: Registry, stderr: string): void {
+  for (const h of reg.hits) {
+    expect(JSON.stringify(h.headers)).not.toContain(CANARY);
+    expect(h.headers.authorization).toBeUndefined();
+  }
+  expect(stderr).not.toContain(CANARY);
+}
+
+// The server's side of registry faults is the same code in process (test/support/in-process.ts runs the CLI's own
+// argv/env -> app -> server path), so every fault kind is driven there; the built binary gets the same non-stall
+// faults once, so the spawned server's stderr and survival stay checked end to end.
+describe('registry faults through the server: isError results, never fatal', () => {
   let reg: Registry;
   beforeAll(async () => {
     reg = await startRegistry();
   });
   afterAll(async () => reg?.close());
+  const serverArgs = (timeoutMs: number) => ({
+    args: ['--registry-url', reg.base, '--registry-timeout', String(timeoutMs)],
+    env: { PASSPORT_MCP_OFFLINE: '0', OPENROUTER_API_KEY: CANARY },
+  });
 
-  it('every failing registry fetch is an isError result naming the problem; the server keeps serving; no secret goes to the registry', async () => {
-    // A short registry deadline: the stalled cases end at 1.5 s, not after the default wait.
-    const s = await startServer({
-      args: ['--registry-url', reg.base, '--registry-timeout', '1500'],
-      env: { PASSPORT_MCP_OFFLINE: '0', OPENROUTER_API_KEY: CANARY },
-    });
+  it('in process: every failing registry fetch is an isError result naming the problem; the server keeps serving; no secret goes to the registry', async () => {
+    // Two servers of one command line but for the deadline: 1.5 s where a fault must be named before the clock ends
+    // it (a 500 MB body cut at the byte limit on a loaded machine), 300 ms for the stalls.
+    const [a, b] = await Promise.all([startInProcess(serverArgs(1500)), startInProcess(serverArgs(300))]);
     try {
-      const cases: [string, RegExp][] = [
-        ['notfound', /registry has no passport "notfound"/],
-        ['err500', /HTTP 500/],
-        ['html', /not JSON/],
-        ['big-declared', /byte limit/],
-        ['big-chunked', /byte limit/],
-        ['invalid', /is invalid/],
-        ['dup', /duplicate key/],
-        ['mismatch', /returned passport "someone-else"/],
-        ['redir4', /more than 3 times/],
-        ['redir-localhost', /another host/],
-        ['slow-headers', /did not answer within 1500 ms/], // --registry-timeout; the cases run concurrently
-        ['slow-body', /within 1500 ms/],
-      ];
       const t0 = Date.now();
-      const results = await Promise.all(
-        cases.map(async ([slug, re]) => {
-          const tools = ['get_failure_modes', 'verify_passport'] as const;
-          return Promise.all(
-            tools.map(async (name) => {
-              const r = await s.client.callTool({ name, arguments: { slug } }, undefined, { timeout: 30_000 });
-              expect(r.isError, `${name} ${slug}`).toBe(true);
-              expect(textOf(r), `${name} ${slug}`).toMatch(re);
-              expect(textOf(r)).not.toMatch(/\n\s+at /);
-              return r;
-            }),
-          );
-        }),
-      );
+      const calls = await Promise.all([expectFaults(a.client, SERVER_FAULTS), expectFaults(b.client, SERVER_STALLS)]);
       const elapsed = Date.now() - t0;
-      // Resources fail the same way (a JSON-RPC error for resources/read).
-      await expect(s.client.readResource({ uri: 'passport://err500' })).rejects.toThrow(/HTTP 500/);
-      // Still serving, and a good registry passport still comes through.
-      const good = await s.client.callTool({ name: 'get_failure_modes', arguments: { slug: 'ok-after-faults' } });
-      expect(good.isError).toBeFalsy();
-      expect((good.structuredContent as { slug: string }).slug).toBe('ok-after-faults');
-      await s.client.ping();
-      // Never the API key (or any Authorization) to the registry.
-      for (const h of reg.hits) {
-        expect(JSON.stringify(h.headers)).not.toContain(CANARY);
-        expect(h.headers.authorization).toBeUndefined();
-      }
-      expect(s.stderr()).not.toContain(CANARY);
-      figures.server_level = { fault_kinds: cases.length, tool_calls: results.flat().length + 2, elapsed_ms: elapsed, registry_requests: reg.hits.length };
+      await Promise.all([expectStillServing(a.client), expectStillServing(b.client)]);
+      expectNoKeyLeft(reg, a.stderr() + b.stderr());
+      figures.server_level = {
+        fault_kinds: SERVER_FAULTS.length + SERVER_STALLS.length,
+        tool_calls: calls[0]! + calls[1]! + 4,
+        elapsed_ms: elapsed,
+        registry_requests: reg.hits.length,
+      };
+      recordFigures('registry', figures);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 60_000);
+
+  it('the built binary: the same faults are isError results, it keeps serving, and the key reaches neither the registry nor stderr', async () => {
+    const s = await startServer(serverArgs(1500));
+    try {
+      const calls = await expectFaults(s.client, SERVER_FAULTS);
+      await expectStillServing(s.client);
+      expectNoKeyLeft(reg, s.stderr());
+      figures.server_level_spawned = { fault_kinds: SERVER_FAULTS.length, tool_calls: calls + 2 };
       recordFigures('registry', figures);
     } finally {
       await s.close();

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_ENV } from '../../src/config/config.js';
+import { runCli } from '../support/in-process.js';
 import { CLI, cleanEnv, SEED_SLUG } from '../support/spawn.js';
 import { INIT, INITIALIZED, line, recordFigures, spawnRaw, type RawServer } from './support.js';
 import { startSseUpstream, type SseUpstream } from './sse-upstream.js';
@@ -332,12 +333,25 @@ describe('one scrubber, and no output path around it', () => {
   });
 
   it('main.ts: every line it writes goes through the scrubber, except --help, --version and the progress meter', () => {
-    const writes = code(path.join(SRC, 'main.ts')).filter((x) => /process\.std(out|err)\.write\(/.test(x.l));
-    const unscrubbed = writes.filter((x) => !/scrub\(/.test(x.l) && !/HELP|PACKAGE_VERSION|\\r/.test(x.l)).map((x) => `main.ts:${x.n}: ${x.l.trim()}`);
+    const lines = code(path.join(SRC, 'main.ts'));
+    // Two ways out: the process's streams, and the CliIO sink (`io.out`/`io.err`) that run() points at them (and tests
+    // at buffers). Each write is scrubbed where it is made; the sink itself is a bare pass-through, exactly one per
+    // stream, so a third raw path to stdout or stderr fails here.
+    const SINK = /^\s*(out|err): \(s\) => process\.std(out|err)\.write\(s\),$/;
+    const writes = lines.filter((x) => /process\.std(out|err)\.write\(|\bio\.(out|err)\(/.test(x.l));
+    const sinks = writes.filter((x) => SINK.test(x.l));
+    expect(sinks.map((x) => x.l.trim()).sort()).toEqual(['err: (s) => process.stderr.write(s),', 'out: (s) => process.stdout.write(s),']);
+    const unscrubbed = writes
+      .filter((x) => !SINK.test(x.l) && !/scrub\(/.test(x.l) && !/HELP|PACKAGE_VERSION|\\r/.test(x.l))
+      .map((x) => `main.ts:${x.n}: ${x.l.trim()}`);
     expect(writes.length).toBeGreaterThan(5);
     expect(unscrubbed).toEqual([]);
   });
 
+  // Every run goes through the CLI's own argv -> config -> app -> subcommand path in this process (runCli: main.ts's
+  // runCommandLine, the code the binary runs), and one run per family also through the built binary, concurrently:
+  // what only the process adds (cli.ts, main()'s scrubber before a config exists, the real stdout and stderr) stays
+  // exercised end to end, without ten sequential start-ups.
   it('the CLI subcommands: a canary in every variable never reaches stdout or stderr (invoke echoing the key, verify, failures, find, a config error)', async () => {
     const upstream = await startSseUpstream({ tokens: 3, tokenDelayMs: 1 });
     const dir = mkdtempSync(path.join(tmpdir(), 'passport-sec-cli-'));
@@ -345,22 +359,29 @@ describe('one scrubber, and no output path around it', () => {
       // A passport whose issuer is a configured key: verify prints the issuer.
       const doc = path.join(dir, 'echo.json');
       writeFileSync(doc, JSON.stringify({ passport: { signedBy: KEYS.MISTRAL_API_KEY, signature: 'x', unfragile: {} } }));
-      const env = { ...KEYS, PASSPORT_MCP_PROVIDER: 'openrouter', OPENROUTER_BASE_URL: upstream.base, PASSPORT_MCP_REGISTRY_URL: `${upstream.base}/registry` };
-      const runs: string[][] = [
-        ['invoke', '[[scenario:e401]] hi'],
-        ['invoke', '[[scenario:e400]] hi', '--json'],
-        ['invoke', '[[scenario:midstream]] hi'],
-        ['invoke', `echo ${KEYS.OPENROUTER_API_KEY} [[scenario:ok]]`],
-        ['verify', doc],
-        ['verify', doc, '--json'],
-        ['failures', KEYS.PASSPORT_MCP_REGISTRY_API_KEY, '--offline'],
-        ['failures', 'not-in-registry'],
-        ['find', KEYS.PASSPORT_MCP_LLM_API_KEY, '--offline'],
-        ['--provider', KEYS.OPENROUTER_API_KEY],
+      // Online (cleanEnv defaults to offline), so that `failures not-in-registry` really asks the registry.
+      const env = {
+        ...KEYS,
+        PASSPORT_MCP_OFFLINE: '0',
+        PASSPORT_MCP_PROVIDER: 'openrouter',
+        OPENROUTER_BASE_URL: upstream.base,
+        PASSPORT_MCP_REGISTRY_URL: `${upstream.base}/registry`,
+      };
+      const runs: { args: string[]; spawned?: true }[] = [
+        { args: ['invoke', '[[scenario:e401]] hi'], spawned: true },
+        { args: ['invoke', '[[scenario:e400]] hi', '--json'] },
+        { args: ['invoke', '[[scenario:midstream]] hi'] },
+        { args: ['invoke', `echo ${KEYS.OPENROUTER_API_KEY} [[scenario:ok]]`] },
+        { args: ['verify', doc] },
+        { args: ['verify', doc, '--json'], spawned: true },
+        { args: ['failures', KEYS.PASSPORT_MCP_REGISTRY_API_KEY, '--offline'] },
+        { args: ['failures', 'not-in-registry'], spawned: true },
+        { args: ['find', KEYS.PASSPORT_MCP_LLM_API_KEY, '--offline'], spawned: true },
+        // A config error: in the binary it is reported by main()'s scrubber, built from process.env.
+        { args: ['--provider', KEYS.OPENROUTER_API_KEY], spawned: true },
       ];
-      let bytes = 0;
-      for (const args of runs) {
-        const r = await new Promise<{ out: string; err: string }>((resolve) => {
+      const spawnCli = (args: string[]) =>
+        new Promise<{ out: string; err: string }>((resolve) => {
           const child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(env), cwd: dir });
           let out = '';
           let err = '';
@@ -368,13 +389,23 @@ describe('one scrubber, and no output path around it', () => {
           child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
           child.on('close', () => resolve({ out, err }));
         });
+      const spawnedRuns = Promise.all(runs.filter((r) => r.spawned).map(async ({ args }) => ({ args: ['spawned', ...args], ...(await spawnCli(args)) })));
+      const inProcess: { args: string[]; out: string; err: string }[] = [];
+      for (const { args } of runs) {
+        const r = await runCli(args, { env });
+        inProcess.push({ args: ['in process', ...args], out: r.stdout, err: r.stderr });
+      }
+      let bytes = 0;
+      for (const r of [...inProcess, ...(await spawnedRuns)]) {
         bytes += Buffer.byteLength(r.out + r.err);
-        expect(leaks(r.out + r.err, Object.values(KEYS)), args.join(' ')).toEqual([]);
-        expect(r.out + r.err, args.join(' ')).not.toMatch(/Bearer\s+(?!\[redacted\])[A-Za-z0-9]/);
+        expect(r.out + r.err, r.args.join(' ')).not.toBe('');
+        expect(leaks(r.out + r.err, Object.values(KEYS)), r.args.join(' ')).toEqual([]);
+        expect(r.out + r.err, r.args.join(' ')).not.toMatch(/Bearer\s+(?!\[redacted\])[A-Za-z0-9]/);
       }
       // The runs did reach the upstream (invoke) and the registry (failures), so the paths were really driven.
       expect(upstream.requests.some((r) => r.url.endsWith('/chat/completions'))).toBe(true);
-      figures.cli_paths = { runs: runs.length, bytes_searched: bytes };
+      expect(upstream.requests.some((r) => r.url.includes('/registry/'))).toBe(true);
+      figures.cli_paths = { runs: runs.length, spawned_runs: runs.filter((r) => r.spawned).length, bytes_searched: bytes };
     } finally {
       await upstream.close();
       rmSync(dir, { recursive: true, force: true });

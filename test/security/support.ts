@@ -1,10 +1,12 @@
 // Helpers shared by the security tests: figures written to .bench-tmp (so SECURITY.md quotes real numbers), a raw
-// stdio driver for the built server (no SDK client in the way), and an in-process server over an InMemoryTransport.
+// stdio driver for the built server (no SDK client in the way), and an in-process server over an InMemoryTransport,
+// optionally one that carries every message in the stdio wire format.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import { parseConfig } from '../../src/config/config.js';
 import { createApp, type AppContext } from '../../src/core/app.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -177,8 +179,28 @@ export interface InProcess {
   close(): Promise<void>;
 }
 
-/** The real app and MCP server in this process, joined to an SDK client by an InMemoryTransport pair. */
-export async function startInProcess(argv: string[] = ['--offline'], env: Record<string, string> = {}): Promise<InProcess> {
+/**
+ * An InMemoryTransport pair whose messages cross the way stdio carries them: written as a line (serializeMessage) and
+ * read back through JSON.parse and the SDK's JSON-RPC schema (deserializeMessage), as StdioServerTransport reads
+ * them. So the server in this process gets exactly what a spawned one would be handed for the same call (NaN and
+ * Infinity become null, undefined members vanish, "__proto__" arrives as an own key made by JSON.parse, lone
+ * surrogates survive as escapes); what only the process adds (the pipe, the line guard, stdout) is tested by
+ * spawning the built CLI (protocol.test.ts, and a sample in tool-args.test.ts).
+ */
+export function wirePair(): [InMemoryTransport, InMemoryTransport] {
+  const pair = InMemoryTransport.createLinkedPair();
+  for (const t of pair) {
+    const send = t.send.bind(t);
+    t.send = (message, options) => send(deserializeMessage(serializeMessage(message)), options);
+  }
+  return pair;
+}
+
+/**
+ * The real app and MCP server in this process, joined to an SDK client by an InMemoryTransport pair (`wire`: one that
+ * carries the stdio wire format, see wirePair).
+ */
+export async function startInProcess(argv: string[] = ['--offline'], env: Record<string, string> = {}, opts: { wire?: boolean } = {}): Promise<InProcess> {
   const config = parseConfig(argv, env);
   const logger = createLogger('debug');
   const logs: string[] = [];
@@ -186,7 +208,7 @@ export async function startInProcess(argv: string[] = ['--offline'], env: Record
   const app = await createApp(config, logger);
   const ready = app.loadAll();
   const server = buildServer(app, { ready });
-  const [clientT, serverT] = InMemoryTransport.createLinkedPair();
+  const [clientT, serverT] = opts.wire ? wirePair() : InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'security-in-process', version: '0.0.0' }, { capabilities: {} });
   await server.connect(serverT);
   await client.connect(clientT);
