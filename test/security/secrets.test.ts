@@ -335,15 +335,11 @@ describe('one scrubber, and no output path around it', () => {
   it('main.ts: every line it writes goes through the scrubber, except --help, --version and the progress meter', () => {
     const lines = code(path.join(SRC, 'main.ts'));
     // Two ways out: the process's streams, and the CliIO sink (`io.out`/`io.err`) that run() points at them (and tests
-    // at buffers). Each write is scrubbed where it is made; the sink itself is a bare pass-through, exactly one per
-    // stream, so a third raw path to stdout or stderr fails here.
-    const SINK = /^\s*(out|err): \(s\) => process\.std(out|err)\.write\(s\),$/;
+    // at buffers). Each write is scrubbed where it is made, the process's own sinks included: no raw path to stdout
+    // or stderr exists, so a new one fails here.
     const writes = lines.filter((x) => /process\.std(out|err)\.write\(|\bio\.(out|err)\(/.test(x.l));
-    const sinks = writes.filter((x) => SINK.test(x.l));
-    expect(sinks.map((x) => x.l.trim()).sort()).toEqual(['err: (s) => process.stderr.write(s),', 'out: (s) => process.stdout.write(s),']);
-    const unscrubbed = writes
-      .filter((x) => !SINK.test(x.l) && !/scrub\(/.test(x.l) && !/HELP|PACKAGE_VERSION|\\r/.test(x.l))
-      .map((x) => `main.ts:${x.n}: ${x.l.trim()}`);
+    expect(writes.filter((x) => /process\.std(out|err)\.write\(/.test(x.l)).length).toBeGreaterThan(3);
+    const unscrubbed = writes.filter((x) => !/scrub\(/.test(x.l) && !/HELP|PACKAGE_VERSION|\\r/.test(x.l)).map((x) => `main.ts:${x.n}: ${x.l.trim()}`);
     expect(writes.length).toBeGreaterThan(5);
     expect(unscrubbed).toEqual([]);
   });
