@@ -3,7 +3,9 @@
 // line once it passes `maxBytes` and resumes at the next newline: the SDK then sees a truncated line (a parse
 // error) and keeps serving. So the sender is not left waiting, the guard recovers the request id from the
 // line's first or last bytes (clients put `id` before or after the large `params`) and reports it, and the
-// caller answers with a JSON-RPC error. Chunks are forwarded as slices, never copied.
+// caller answers with a JSON-RPC error. A line is forwarded whole, once its newline arrives (a line that fits in
+// one chunk is a slice of it, never copied): the SDK appends every chunk it reads to its buffer, which for a
+// multi-megabyte line read in 64 KB chunks copied the line over and over (quadratic); now it copies it once.
 import { Transform } from 'node:stream';
 
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
@@ -16,6 +18,8 @@ export function createLineGuard(maxBytes = MAX_MESSAGE_BYTES, onDrop?: (lineByte
   let dropping = false;
   let head = '';
   let tail = Buffer.alloc(0);
+  /** The unfinished line's pieces so far (at most maxBytes of them), forwarded together at its newline. */
+  let pending: Buffer[] = [];
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       let pos = 0;
@@ -27,18 +31,18 @@ export function createLineGuard(maxBytes = MAX_MESSAGE_BYTES, onDrop?: (lineByte
         if (!dropping && lineLen + piece.length - (nl === -1 ? 0 : 1) > maxBytes) {
           // Forward what fits, then drop the rest of this line.
           const room = Math.max(0, maxBytes - lineLen);
-          if (room) this.push(piece.subarray(0, room));
+          if (room) pending.push(piece.subarray(0, room));
           dropping = true;
         } else if (!dropping) {
-          this.push(piece);
+          pending.push(piece);
         }
         if (dropping) tail = Buffer.concat([tail, piece]).subarray(-EDGE);
         lineLen += piece.length;
         if (nl !== -1) {
-          if (dropping) {
-            this.push(Buffer.from('\n'));
-            onDrop?.(lineLen, findId(head, tail.toString('latin1')));
-          }
+          if (dropping) pending.push(NEWLINE);
+          this.push(pending.length === 1 ? pending[0] : Buffer.concat(pending));
+          pending = [];
+          if (dropping) onDrop?.(lineLen, findId(head, tail.toString('latin1')));
           dropping = false;
           lineLen = 0;
           head = '';
@@ -48,8 +52,15 @@ export function createLineGuard(maxBytes = MAX_MESSAGE_BYTES, onDrop?: (lineByte
       }
       done();
     },
+    flush(done) {
+      // An unterminated last line is passed on as it is (the transport ignores it, as it did before).
+      if (pending.length) this.push(Buffer.concat(pending));
+      done();
+    },
   });
 }
+
+const NEWLINE = Buffer.from('\n');
 
 const ID_VALUE = String.raw`"id"\s*:\s*(-?\d{1,15}|"(?:[^"\\]|\\.){0,128}")`;
 const HEAD_ID = new RegExp(String.raw`^\s*\{(?:\s*"(?:jsonrpc|method)"\s*:\s*"[^"]{0,128}"\s*,)*\s*${ID_VALUE}`);

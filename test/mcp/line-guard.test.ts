@@ -46,4 +46,16 @@ describe('findId: the id of an oversized request', () => {
     await new Promise((r) => g.on('end', r));
     expect(ids).toEqual([42]);
   });
+  it('hands each line on in one piece, however many reads it took (the SDK then copies a large line once, not per read)', async () => {
+    const g = createLineGuard(1 << 20);
+    const pieces: string[] = [];
+    g.on('data', (d: Buffer) => pieces.push(d.toString()));
+    const big = `{"id":1,"data":"${'a'.repeat(300_000)}"}\n`;
+    for (let i = 0; i < big.length; i += 1000) g.write(Buffer.from(big.slice(i, i + 1000)));
+    g.write(Buffer.from('{"id":2}\n{"id":3}\n{"id'));
+    g.end(Buffer.from('":4}'));
+    await new Promise((r) => g.on('end', r));
+    // The unterminated last line is passed on at the end, as before.
+    expect(pieces).toEqual([big, '{"id":2}\n', '{"id":3}\n', '{"id":4}']);
+  });
 });
