@@ -58,11 +58,11 @@ async function setUp(argv: readonly string[], env: Record<string, string | undef
   }
 }
 
-/** Runs one human subcommand (find, verify, trust...) to its exit code; the same path as the CLI, without a process. */
+/** Runs one human subcommand (find, verify, trust...) to its exit code; `io` scrubs (see scrubbed). */
 async function command(app: AppContext, io: CliIO): Promise<number> {
   const { runCommand } = await import('./commands/index.js');
   try {
-    return await runCommand(app, { ...io, out: (s) => io.out(app.scrub(s)), err: (s) => io.err(app.scrub(s)) });
+    return await runCommand(app, io);
   } finally {
     // Registry passports received during the command reach the cache before the sockets close.
     await settleWithin(SHUTDOWN_BUDGET_MS, [app.settled()]);
@@ -75,15 +75,28 @@ async function command(app: AppContext, io: CliIO): Promise<number> {
  * spawn adds nothing there but start-up time). `serve` is refused: it needs the process's stdio and signals.
  */
 export async function runCommandLine(argv: readonly string[], env: Record<string, string | undefined>, io: CliIO): Promise<number> {
-  const app = await prepareApp(argv, env, io);
+  const slot = slotFor(env);
+  const out = scrubbed(io, slot);
+  const app = await setUp(argv, env, out, slot);
   if (typeof app === 'number') return app;
   if (app.config.command === 'serve') throw new Error('runCommandLine runs subcommands; `serve` needs a process');
-  return command(app, io);
+  return command(app, out);
 }
 
 /** setUp with its own scrubber slot: how tests build the app of a command line in process. */
 export function prepareApp(argv: readonly string[], env: Record<string, string | undefined>, io: CliIO): Promise<number | AppContext> {
-  return setUp(argv, env, io, { scrub: createScrubber(SECRET_ENV.map((name) => env[name])) });
+  const slot = slotFor(env);
+  return setUp(argv, env, scrubbed(io, slot), slot);
+}
+
+/** Until the config is parsed there is no app scrubber: the raw values of the key variables stand in for it. */
+function slotFor(env: Record<string, string | undefined>): ScrubSlot {
+  return { scrub: createScrubber(SECRET_ENV.map((name) => env[name])) };
+}
+
+/** Security: `io` with every line passed through the slot's scrubber (the app's, once the config is known), as run() does. */
+function scrubbed(io: CliIO, slot: ScrubSlot): CliIO {
+  return { ...io, out: (s) => io.out(slot.scrub(s)), err: (s) => io.err(slot.scrub(s)) };
 }
 
 async function run(signals: SignalControl, slot: ScrubSlot): Promise<number> {
@@ -217,8 +230,7 @@ function stderrProgress() {
 }
 
 export function main(signals: SignalControl): Promise<void> {
-  // Until the config is parsed there is no app scrubber: the raw values of the key variables stand in for it.
-  const slot: ScrubSlot = { scrub: createScrubber(SECRET_ENV.map((name) => process.env[name])) };
+  const slot = slotFor(process.env);
   // Security: a last-resort report of a stray fault goes to stderr only, through the app's scrubber.
   process.on('uncaughtException', (err) => {
     process.stderr.write(`passport-mcp error: ${slot.scrub(errorMessage(err))}\n`);

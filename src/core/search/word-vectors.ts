@@ -94,7 +94,7 @@ export class WordVectors {
     const qo = q * dims;
     let best = -1;
     // The hot loop of semantic re-ranking (every word of an intent a candidate lacks, against all of its words):
-    // four lanes per step, which V8 runs ~1.5x faster than one; dims is a multiple of 4 (100), the tail handles
+    // four lanes per step, which V8 runs ~1.3x faster than one; dims is a multiple of 4 (100), the tail handles
     // any other table.
     const end4 = dims - (dims % 4);
     for (let i = 0; i < rows.length; i++) {
