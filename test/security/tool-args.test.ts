@@ -123,6 +123,31 @@ const fcParams = (numRuns: number, seed: number): fc.Parameters<[unknown]> => ({
 
 const STDIO_MAX_REQUEST_CHARS = 1_000_000;
 
+/**
+ * One tool's property run, the same for every transport: `runs` argument sets from the seeded sequence (those `keep`
+ * accepts), each through callAndCheck and then `after`; no internal error in the tally at the end.
+ */
+async function hostileRun(
+  client: Client,
+  tool: string,
+  props: Map<string, string[]>,
+  t: Tally,
+  runs: number,
+  seed: number,
+  opts: { keep?: (args: unknown) => boolean; after?: () => void } = {},
+): Promise<void> {
+  expect(props.has(tool), `${tool} is registered`).toBe(true);
+  await fc.assert(
+    fc.asyncProperty(argsFor(tool, props.get(tool)!), async (args) => {
+      if (opts.keep) fc.pre(opts.keep(args));
+      await callAndCheck(client, tool, args, t);
+      opts.after?.();
+    }),
+    fcParams(runs, seed),
+  );
+  expect(t.internalErrors, 'internal errors are bugs: every failure must be a clear message').toEqual([]);
+}
+
 describe('tool arguments in the stdio wire format, in process: clear answers, the prototypes stay clean', () => {
   let p: InProcess;
   let props: Map<string, string[]>;
@@ -141,17 +166,13 @@ describe('tool arguments in the stdio wire format, in process: clear answers, th
 
   for (const tool of TOOLS) {
     it(`${tool}: ${RUNS_WIRE} hostile argument sets, each a clear error or a correct answer, no prototype polluted`, async () => {
-      expect(props.has(tool), `${tool} is registered`).toBe(true);
-      await fc.assert(
-        fc.asyncProperty(argsFor(tool, props.get(tool)!), async (args) => {
-          await callAndCheck(p.client, tool, args, t);
+      await hostileRun(p.client, tool, props, t, RUNS_WIRE, SEED_WIRE, {
+        after: () => {
           assertNotPolluted();
           expect(prototypeSnapshot()).toBe(before);
-        }),
-        fcParams(RUNS_WIRE, SEED_WIRE),
-      );
+        },
+      });
       await p.client.ping();
-      expect(t.internalErrors, 'internal errors are bugs: every failure must be a clear message').toEqual([]);
       expect(p.logs.join('\n')).not.toMatch(STACK);
     }, 300_000);
   }
@@ -173,16 +194,8 @@ describe('tool arguments over stdio (SDK client, spawned server)', () => {
 
   for (const tool of TOOLS) {
     it(`${tool}: ${RUNS_STDIO} of the same argument sets (those under 1 MB), each a clear error or a correct answer, server stays up`, async () => {
-      expect(props.has(tool), `${tool} is registered`).toBe(true);
-      await fc.assert(
-        fc.asyncProperty(argsFor(tool, props.get(tool)!), async (args) => {
-          fc.pre((JSON.stringify(args)?.length ?? 0) < STDIO_MAX_REQUEST_CHARS);
-          await callAndCheck(s.client, tool, args, t);
-        }),
-        fcParams(RUNS_STDIO, SEED_WIRE),
-      );
+      await hostileRun(s.client, tool, props, t, RUNS_STDIO, SEED_WIRE, { keep: (args) => (JSON.stringify(args)?.length ?? 0) < STDIO_MAX_REQUEST_CHARS });
       await s.client.ping();
-      expect(t.internalErrors, 'internal errors are bugs: every failure must be a clear message').toEqual([]);
       expect(s.stderr()).not.toMatch(STACK);
     }, 300_000);
   }
@@ -206,16 +219,12 @@ describe('tool arguments in process (InMemoryTransport): the prototypes stay cle
 
   for (const tool of TOOLS) {
     it(`${tool}: ${RUNS_IN_PROCESS} hostile argument sets, no prototype polluted after any of them`, async () => {
-      expect(props.has(tool), `${tool} is registered`).toBe(true);
-      await fc.assert(
-        fc.asyncProperty(argsFor(tool, props.get(tool)!), async (args) => {
-          await callAndCheck(p.client, tool, args, t);
+      await hostileRun(p.client, tool, props, t, RUNS_IN_PROCESS, 0x7002, {
+        after: () => {
           assertNotPolluted();
           expect(prototypeSnapshot()).toBe(before);
-        }),
-        fcParams(RUNS_IN_PROCESS, 0x7002),
-      );
-      expect(t.internalErrors, 'internal errors are bugs: every failure must be a clear message').toEqual([]);
+        },
+      });
     }, 300_000);
   }
 

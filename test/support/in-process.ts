@@ -31,6 +31,15 @@ export async function runCli(args: string[], opts: { env?: Record<string, string
   return { code, stdout, stderr };
 }
 
+/** The app of `passport-mcp <args>` in a clean environment, with what it logs to stderr; throws if the line is refused. */
+async function appFor(args: string[], env?: Record<string, string>): Promise<{ app: AppContext; stderr(): string }> {
+  let err = '';
+  const io = { out: () => undefined, err: (s: string) => void (err += s), isTTY: false };
+  const app = await prepareApp(args, cleanEnv(env), io);
+  if (typeof app === 'number') throw new Error(`the command line was refused (exit ${app}): ${err}`);
+  return { app, stderr: () => err };
+}
+
 export interface InProcess {
   client: Client;
   app: AppContext;
@@ -46,10 +55,7 @@ export interface InProcess {
 export async function startInProcess(
   opts: { args?: string[]; env?: Record<string, string>; capabilities?: Record<string, unknown>; beforeConnect?: (client: Client) => void } = {},
 ): Promise<InProcess> {
-  let err = '';
-  const io = { out: () => undefined, err: (s: string) => void (err += s), isTTY: false };
-  const app = await prepareApp(opts.args ?? [], cleanEnv(opts.env), io);
-  if (typeof app === 'number') throw new Error(`the command line was refused (exit ${app}): ${err}`);
+  const { app, stderr } = await appFor(opts.args ?? [], opts.env);
   const { ready, loadSoon } = lazyLoad(app);
   const server = buildServer(app, { ready });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -61,7 +67,7 @@ export async function startInProcess(
   return {
     client,
     app,
-    stderr: () => err,
+    stderr,
     async close() {
       await client.close();
       await server.close();
@@ -86,10 +92,7 @@ export interface InProcessHttp {
  * process adds nothing (its signals and exit code stay with spawned tests).
  */
 export async function startHttpInProcess(opts: { args: string[]; env?: Record<string, string> }): Promise<InProcessHttp> {
-  let err = '';
-  const io = { out: () => undefined, err: (s: string) => void (err += s), isTTY: false };
-  const app = await prepareApp(opts.args, cleanEnv(opts.env), io);
-  if (typeof app === 'number') throw new Error(`the command line was refused (exit ${app}): ${err}`);
+  const { app, stderr } = await appFor(opts.args, opts.env);
   if (!app.config.http) throw new Error('startHttpInProcess needs `serve --http HOST:PORT` in args');
   const { serveHttp } = await import('../../src/mcp/http.js');
   const { ready, loadSoon } = lazyLoad(app);
@@ -98,7 +101,7 @@ export async function startHttpInProcess(opts: { args: string[]; env?: Record<st
   return {
     url: new URL(http.url),
     app,
-    stderr: () => err,
+    stderr,
     async close() {
       await http.close();
       await app.settled();
