@@ -86,7 +86,8 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
   const groupWeight = new Float64Array(32);
   let ideal = 0;
 
-  plan.terms.forEach((qt, ti) => {
+  for (let ti = 0; ti < plan.terms.length; ti++) {
+    const qt = plan.terms[ti]!;
     const id = qt.id;
     const df = id < 0 ? 0 : pool.df[id]!;
     if (df <= 0) {
@@ -94,7 +95,7 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
       // so "file my tax return" does not read as fully answered by a file server. Every document lacks it, so
       // the order of documents does not change; only the absolute coverage does.
       if (qt.kind === 'word') for (let g = 0; g < 31; g++) if (qt.groups & (1 << g)) groupWeight[g] = Math.max(groupWeight[g]!, idf(0, n) * (qt.prior ?? 1));
-      return;
+      continue;
     }
     const termIdf = idf(df, n) * (qt.prior ?? 1);
     if (qt.kind !== 'bigram') {
@@ -110,14 +111,16 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
       for (let i = s; i < e; i++) {
         const d = pDoc[i]!;
         if (!alive[d]) continue;
-        if (groups[d] === 0 && terms[d] === 0 && acc[d] === 0) touched[nTouched++] = d;
+        // Every posting has a field bit (DocumentAnalyzer), so no field bit yet means not touched yet.
+        const f = fields[d]!;
+        if (f === 0) touched[nTouched++] = d;
+        fields[d] = f | pMask[i]!;
         acc[d] = acc[d]! + w * pVal[i]!;
         groups[d] = groups[d]! | gbits;
         terms[d] = terms[d]! | tbit;
-        fields[d] = fields[d]! | pMask[i]!;
       }
     }
-  });
+  }
 
   let totalGroup = 0;
   for (let g = 0; g < 32; g++) totalGroup += groupWeight[g]!;
@@ -127,9 +130,14 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
   // Top-k by insertion into a small sorted array: k is small (<= 100) and most documents fail the first test.
   const top: Scored[] = [];
   const gamma = params.coverageExponent;
+  // Coverage is at most 1 and the modality factors at most this, so once the list is full a document whose
+  // accumulated score times this cannot reach the worst kept one is skipped before any per-document work (most
+  // touched documents, at registry scale). The margin keeps the bound safe from rounding: results are unchanged.
+  const bound = Math.max(1, params.modalityBonus) * Math.max(1, params.modalityPenalty) * (1 + 1e-9);
   for (let t = 0; t < nTouched; t++) {
     const d = touched[t]!;
     let raw = acc[d]!;
+    if (top.length >= limit && raw * bound < top[top.length - 1]!.raw) continue;
     let share = 1;
     if (totalGroup > 0) {
       const gm = groups[d]!;
@@ -141,7 +149,8 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
         coverage.set(gm, s);
       }
       share = s;
-      if (gamma > 0) raw *= Math.pow(s, gamma);
+      if (gamma === 1) raw *= s;
+      else if (gamma > 0) raw *= Math.pow(s, gamma);
     }
     const needs = view.modality[d]!;
     if (needs !== 0 && (needs & plan.modality) === 0) raw *= params.modalityPenalty;

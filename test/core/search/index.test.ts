@@ -136,6 +136,20 @@ describe('IntentIndex behaviour', () => {
     expect(index.search('transcribe', { limit: 1000 }).length).toBe(100);
   });
 
+  it('keeps exactly the first k of the full ranking at any k (the scorer skips documents that cannot reach the top k)', () => {
+    const lexical = new IntentIndex({ vectors: false });
+    for (const p of loadEvalCorpus()) lexical.add(p);
+    for (const q of ['transcribe a meeting recording', 'describe a screenshot', 'translate text into french', 'generate an image of a cat']) {
+      const all = lexical.search(q, { limit: 100 }).map((m) => [m.capability.id, m.score]);
+      expect(all.length, q).toBeGreaterThan(5);
+      for (const k of [1, 2, 3, 5])
+        expect(
+          lexical.search(q, { limit: k }).map((m) => [m.capability.id, m.score]),
+          `${q} @${k}`,
+        ).toEqual(all.slice(0, k));
+    }
+  });
+
   it('accepts a replacement scoring function', () => {
     const index = new IntentIndex({ scorer: () => [], vectors: testVectors() });
     index.add(makePassport('p', [cap]));
