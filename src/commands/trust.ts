@@ -5,6 +5,7 @@
 import type { AppContext } from '../core/app.js';
 import { PACKAGE_VERSION } from '../core/app.js';
 import { UserInputError } from '../core/errors.js';
+import type { Pin } from '../core/registry/pins.js';
 import type { CommandIO } from './io.js';
 
 /** `trust pin` found a different key than the pinned one and kept the pin. */
@@ -34,7 +35,7 @@ function one(args: string[], what: string): string {
 
 async function pin(app: AppContext, io: CommandIO, issuerArg: string): Promise<number> {
   const { config } = app;
-  const { checkIssuer, pinToKey, readPins, writePins, pinsPath } = await import('../core/registry/pins.js');
+  const { checkIssuer, pinToKey, readPins, updatePins, pinsPath, PinsError } = await import('../core/registry/pins.js');
   const issuer = checkIssuer(issuerArg);
   if (config.offline) {
     throw new UserInputError(
@@ -92,7 +93,17 @@ async function pin(app: AppContext, io: CommandIO, issuerArg: string): Promise<n
     }
   }
   const entry = { issuer, key: Buffer.from(fetched.key.raw).toString('base64'), fingerprint: fp, origin: fetched.origin, pinnedAt: new Date().toISOString() };
-  await writePins(config.configDir, [...pins.filter((p) => p.issuer !== issuer), entry]);
+  // Written against the pins as they are now, not as read before the fetch and the question: a pin another command
+  // added meanwhile is kept, and one that changed this issuer's pin meanwhile stops this one.
+  await updatePins(config.configDir, (current) => {
+    const now = current.find((p) => p.issuer === issuer);
+    if (now?.fingerprint !== existing?.fingerprint) {
+      throw new PinsError(
+        `the pin for ${issuer} changed while this command ran (now ${now?.fingerprint ?? 'none'}); nothing was written. Run the command again.`,
+      );
+    }
+    return [...current.filter((p) => p.issuer !== issuer), entry];
+  });
   if (config.json)
     io.out(`${JSON.stringify({ issuer, fingerprint: fp, origin: fetched.origin, pinned: true, changed: true, replaced: existingKey?.fingerprint ?? null })}\n`);
   else io.out(`Pinned ${fp} for ${issuer} in ${pinsPath(config.configDir)}. The server trusts it from its next start.\n`);
@@ -119,15 +130,14 @@ async function list(app: AppContext, io: CommandIO): Promise<number> {
 }
 
 async function remove(app: AppContext, io: CommandIO, issuerArg: string): Promise<number> {
-  const { checkIssuer, readPins, writePins } = await import('../core/registry/pins.js');
+  const { checkIssuer, updatePins } = await import('../core/registry/pins.js');
   const issuer = checkIssuer(issuerArg);
-  const pins = await readPins(app.config.configDir);
-  const gone = pins.find((p) => p.issuer === issuer);
-  if (!gone) throw new UserInputError(`no key is pinned for ${issuer} (see passport-mcp trust list)`);
-  await writePins(
-    app.config.configDir,
-    pins.filter((p) => p.issuer !== issuer),
-  );
-  io.out(`Removed the pin for ${issuer} (${gone.fingerprint}).\n`);
+  let gone: Pin | undefined;
+  await updatePins(app.config.configDir, (pins) => {
+    gone = pins.find((p) => p.issuer === issuer);
+    if (!gone) throw new UserInputError(`no key is pinned for ${issuer} (see passport-mcp trust list)`);
+    return pins.filter((p) => p.issuer !== issuer);
+  });
+  io.out(`Removed the pin for ${issuer} (${gone!.fingerprint}).\n`);
   return 0;
 }

@@ -4,7 +4,7 @@
 // binary is spawned where only its process shows something: its whole output never carrying the key, the question
 // on a real terminal, and one stdio server trusting a pin.
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -223,6 +223,38 @@ describe('trust pin through the CLI', () => {
     },
     60_000,
   );
+
+  it("two commands at once each keep the other command's change (pins are changed under a lock, never from a stale read)", async () => {
+    serving = FORMS[0]![1](A);
+    // The first command waits at its question (it read the pins before fetching and asking); meanwhile a second
+    // one pins another issuer, then a third pins the first one's issuer. The first must keep the second's pin and
+    // must not overwrite the third's without having seen it.
+    const pinWhileAsking = async (dir: string, meanwhile: () => Promise<void>) => {
+      let asked!: () => void;
+      const atQuestion = new Promise<void>((r) => (asked = r));
+      let answer!: (a: string) => void;
+      const answered = new Promise<string>((r) => (answer = r));
+      const first = runCli(['trust', 'pin', 'a.example', '--config-dir', dir, '--registry-url', base], {
+        env: cliEnv({}),
+        ask: async () => (asked(), answered),
+      });
+      await atQuestion;
+      await meanwhile();
+      answer('y');
+      return first;
+    };
+    const dir = configDir();
+    const kept = await pinWhileAsking(dir, async () => expect((await cli(['trust', 'pin', 'b.example', '--yes'], dir)).code).toBe(0));
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(pinsOf(dir).map((p) => p.issuer)).toEqual(['a.example', 'b.example']);
+
+    const raced = configDir();
+    const stopped = await pinWhileAsking(raced, async () => expect((await cli(['trust', 'pin', 'a.example', '--yes'], raced)).code).toBe(0));
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(/the pin for a\.example changed while this command ran \(now SHA256:\S+\); nothing was written/);
+    expect(pinsOf(raced).map((p) => p.issuer)).toEqual(['a.example']);
+    expect(readdirSync(raced).sort()).toEqual(['pins.json']);
+  });
 
   it('the question goes to whatever asks the user, and only a yes pins (in process)', async () => {
     serving = FORMS[0]![1](A);

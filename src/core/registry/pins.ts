@@ -2,10 +2,11 @@
 // {configDir}/pins.json; the server trusts them next to --trust-key. The file is private (0600, directory 0700),
 // written atomically (temp file + rename, so two writers or a crash never leave half a file), never read or
 // written through a symlink, and every key in it is re-validated on read: a corrupt or tampered file is a clear
-// error, never a crash and never a trusted key.
+// error, never a crash and never a trusted key. A change (pin, remove) is a read-modify-write under a lock file, so
+// two commands run at once each keep the other's pin instead of the last write silently winning.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { readRegularFile, SafeReadError } from '../safe-file.js';
@@ -133,13 +134,53 @@ export async function readPins(configDir: string): Promise<Pin[]> {
   return out;
 }
 
-/** Every pin as a trusted key; throws PinsError on the first pin that does not hold together. */
-export async function loadPinnedKeys(configDir: string): Promise<TrustedKey[]> {
-  return (await readPins(configDir)).map(pinToKey);
+/** How long a change waits for another one to finish, and when a lock left by a crashed process is taken over. */
+const LOCK_WAIT_MS = 10_000;
+const STALE_LOCK_MS = 30_000;
+
+/**
+ * Changes the pins: `change` gets the pins as they are now (read under the lock) and returns the new list, or
+ * throws to write nothing. Only one change runs at a time per config directory, across processes: the lock is
+ * {configDir}/.pins.json.lock, created exclusively and removed when done; a lock older than STALE_LOCK_MS (a
+ * crashed writer; a change holds it for milliseconds) is taken over. Returns the pins written.
+ */
+export async function updatePins(configDir: string, change: (current: Pin[]) => Pin[], opts: { waitMs?: number } = {}): Promise<Pin[]> {
+  await ensureDir(configDir);
+  const lock = path.join(configDir, `.${PINS_FILE}.lock`);
+  const deadline = Date.now() + (opts.waitMs ?? LOCK_WAIT_MS);
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    try {
+      // Security: O_EXCL|O_NOFOLLOW, as for the temporary file below.
+      await (await open(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600)).close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new PinsError(`cannot lock the pins file (${lock}): ${(err as Error).message}`);
+    }
+    const since = await stat(lock).then(
+      (st) => st.mtimeMs,
+      () => undefined,
+    );
+    if (since !== undefined && Date.now() - since > STALE_LOCK_MS) {
+      await rm(lock, { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new PinsError(
+        `another passport-mcp is changing the pins (${lock} exists); nothing was written. Try again; if no other passport-mcp is running, remove that file.`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+  try {
+    const next = change(await readPins(configDir));
+    await writePins(configDir, next);
+    return next;
+  } finally {
+    await rm(lock, { force: true }).catch(() => undefined);
+  }
 }
 
-/** Replaces the pins file with `pins`, atomically. Throws PinsError. */
-export async function writePins(configDir: string, pins: readonly Pin[]): Promise<void> {
+async function ensureDir(configDir: string): Promise<void> {
   try {
     // Security: a directory created here is private to the user.
     await mkdir(configDir, { recursive: true, mode: 0o700 });
@@ -147,6 +188,17 @@ export async function writePins(configDir: string, pins: readonly Pin[]): Promis
     throw new PinsError(`cannot create the config directory ${configDir}: ${(err as Error).message}`);
   }
   await checkDir(configDir);
+}
+
+/** Every pin as a trusted key; throws PinsError on the first pin that does not hold together. */
+export async function loadPinnedKeys(configDir: string): Promise<TrustedKey[]> {
+  return (await readPins(configDir)).map(pinToKey);
+}
+
+/** Replaces the pins file with `pins`, atomically. Throws PinsError. */
+/** Replaces the whole pins file in one step (temp file + rename). A change to the pins goes through updatePins. */
+export async function writePins(configDir: string, pins: readonly Pin[]): Promise<void> {
+  await ensureDir(configDir);
   const file = pinsPath(configDir);
   const tmp = path.join(configDir, `.${PINS_FILE}.${randomBytes(8).toString('hex')}.tmp`);
   const body = `${JSON.stringify({ version: 1, pins: [...pins].sort((a, b) => (a.issuer < b.issuer ? -1 : a.issuer > b.issuer ? 1 : 0)) }, null, 2)}\n`;

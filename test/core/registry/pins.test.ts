@@ -1,14 +1,27 @@
 // The pins file: private, atomic, never through a symlink, re-validated on every read; a corrupt file is a clear
 // error for the CLI and a warning (no pinned key trusted) for the server.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/config.js';
 import { createApp } from '../../../src/core/app.js';
 import { createLogger } from '../../../src/core/logger.js';
-import { loadPinnedKeys, PinsError, pinsPath, readPins, writePins, type Pin } from '../../../src/core/registry/pins.js';
+import { loadPinnedKeys, PinsError, pinsPath, readPins, updatePins, writePins, type Pin } from '../../../src/core/registry/pins.js';
 import { fingerprintOf } from '../../../src/core/passport/trust.js';
 import { makeKey } from '../../support/keys.js';
 
@@ -119,6 +132,50 @@ describe('writePins / readPins', () => {
     mkdirSync(dir, { recursive: true });
     execFileSync('mkfifo', [pinsPath(dir)]);
     await expect(readPins(dir)).rejects.toThrow(/not a regular file/);
+  });
+});
+
+describe('updatePins', () => {
+  const lockOf = (dir: string) => path.join(dir, '.pins.json.lock');
+
+  it('serialises concurrent changes: twenty at once, each adding its own issuer, all kept, no lock left', async () => {
+    const dir = fresh();
+    await writePins(dir, [pinOf('first.example')]);
+    const issuers = Array.from({ length: 20 }, (_, i) => `i${i}.example`);
+    await Promise.all(issuers.map((issuer) => updatePins(dir, (current) => [...current, pinOf(issuer)])));
+    expect((await readPins(dir)).map((p) => p.issuer).sort()).toEqual(['first.example', ...issuers].sort());
+    expect(readdirSync(dir)).toEqual(['pins.json']);
+  });
+
+  it('a change that throws writes nothing and releases the lock', async () => {
+    const dir = fresh();
+    await writePins(dir, [pinOf('a')]);
+    await expect(
+      updatePins(dir, () => {
+        throw new PinsError('no');
+      }),
+    ).rejects.toThrow('no');
+    expect((await readPins(dir)).map((p) => p.issuer)).toEqual(['a']);
+    expect(readdirSync(dir)).toEqual(['pins.json']);
+    expect(await updatePins(dir, (c) => c.filter((p) => p.issuer !== 'a'))).toEqual([]);
+  });
+
+  it('gives up on a held lock after its wait with a clear error; takes over a lock left by a crashed writer', async () => {
+    const dir = fresh();
+    await writePins(dir, []);
+    writeFileSync(lockOf(dir), '');
+    await expect(updatePins(dir, (c) => [...c, pinOf('a')], { waitMs: 50 })).rejects.toThrow(
+      /another passport-mcp is changing the pins \(.*\.pins\.json\.lock exists\); nothing was written/,
+    );
+    expect(await readPins(dir)).toEqual([]);
+    rmSync(lockOf(dir));
+    await updatePins(dir, (c) => [...c, pinOf('a')]);
+    // A lock far older than any change takes is a crashed writer's.
+    writeFileSync(lockOf(dir), '');
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(lockOf(dir), old, old);
+    expect((await updatePins(dir, (c) => [...c, pinOf('b')], { waitMs: 0 })).map((p) => p.issuer)).toEqual(['a', 'b']);
+    expect(readdirSync(dir)).toEqual(['pins.json']);
   });
 });
 
