@@ -173,7 +173,7 @@ export async function updatePins(configDir: string, change: (current: Pin[]) => 
   }
   try {
     const next = change(await readPins(configDir));
-    await writePins(configDir, next);
+    await replacePins(configDir, next);
     return next;
   } finally {
     await rm(lock, { force: true }).catch(() => undefined);
@@ -195,10 +195,14 @@ export async function loadPinnedKeys(configDir: string): Promise<TrustedKey[]> {
   return (await readPins(configDir)).map(pinToKey);
 }
 
-/** Replaces the pins file with `pins`, atomically. Throws PinsError. */
-/** Replaces the whole pins file in one step (temp file + rename). A change to the pins goes through updatePins. */
+/** Replaces the pins file with `pins`, atomically. Throws PinsError. A change to the pins goes through updatePins. */
 export async function writePins(configDir: string, pins: readonly Pin[]): Promise<void> {
   await ensureDir(configDir);
+  await replacePins(configDir, pins);
+}
+
+/** Writes a temporary file and renames it over pins.json (the directory is checked by the caller). */
+async function replacePins(configDir: string, pins: readonly Pin[]): Promise<void> {
   const file = pinsPath(configDir);
   const tmp = path.join(configDir, `.${PINS_FILE}.${randomBytes(8).toString('hex')}.tmp`);
   const body = `${JSON.stringify({ version: 1, pins: [...pins].sort((a, b) => (a.issuer < b.issuer ? -1 : a.issuer > b.issuer ? 1 : 0)) }, null, 2)}\n`;
