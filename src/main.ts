@@ -8,6 +8,7 @@ import { ConfigError, errorMessage } from './core/errors.js';
 import { createLogger } from './core/logger.js';
 import { configuredSecrets, createScrubber, type Scrubber } from './core/secrets.js';
 import { HELP } from './commands/help.js';
+import type { CommandIO } from './commands/io.js';
 
 /** Where this process's last-resort lines get their scrubber: the app's, once the config is known. */
 interface ScrubSlot {
@@ -15,14 +16,7 @@ interface ScrubSlot {
 }
 
 /** Where a command line reads and writes: the process's own streams in cli.ts, buffers in tests. */
-export interface CliIO {
-  out(s: string): void;
-  err(s: string): void;
-  /** stderr is a terminal (progress lines, colours). */
-  isTTY: boolean;
-  /** Asks the user on the terminal; absent when stdin is not one (then nothing is asked). */
-  ask?(question: string): Promise<string>;
-}
+export type CliIO = CommandIO;
 
 /**
  * argv/env -> config -> app: a number is an exit code already reported (bad flags, --help, --version, a bad trust

@@ -8,8 +8,6 @@ import type { CommandIO } from './io.js';
 import { list } from './list.js';
 import { verify } from './verify.js';
 
-export type { CommandIO } from './io.js';
-
 export async function runCommand(app: AppContext, io: CommandIO): Promise<number> {
   try {
     if (app.config.command === 'trust') return await (await import('./trust.js')).trustCommand(app, io); // needs no passport

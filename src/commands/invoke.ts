@@ -2,11 +2,11 @@
 // streamed to stdout as they arrive. Images named on the command line may come from anywhere: the user typed them.
 import type { AppContext } from '../core/app.js';
 import { UserInputError } from '../core/errors.js';
+import { needArg } from './args.js';
 import type { CommandIO } from './io.js';
 
 export async function invokeCommand(app: AppContext, io: CommandIO): Promise<number> {
-  const prompt = app.config.args.join(' ').trim();
-  if (!prompt) throw new UserInputError('invoke needs a prompt, e.g. passport-mcp invoke "What is in this picture?" --image photo.jpg');
+  const prompt = needArg(app, 'a prompt, e.g. passport-mcp invoke "What is in this picture?" --image photo.jpg');
   const llm = await import('../core/llm/invoke.js');
   if (!app.config.llm.provider) throw new UserInputError(llm.NO_PROVIDER_MESSAGE);
   const json = app.config.json;

@@ -3,7 +3,7 @@
 // seeing the key's fingerprint and origin and saying yes (on a terminal, or with --yes); a key that differs from
 // the pinned one is refused loudly unless --replace. The server trusts pins next to --trust-key (core/app.ts).
 import type { AppContext } from '../core/app.js';
-import { PACKAGE_VERSION } from '../core/app.js';
+import { USER_AGENT } from '../core/version.js';
 import { UserInputError } from '../core/errors.js';
 import type { Pin } from '../core/registry/pins.js';
 import type { CommandIO } from './io.js';
@@ -49,7 +49,7 @@ async function pin(app: AppContext, io: CommandIO, issuerArg: string): Promise<n
 
   const { createRegistryHttp } = await import('../core/registry/http.js');
   const { fetchIssuerKey, PublicKeyError } = await import('../core/registry/public-key.js');
-  const http = createRegistryHttp({ baseUrl: config.registryUrl, apiKey: config.registryApiKey, userAgent: `passport-mcp/${PACKAGE_VERSION}` });
+  const http = createRegistryHttp({ baseUrl: config.registryUrl, apiKey: config.registryApiKey, userAgent: USER_AGENT });
   const fetched = await fetchIssuerKey(http, issuer, { timeoutMs: Math.max(config.registryTimeoutMs, 10_000) });
   if (fetched.namedIssuer !== undefined && fetched.namedIssuer !== issuer) {
     throw new PublicKeyError(

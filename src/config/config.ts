@@ -30,9 +30,6 @@ export interface LlmConfig {
 /** Environment variables that hold API keys: never printed, scrubbed from everything the process writes. */
 export const SECRET_ENV = ['OPENROUTER_API_KEY', 'MISTRAL_API_KEY', 'PASSPORT_MCP_LLM_API_KEY', 'PASSPORT_MCP_REGISTRY_API_KEY'] as const;
 
-// One list of configured keys, defined next to the scrubbers (core/secrets.ts is a leaf config may import).
-export { configuredSecrets } from '../core/secrets.js';
-
 export interface Config {
   command: Command;
   /** Positional arguments after the subcommand. */

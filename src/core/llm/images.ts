@@ -8,7 +8,6 @@ import { isInside, readRegularFile, SafeReadError } from '../safe-file.js';
 import { IMAGE_LIMITS } from './contract.js';
 import type { ImageInput, PreparedImage } from './types.js';
 
-export { IMAGE_LIMITS };
 export type ImageLimits = typeof IMAGE_LIMITS;
 
 export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const;

@@ -5,7 +5,7 @@ import { UpstreamError, UserInputError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LoadedPassport } from '../passport/schema.js';
 import { createLlmClient, LlmCallError, type ChatOutcome, type LlmClient, type LlmClientOptions } from './client.js';
-import { DEFAULT_MAX_TOKENS, DEFAULT_SLUG } from './contract.js';
+import { DEFAULT_SLUG } from './contract.js';
 import { prepareImages } from './images.js';
 import { resolveTarget } from './provider.js';
 import { buildBody, checkInput } from './request.js';
@@ -14,8 +14,6 @@ import type { InvokeInput, InvokeResult, Target, Usage } from './types.js';
 export { createProgressRelay } from './progress.js';
 export { NO_PROVIDER_MESSAGE } from './provider.js';
 export type { InvokeInput, InvokeResult } from './types.js';
-
-export { DEFAULT_MAX_TOKENS, DEFAULT_SLUG };
 
 export interface InvokeDeps {
   app: AppContext;

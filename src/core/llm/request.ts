@@ -1,11 +1,8 @@
 // Request bodies per provider. Mistral's schema forbids unknown fields (422 extra_forbidden), so every body is
 // built from a whitelist rather than by copying the caller's arguments.
 import { UserInputError } from '../errors.js';
-import type { InvokeInput, PreparedImage, Target } from './types.js';
-
 import { DEFAULT_MAX_TOKENS, INVOKE_LIMITS as LIMITS } from './contract.js';
-
-export { DEFAULT_MAX_TOKENS, LIMITS };
+import type { InvokeInput, PreparedImage, Target } from './types.js';
 
 type Part = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } | string };
 interface WireMessage {
