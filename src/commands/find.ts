@@ -9,7 +9,6 @@ export async function find(app: AppContext, io: CommandIO): Promise<number> {
   // The same federated find as the MCP tool: local passports plus the registry (unless --offline).
   const { federatedFind } = await import('../core/search/federation.js');
   const r = await federatedFind(app, { intent, limit: app.config.limit ?? 5 });
-  await app.settled();
   const { matches } = r;
   if (app.config.json) {
     io.out(`${JSON.stringify(r, null, 2)}\n`);

@@ -13,9 +13,8 @@ export async function runCommand(app: AppContext, io: CommandIO): Promise<number
     if (app.config.command === 'trust') return await (await import('./trust.js')).trustCommand(app, io); // needs no passport
     const progress = io.isTTY ? (d: number, t: number) => io.err(d === t ? '\r\x1b[K' : `\rloading passports ${d}/${t}`) : undefined;
     await app.loadAll(progress);
-    const code = await dispatch(app, io);
-    await app.settled(); // registry passports fetched on the way are in the cache before the process ends
-    return code;
+    // Registry passports fetched on the way reach the cache before the process ends: main.ts's command() waits.
+    return await dispatch(app, io);
   } catch (err) {
     if (err instanceof PassportMcpError) {
       io.err(`passport-mcp: ${err.message}\n`);

@@ -46,7 +46,5 @@ export async function invokeCommand(app: AppContext, io: CommandIO): Promise<num
       return 1;
     }
     throw err;
-  } finally {
-    await app.close();
   }
 }
