@@ -9,12 +9,12 @@
 // passport again (a /resolve answer or a /passport fetch); the app refetches a stale one when it is asked for by
 // slug while online. Writes are atomic (a private temp file, then rename), so two servers sharing one cache never
 // see a torn file and, each writing its own slugs, lose nothing.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { lstat, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { parsePassportText, type LoadProblem } from '../passport/load.js';
+import { readRegularFileSync } from '../safe-file.js';
 import { SLUG_PATTERN, type LoadedPassport } from '../passport/schema.js';
 import { MAX_DOCUMENT_BYTES } from '../strict-json.js';
 
@@ -102,7 +102,18 @@ export class PassportCache {
       }
       if (passports.length + problems.length >= this.maxEntries * 2) break;
       try {
-        const { text, size, mtime } = readNoFollow(full, MAX_ENTRY_BYTES);
+        // Security: O_NOFOLLOW refuses a symlink swapped in after the listing; the safe reader also refuses a FIFO,
+        // anything but a regular file, an entry over the cap and one that grows while read.
+        let size = 0;
+        let mtime = 0;
+        const text = readRegularFileSync(full, {
+          maxBytes: MAX_ENTRY_BYTES,
+          noFollow: true,
+          check: (st) => {
+            size = st.size;
+            mtime = st.mtimeMs;
+          },
+        }).toString('utf8');
         const r = parsePassportText(text, full, MAX_ENTRY_BYTES);
         const p = r.passports[0];
         if (r.problems.length || !p) problems.push({ source: full, message: r.problems[0]?.message ?? 'no passport' });
@@ -170,27 +181,6 @@ export class PassportCache {
       if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
       await this.remove(slug);
     }
-  }
-}
-
-function readNoFollow(file: string, cap: number): { text: string; size: number; mtime: number } {
-  // Security: O_NOFOLLOW refuses a symlink swapped in after the listing; O_NONBLOCK keeps a FIFO from blocking;
-  // fstat on the open descriptor checks what was really opened.
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new Error('not a regular file');
-    if (st.size > cap) throw new Error(`entry is ${st.size} bytes, over the ${cap}-byte limit`);
-    const buf = Buffer.allocUnsafe(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return { text: buf.toString('utf8', 0, off), size: st.size, mtime: st.mtimeMs };
-  } finally {
-    closeSync(fd);
   }
 }
 

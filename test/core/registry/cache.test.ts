@@ -1,12 +1,14 @@
 // The passport cache on its own: bound and eviction (oldest first, by count and by bytes), atomic replace, a planted
 // symlink replaced rather than followed, orphaned temp files cleaned, staleness by age (a fake clock).
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toLoadedPassport } from '../../../src/core/passport/load.js';
 import { CACHE_SUBDIR, PassportCache, STALE_AFTER_MS } from '../../../src/core/registry/cache.js';
+import { MAX_DOCUMENT_BYTES } from '../../../src/core/strict-json.js';
 import { seedDocument } from '../../support/keys.js';
 
 function passport(slug: string) {
@@ -51,6 +53,26 @@ describe('PassportCache', () => {
     expect(back.problems).toEqual([]);
     expect(back.passports.map((p) => p.passport.slug)).toEqual(['slug-a']);
     expect(back.passports[0]!.stale).toBe(false);
+  });
+
+  it('reads only regular entries within the cap: a symlink, a FIFO, a directory and an oversized file are problems, never followed, waited on or read', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcache-'));
+    const c = new PassportCache({ dir });
+    await c.write(passport('good-one'), 'test');
+    const entries = path.join(dir, CACHE_SUBDIR);
+    const outside = path.join(mkdtempSync(path.join(tmpdir(), 'outside-')), 'p.json');
+    writeFileSync(outside, JSON.stringify({ passport: passport('linked').raw }));
+    symlinkSync(outside, path.join(entries, 'linked.json'));
+    mkdirSync(path.join(entries, 'a-dir.json'));
+    writeFileSync(path.join(entries, 'huge.json'), Buffer.alloc(MAX_DOCUMENT_BYTES + 8192, 0x20));
+    if (process.platform !== 'win32') execFileSync('mkfifo', [path.join(entries, 'pipe.json')]);
+    const back = await new PassportCache({ dir }).readAll();
+    expect(back.passports.map((p) => p.passport.slug)).toEqual(['good-one']);
+    const why = Object.fromEntries(back.problems.map((p) => [path.basename(p.source), p.message]));
+    expect(why['linked.json']).toMatch(/not a regular file/);
+    expect(why['a-dir.json']).toMatch(/not a regular file/);
+    expect(why['huge.json']).toMatch(/over the \d+-byte limit/);
+    if (process.platform !== 'win32') expect(why['pipe.json']).toMatch(/not a regular file/);
   });
 
   it('marks old entries stale, cleans orphaned temp files, and reports a missing cache as empty', async () => {
