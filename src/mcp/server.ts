@@ -117,7 +117,7 @@ export function buildServer(app: AppContext, opts: ServerOptions = {}): McpServe
             ...(token === undefined
               ? {}
               : {
-                  progress: (message: string | undefined, progress: number) => {
+                  progress: (progress: number, message: string | undefined) => {
                     progressed = true;
                     const params = { progressToken: token, progress, ...(message !== undefined ? { message } : {}) };
                     return extra.sendNotification({ method: 'notifications/progress', params });

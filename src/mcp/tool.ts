@@ -15,7 +15,7 @@ export interface ToolContext {
    * `message` undefined is a keep-alive. Resolves once the notification is handed to the transport. The adapter
    * makes sure the last one is read before the result (see server.ts, progressBarrier).
    */
-  progress?(message: string | undefined, progress: number): Promise<void>;
+  progress?(progress: number, message: string | undefined): Promise<void>;
   /** This request's logger: over HTTP its lines go to stderr and on this request's own response stream. */
   logger: Logger;
   /** Filesystem roots the client offers (MCP roots), as local paths; empty when it offers none. */

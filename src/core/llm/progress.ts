@@ -7,16 +7,16 @@ export type ProgressSend = (progress: number, message: string | undefined) => Pr
 
 export interface ProgressRelay {
   push(delta: string): void;
-  /** Sends what is pending, waits for it to be written and read apart from the result that follows. */
+  /** Sends what is pending and waits until every send has been handed over. (That the client reads the last one
+   * before the result is the MCP adapter's job: server.ts, progressBarrier.) */
   finish(): Promise<void>;
   /** Stops timers without sending (cancellation). */
   close(): void;
 }
 
-export function createProgressRelay(send: ProgressSend, opts: { intervalMs?: number; keepAliveMs?: number; settleMs?: number } = {}): ProgressRelay {
+export function createProgressRelay(send: ProgressSend, opts: { intervalMs?: number; keepAliveMs?: number } = {}): ProgressRelay {
   const intervalMs = opts.intervalMs ?? 50;
   const keepAliveMs = opts.keepAliveMs ?? 10_000;
-  const settleMs = opts.settleMs ?? 40;
   let pending = '';
   let progress = 0;
   let lastSentAt = 0;
@@ -60,12 +60,6 @@ export function createProgressRelay(send: ProgressSend, opts: { intervalMs?: num
       flush();
       closed = true;
       await last;
-      if (sent) {
-        // The SDK v1 client drops a progress notification read in the same chunk as the response
-        // (typescript-sdk #2580): give the last one a moment to be read on its own.
-        await new Promise((r) => setImmediate(r));
-        await new Promise((r) => setTimeout(r, settleMs));
-      }
     },
     close() {
       closed = true;

@@ -135,8 +135,8 @@ export const invokeModel = defineTool({
   annotations: { title: 'Call a model', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async handler(args, { app, signal, logger, progress, clientRoots }) {
     const llm = await import('../../core/llm/invoke.js');
-    // The adapter holds the result until the last progress notification is read (server.ts), so no settle pause here.
-    const relay = progress && llm.createProgressRelay((n, message) => progress(message, n), { settleMs: 0 });
+    // The adapter holds the result until the last progress notification is read (server.ts, progressBarrier).
+    const relay = progress && llm.createProgressRelay(progress);
     try {
       const result = await llm.invokeModel(args, { app, signal, logger, clientRoots, onText: relay?.push });
       await relay?.finish();

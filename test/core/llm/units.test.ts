@@ -60,7 +60,7 @@ describe('createStreamScrubber', () => {
 describe('createProgressRelay', () => {
   it('sends the first piece at once, coalesces the rest, progress strictly increases, messages concatenate to the text', async () => {
     const sent: { progress: number; message?: string }[] = [];
-    const relay = createProgressRelay(async (progress, message) => void sent.push({ progress, message }), { intervalMs: 30, settleMs: 1 });
+    const relay = createProgressRelay(async (progress, message) => void sent.push({ progress, message }), { intervalMs: 30 });
     relay.push('a');
     expect(sent).toHaveLength(1);
     for (let i = 0; i < 50; i++) relay.push('é');
@@ -73,7 +73,7 @@ describe('createProgressRelay', () => {
   });
   it('sends keep-alives (no message) while nothing arrives', async () => {
     const sent: { progress: number; message?: string }[] = [];
-    const relay = createProgressRelay(async (progress, message) => void sent.push({ progress, message }), { keepAliveMs: 20, settleMs: 1 });
+    const relay = createProgressRelay(async (progress, message) => void sent.push({ progress, message }), { keepAliveMs: 20 });
     await new Promise((r) => setTimeout(r, 70));
     relay.push('x');
     await relay.finish();
