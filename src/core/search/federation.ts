@@ -7,7 +7,7 @@ import type { Capability, LoadedPassport } from '../passport/schema.js';
 import type { VerifyStatus } from '../passport/verify.js';
 import type { DiscoveryOutcome } from '../registry/discovery.js';
 import { FIND_DEFAULT_MIN_CONFIDENCE, type FindResult, type FoundMatch, type Scope } from './find-result.js';
-import type { SearchFilters, SearchMatch } from './index.js';
+import { filterFacts, filterPredicate, type SearchFilters, type SearchMatch } from './index.js';
 
 export {
   FIND_DEFAULT_MIN_CONFIDENCE,
@@ -74,22 +74,6 @@ export function shapeMatch(
   };
 }
 
-/** The index's filters, for registry matches (same semantics as IntentIndex's). */
-export function passesFilters(p: LoadedPassport, c: Capability, f: SearchFilters): boolean {
-  const u = p.passport.unfragile;
-  if (f.verified_only && !(u.artifact.verified === true || u.trust?.verified === true)) return false;
-  if (typeof f.min_trust_score === 'number' && Number.isFinite(f.min_trust_score)) {
-    const s = u.trust?.score;
-    // Unknown is not trusted.
-    if (typeof s !== 'number' || !Number.isFinite(s) || s < f.min_trust_score) return false;
-  }
-  const input = f.input_type?.trim().toLowerCase();
-  if (input && !(c.input_types ?? []).join('\n').toLowerCase().includes(input)) return false;
-  const output = f.output_type?.trim().toLowerCase();
-  if (output && !(c.output_types ?? []).join('\n').toLowerCase().includes(output)) return false;
-  return true;
-}
-
 export type FindApp = Pick<AppContext, 'index' | 'store' | 'verification' | 'config' | 'registry' | 'rejectIfBad'>;
 
 /** One federated find. Never throws for a registry fault: that is `registry.status`. */
@@ -103,6 +87,8 @@ export async function federatedFind(app: FindApp, opts: FindOptions, signal?: Ab
     verified_only: opts.verified_only,
     min_trust_score: opts.min_trust_score,
   };
+  // The index's own filters, applied to the registry's matches too.
+  const pass = filterPredicate(filters);
   const sourceOf = (slug: string): Source => (app.store.origin(slug) === 'local' || app.store.origin(slug) === undefined ? 'local' : 'registry');
 
   // The local answer first, synchronously: it never waits on the registry.
@@ -150,7 +136,7 @@ export async function federatedFind(app: FindApp, opts: FindOptions, signal?: Ab
         if (c && c.source === 'registry' && h.confidence > c.confidence) c.confidence = h.confidence;
         continue;
       }
-      if (!passesFilters(p, cap, filters)) continue;
+      if (pass && !pass(filterFacts(p, cap))) continue;
       seen.add(key);
       candidates.push({ score: h.confidence, confidence: h.confidence, source: sourceOf(h.slug), reason: h.reason, passport: p, capability: cap });
     }

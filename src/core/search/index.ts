@@ -96,15 +96,50 @@ const MAX_INTENT_CHARS = 4000;
 /** Compact the postings when this share of them belongs to removed documents. */
 const COMPACT_DEAD_SHARE = 0.3;
 
-interface DocRecord {
+/** What the search filters read of a capability (see filterPredicate). */
+export interface FilterFacts {
+  trust: number | undefined;
+  verified: boolean;
+  /** The input and output types, joined by newlines and lower-cased (a filter matches a substring). */
+  inputTypes: string;
+  outputTypes: string;
+}
+
+export function filterFacts(p: LoadedPassport, cap: Capability): FilterFacts {
+  const u = p.passport.unfragile;
+  return {
+    trust: typeof u.trust?.score === 'number' && Number.isFinite(u.trust.score) ? u.trust.score : undefined,
+    verified: u.artifact.verified === true || u.trust?.verified === true,
+    inputTypes: (cap.input_types ?? []).join('\n').toLowerCase(),
+    outputTypes: (cap.output_types ?? []).join('\n').toLowerCase(),
+  };
+}
+
+/**
+ * The search filters as one predicate, for the index's documents and the registry's matches alike; undefined when
+ * no filter is set.
+ */
+export function filterPredicate(opts: SearchFilters): ((f: FilterFacts) => boolean) | undefined {
+  const input = opts.input_type?.trim().toLowerCase() || undefined;
+  const output = opts.output_type?.trim().toLowerCase() || undefined;
+  const verifiedOnly = opts.verified_only === true;
+  const minTrust = typeof opts.min_trust_score === 'number' && Number.isFinite(opts.min_trust_score) ? opts.min_trust_score : undefined;
+  if (!input && !output && !verifiedOnly && minTrust === undefined) return undefined;
+  return (f) => {
+    if (verifiedOnly && !f.verified) return false;
+    // A passport without a trust score does not pass a minimum: unknown is not trusted.
+    if (minTrust !== undefined && (f.trust === undefined || f.trust < minTrust)) return false;
+    if (input && !f.inputTypes.includes(input)) return false;
+    if (output && !f.outputTypes.includes(output)) return false;
+    return true;
+  };
+}
+
+interface DocRecord extends FilterFacts {
   passport: LoadedPassport;
   capability: Capability;
   slug: string;
   capId: string;
-  trust: number | undefined;
-  verified: boolean;
-  inputTypes: string;
-  outputTypes: string;
   /** Postings written for this document (for compaction accounting). */
   postings: number;
 }
@@ -168,8 +203,6 @@ export class IntentIndex {
   add(p: LoadedPassport): void {
     if (this.bySlug.has(p.slug)) this.remove(p.slug);
     const u = p.passport.unfragile;
-    const trust = typeof u.trust?.score === 'number' && Number.isFinite(u.trust.score) ? u.trust.score : undefined;
-    const verified = u.artifact.verified === true || u.trust?.verified === true;
     const ids: number[] = [];
     for (const cap of u.capabilities) {
       const doc = this.docs.length;
@@ -184,10 +217,7 @@ export class IntentIndex {
         capability: cap,
         slug: p.slug,
         capId: cap.id,
-        trust,
-        verified,
-        inputTypes: (cap.input_types ?? []).join('\n').toLowerCase(),
-        outputTypes: (cap.output_types ?? []).join('\n').toLowerCase(),
+        ...filterFacts(p, cap),
         postings,
       });
       this.alive[doc] = 1;
@@ -394,20 +424,8 @@ export class IntentIndex {
   }
 
   private filter(opts: SearchFilters): (doc: number) => boolean {
-    const input = opts.input_type?.trim().toLowerCase() || undefined;
-    const output = opts.output_type?.trim().toLowerCase() || undefined;
-    const verifiedOnly = opts.verified_only === true;
-    const minTrust = typeof opts.min_trust_score === 'number' && Number.isFinite(opts.min_trust_score) ? opts.min_trust_score : undefined;
-    if (!input && !output && !verifiedOnly && minTrust === undefined) return () => true;
-    return (doc) => {
-      const r = this.docs[doc]!;
-      if (verifiedOnly && !r.verified) return false;
-      // A passport without a trust score does not pass a minimum: unknown is not trusted.
-      if (minTrust !== undefined && (r.trust === undefined || r.trust < minTrust)) return false;
-      if (input && !r.inputTypes.includes(input)) return false;
-      if (output && !r.outputTypes.includes(output)) return false;
-      return true;
-    };
+    const pass = filterPredicate(opts);
+    return pass ? (doc) => pass(this.docs[doc]!) : () => true;
   }
 
   private tieBefore(a: number, b: number): boolean {
