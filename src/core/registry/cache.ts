@@ -47,7 +47,10 @@ export class PassportCache {
   private readonly maxEntries: number;
   private readonly maxBytes: number;
   private readonly now: () => number;
-  /** What this process knows is on disk: slug -> size and mtime (for the bound). */
+  /**
+   * What this process knows is on disk: slug -> size and mtime (for the bound), oldest write first: readAll sorts
+   * it once and a write re-inserts its entry at the end, so eviction takes from the front without sorting.
+   */
   private readonly entries = new Map<string, { size: number; mtime: number }>();
   private bytes = 0;
 
@@ -127,6 +130,9 @@ export class PassportCache {
       }
       if (++n % BATCH === 0) await yieldToLoop();
     }
+    const byAge = [...this.entries].sort((a, b) => a[1].mtime - b[1].mtime);
+    this.entries.clear();
+    for (const [slug, e] of byAge) this.entries.set(slug, e);
     return { passports, problems };
   }
 
@@ -134,7 +140,8 @@ export class PassportCache {
   async write(p: LoadedPassport, from: string): Promise<void> {
     if (!SLUG_PATTERN.test(p.slug)) return;
     const body = JSON.stringify({ passport: p.raw, cached: { from: from.slice(0, 2048), fetchedAt: new Date(this.now()).toISOString() } });
-    if (Buffer.byteLength(body) > MAX_ENTRY_BYTES) return;
+    const bytes = Buffer.byteLength(body);
+    if (bytes > MAX_ENTRY_BYTES) return;
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const target = this.fileFor(p.slug);
     const tmp = path.join(this.dir, `.${p.slug}.${randomBytes(9).toString('hex')}.tmp`);
@@ -147,7 +154,7 @@ export class PassportCache {
       await unlink(tmp).catch(() => undefined);
       throw err;
     }
-    this.track(p.slug, Buffer.byteLength(body), this.now());
+    this.track(p.slug, bytes, this.now());
     await this.evict();
   }
 
@@ -175,9 +182,8 @@ export class PassportCache {
   }
 
   private async evict(): Promise<void> {
-    if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) return;
-    const oldest = [...this.entries].sort((a, b) => a[1].mtime - b[1].mtime);
-    for (const [slug] of oldest) {
+    // Oldest first (see entries); removing the entry being visited is safe while iterating a Map.
+    for (const [slug] of this.entries) {
       if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
       await this.remove(slug);
     }

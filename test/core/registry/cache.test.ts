@@ -30,6 +30,24 @@ describe('PassportCache', () => {
     expect(c.size).toBe(3);
   });
 
+  it("after a restart, evicts by each file's age, not by the order the directory lists them", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcache-'));
+    const first = new PassportCache({ dir });
+    for (const s of ['a1', 'b2', 'c3']) await first.write(passport(s), 'test');
+    // Ages against the names' order: a1 is the newest, c3 the oldest.
+    const entries = path.join(dir, CACHE_SUBDIR);
+    const t = Date.now() / 1000;
+    utimesSync(path.join(entries, 'a1.json'), t - 10, t - 10);
+    utimesSync(path.join(entries, 'b2.json'), t - 20, t - 20);
+    utimesSync(path.join(entries, 'c3.json'), t - 30, t - 30);
+    const again = new PassportCache({ dir, maxEntries: 3 });
+    expect((await again.readAll()).passports.length).toBe(3);
+    await again.write(passport('d4'), 'test');
+    expect(readdirSync(entries).sort()).toEqual(['a1.json', 'b2.json', 'd4.json']);
+    await again.write(passport('e5'), 'test');
+    expect(readdirSync(entries).sort()).toEqual(['a1.json', 'd4.json', 'e5.json']);
+  });
+
   it('keeps within maxBytes too', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pcache-'));
     const size = JSON.stringify({ passport: passport('x').raw }).length;
