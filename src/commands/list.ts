@@ -4,14 +4,13 @@ import type { AppContext } from '../core/app.js';
 import type { CommandIO } from './io.js';
 
 export async function list(app: AppContext, io: CommandIO): Promise<number> {
+  // The cache's background check first (a bad cached passport leaves the store), so nothing is checked twice.
+  await app.cacheVerified();
   const passports = app.store.list();
   // Thousands of passports: the signature checks run across cores.
-  const { verifyMany } = await import('../core/passport/bulk.js');
-  const verdicts = await verifyMany(
-    passports.map((p) => p.raw),
-    app.trust,
-    { onStats: (s) => s.workerError && app.logger.warn(`a verification worker failed (${s.workerError}); its passports were checked on the main thread`) },
-  );
+  const verdicts = await app.verifyAll(passports, {
+    onStats: (s) => s.workerError && app.logger.warn(`a verification worker failed (${s.workerError}); its passports were checked on the main thread`),
+  });
   const rows = passports.map((p, i) => {
     const u = p.passport.unfragile;
     return {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { UserInputError } from './errors.js';
 import type { Logger } from './logger.js';
+import type { BulkOptions } from './passport/bulk.js';
 import type { LoadProgress } from './passport/load.js';
 import type { LoadedPassport } from './passport/schema.js';
 import { PassportStore, type RemoteFetcher } from './passport/store.js';
@@ -31,6 +32,8 @@ export interface AppContext {
   readonly index: IntentIndex;
   /** Verification of a loaded passport, cached per loaded object (available once loadAll has started). */
   verification(p: LoadedPassport): VerifyResult;
+  /** `verification` for many passports: those not checked yet are checked in bulk, across cores (bulk.ts). */
+  verifyAll(ps: readonly LoadedPassport[], opts?: BulkOptions): Promise<VerifyResult[]>;
   /**
    * A passport by slug, fetched from the registry when allowed; throws a UserInputError naming the slug.
    * `log` is the caller's logger (over HTTP, the request's own); default the app's.
@@ -189,6 +192,18 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       if (!index) throw new Error('the index is used before loadAll()');
       return index;
     },
+    async verifyAll(ps, opts) {
+      const { verifyMany } = await import('./passport/bulk.js');
+      const todo = ps.filter((p) => !cache.has(p));
+      const verdicts = await verifyMany(
+        todo.map((p) => p.raw),
+        trust,
+        opts,
+      );
+      // A verdict reached meanwhile (on use) stands: each object is verified once.
+      todo.forEach((p, i) => cache.has(p) || cache.set(p, verdicts[i]!));
+      return ps.map((p) => cache.get(p)!);
+    },
     verification(p) {
       let r = cache.get(p);
       if (!r) {
@@ -278,22 +293,13 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   }
 
   async function checkCached(list: LoadedPassport[]): Promise<void> {
-    const [{ verifyMany, MIN_PARALLEL_BATCH }, { setImmediate: yieldToLoop }] = await Promise.all([
-      import('./passport/bulk.js'),
-      import('node:timers/promises'),
-    ]);
+    const [{ MIN_PARALLEL_BATCH }, { setImmediate: yieldToLoop }] = await Promise.all([import('./passport/bulk.js'), import('node:timers/promises')]);
     for (let i = 0; i < list.length; i += MIN_PARALLEL_BATCH) {
       await yieldToLoop();
-      // Skip what was replaced or already verified on use meanwhile.
-      const slice = list.slice(i, i + MIN_PARALLEL_BATCH).filter((p) => store.get(p.slug) === p && !cache.has(p));
-      const verdicts = await verifyMany(
-        slice.map((p) => p.raw),
-        trust,
-      );
-      slice.forEach((p, j) => {
-        if (!cache.has(p)) cache.set(p, verdicts[j]!);
-        rejectIfBad(p);
-      });
+      // Skip what was replaced meanwhile (verifyAll skips what was verified on use).
+      const slice = list.slice(i, i + MIN_PARALLEL_BATCH).filter((p) => store.get(p.slug) === p);
+      await app.verifyAll(slice);
+      slice.forEach((p) => rejectIfBad(p));
     }
   }
 
