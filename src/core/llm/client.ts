@@ -23,6 +23,8 @@ import {
 
 export interface LlmClientOptions {
   connectTimeoutMs?: number;
+  /** An idle pooled upstream socket closes after this long (tests shorten it instead of waiting out 4 s). */
+  keepAliveTimeoutMs?: number;
   /** From sending the request to the first token; keep-alive comments do not count. */
   firstTokenTimeoutMs?: number;
   /** Between data events once tokens flow; comments do not count. */
@@ -45,6 +47,7 @@ export interface LlmClientOptions {
 
 export const DEFAULT_CLIENT_OPTIONS: Required<Omit<LlmClientOptions, 'random' | 'clock'>> = {
   connectTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 4_000,
   firstTokenTimeoutMs: 60_000,
   idleTimeoutMs: 30_000,
   totalTimeoutMs: 300_000,

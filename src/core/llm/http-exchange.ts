@@ -7,6 +7,8 @@ import type { Headers } from './upstream-errors.js';
 
 export interface ExchangeOptions {
   connectTimeoutMs: number;
+  /** How long an idle pooled socket stays open (unless the server's Keep-Alive hint says otherwise). */
+  keepAliveTimeoutMs: number;
   userAgent: string;
   referer: string;
   title: string;
@@ -29,9 +31,10 @@ export function createHttpExchange(o: ExchangeOptions): HttpExchange {
   const dispatcher = () =>
     (agent ??= new Agent({
       connect: { timeout: o.connectTimeoutMs },
-      // Idle sockets close after 4 s unless the server's Keep-Alive hint says otherwise (capped at 60 s). Short on
-      // purpose: after a cancelled stream undici re-opens one connection that never carries a request.
-      keepAliveTimeout: 4_000,
+      // Idle sockets close after keepAliveTimeoutMs (4 s by default, client.ts) unless the server's Keep-Alive hint
+      // says otherwise (capped at 60 s). Short on purpose: after a cancelled stream undici re-opens one connection
+      // that never carries a request.
+      keepAliveTimeout: o.keepAliveTimeoutMs,
       keepAliveMaxTimeout: 60_000,
     }));
   return {
