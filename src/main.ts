@@ -3,7 +3,7 @@
 // the signal handlers; serve() hands them its graceful shutdown.
 import type { SignalControl } from './cli.js';
 import { parseConfig, SECRET_ENV, type Config } from './config/config.js';
-import { createApp, PACKAGE_VERSION, type AppContext } from './core/app.js';
+import { createApp, PACKAGE_VERSION, type AppContext, type AppOptions } from './core/app.js';
 import { ConfigError, errorMessage } from './core/errors.js';
 import { createLogger } from './core/logger.js';
 import { configuredSecrets, createScrubber, type Scrubber } from './core/secrets.js';
@@ -18,11 +18,20 @@ interface ScrubSlot {
 /** Where a command line reads and writes: the process's own streams in cli.ts, buffers in tests. */
 export type CliIO = CommandIO;
 
+/** What tests may pass on to createApp (the process itself passes nothing). */
+export type TestAppOptions = Pick<AppOptions, 'index'>;
+
 /**
  * argv/env -> config -> app: a number is an exit code already reported (bad flags, --help, --version, a bad trust
  * key); otherwise the app, ready for serve() or a subcommand.
  */
-async function setUp(argv: readonly string[], env: Record<string, string | undefined>, io: CliIO, slot: ScrubSlot): Promise<number | AppContext> {
+async function setUp(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  io: CliIO,
+  slot: ScrubSlot,
+  testOptions: TestAppOptions = {},
+): Promise<number | AppContext> {
   let config: Config;
   try {
     config = parseConfig(argv, env);
@@ -45,7 +54,7 @@ async function setUp(argv: readonly string[], env: Record<string, string | undef
   const logger = createLogger(config.logLevel);
   logger.addSink((level, msg) => io.err(`passport-mcp ${level}: ${scrub(msg)}\n`));
   try {
-    return await createApp(config, logger, { scrub });
+    return await createApp(config, logger, { ...testOptions, scrub });
   } catch (err) {
     io.err(`passport-mcp: ${scrub(errorMessage(err))}\n`);
     return 2;
@@ -68,19 +77,29 @@ async function command(app: AppContext, io: CliIO): Promise<number> {
  * A whole command line other than `serve`, in this process (tests drive the CLI's subcommands through it; a
  * spawn adds nothing there but start-up time). `serve` is refused: it needs the process's stdio and signals.
  */
-export async function runCommandLine(argv: readonly string[], env: Record<string, string | undefined>, io: CliIO): Promise<number> {
+export async function runCommandLine(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  io: CliIO,
+  testOptions: TestAppOptions = {},
+): Promise<number> {
   const slot = slotFor(env);
   const out = scrubbed(io, slot);
-  const app = await setUp(argv, env, out, slot);
+  const app = await setUp(argv, env, out, slot, testOptions);
   if (typeof app === 'number') return app;
   if (app.config.command === 'serve') throw new Error('runCommandLine runs subcommands; `serve` needs a process');
   return command(app, out);
 }
 
 /** setUp with its own scrubber slot: how tests build the app of a command line in process. */
-export function prepareApp(argv: readonly string[], env: Record<string, string | undefined>, io: CliIO): Promise<number | AppContext> {
+export function prepareApp(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  io: CliIO,
+  testOptions: TestAppOptions = {},
+): Promise<number | AppContext> {
   const slot = slotFor(env);
-  return setUp(argv, env, scrubbed(io, slot), slot);
+  return setUp(argv, env, scrubbed(io, slot), slot, testOptions);
 }
 
 /** Until the config is parsed there is no app scrubber: the raw values of the key variables stand in for it. */

@@ -16,7 +16,7 @@ import type { TrustedKey, TrustStore } from './passport/trust.js';
 import type { PassportCache } from './registry/cache.js';
 import type { Discovery } from './registry/discovery.js';
 import type { VerifyResult } from './passport/verify.js';
-import type { IntentIndex } from './search/index.js';
+import type { IntentIndex, IntentIndexOptions } from './search/index.js';
 import { configuredSecrets, createScrubber, type Scrubber } from './secrets.js';
 import { USER_AGENT } from './version.js';
 
@@ -65,6 +65,8 @@ const NO_KEYS: TrustStore = { keysFor: () => [], issuers: () => [] };
 export interface AppOptions {
   /** The process's scrubber when the caller built it first (main.ts, for its own lines); else built here. */
   scrub?: Scrubber;
+  /** Tests: options of the intent index (one word-vector table shared by the many apps of a test process). */
+  index?: IntentIndexOptions;
 }
 
 /**
@@ -244,7 +246,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       verifyPassportObject ??= (await import('./passport/verify.js')).verifyPassportObject;
       if (!index) {
         const { IntentIndex } = await import('./search/index.js');
-        index = new IntentIndex();
+        index = new IntentIndex(options.index);
         for (const p of store.list()) index.add(p);
       }
       const { loadPassportPath, BUILTIN_PASSPORT_PATH } = await import('./passport/load.js');

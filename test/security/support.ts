@@ -11,6 +11,7 @@ import { parseConfig } from '../../src/config/config.js';
 import { createApp, type AppContext } from '../../src/core/app.js';
 import { createLogger } from '../../src/core/logger.js';
 import { buildServer } from '../../src/mcp/server.js';
+import { sharedAppOptions } from '../support/in-process.js';
 import { CLI, cleanEnv, ROOT } from '../support/spawn.js';
 
 const FIGURES_DIR = path.join(ROOT, '.bench-tmp', 'security-figures');
@@ -205,7 +206,7 @@ export async function startInProcess(argv: string[] = ['--offline'], env: Record
   const logger = createLogger('debug');
   const logs: string[] = [];
   logger.addSink((level, msg) => logs.push(`${level}: ${msg}`));
-  const app = await createApp(config, logger);
+  const app = await createApp(config, logger, sharedAppOptions());
   const ready = app.loadAll();
   const server = buildServer(app, { ready });
   const [clientT, serverT] = opts.wire ? wirePair() : InMemoryTransport.createLinkedPair();

@@ -5,9 +5,20 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { AppContext } from '../../src/core/app.js';
-import { lazyLoad, prepareApp, runCommandLine } from '../../src/main.js';
+import { loadWordVectors, type WordVectors } from '../../src/core/search/word-vectors.js';
+import { lazyLoad, prepareApp, runCommandLine, type TestAppOptions } from '../../src/main.js';
 import { buildServer } from '../../src/mcp/server.js';
 import { cleanEnv } from './spawn.js';
+
+let vectors: WordVectors | undefined;
+/**
+ * What every in-process app of this worker shares: the shipped word-vector table, read once (~0.1 s of CPU per app
+ * otherwise; dozens of apps per run). It is immutable once built, and it is the table a spawned server reads on its
+ * first search (that lazy read stays covered by the spawned tests and by apps the tests build with createApp).
+ */
+export function sharedAppOptions(): TestAppOptions {
+  return { index: { vectors: (vectors ??= loadWordVectors()) } };
+}
 
 export interface CliRun {
   code: number;
@@ -22,12 +33,17 @@ export interface CliRun {
 export async function runCli(args: string[], opts: { env?: Record<string, string>; ask?: (question: string) => Promise<string> } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const code = await runCommandLine(args, cleanEnv(opts.env), {
-    out: (s) => void (stdout += s),
-    err: (s) => void (stderr += s),
-    isTTY: false,
-    ...(opts.ask ? { ask: opts.ask } : {}),
-  });
+  const code = await runCommandLine(
+    args,
+    cleanEnv(opts.env),
+    {
+      out: (s) => void (stdout += s),
+      err: (s) => void (stderr += s),
+      isTTY: false,
+      ...(opts.ask ? { ask: opts.ask } : {}),
+    },
+    sharedAppOptions(),
+  );
   return { code, stdout, stderr };
 }
 
@@ -35,7 +51,7 @@ export async function runCli(args: string[], opts: { env?: Record<string, string
 async function appFor(args: string[], env?: Record<string, string>): Promise<{ app: AppContext; stderr(): string }> {
   let err = '';
   const io = { out: () => undefined, err: (s: string) => void (err += s), isTTY: false };
-  const app = await prepareApp(args, cleanEnv(env), io);
+  const app = await prepareApp(args, cleanEnv(env), io, sharedAppOptions());
   if (typeof app === 'number') throw new Error(`the command line was refused (exit ${app}): ${err}`);
   return { app, stderr: () => err };
 }
