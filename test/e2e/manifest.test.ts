@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { v0_3 } from '@anthropic-ai/mcpb/schemas';
 import { getMcpConfigForManifest } from '@anthropic-ai/mcpb/node';
 import { parseConfig } from '../../src/config/config.js';
-import { ROOT, startServer } from '../support/spawn.js';
+import { startInProcess } from '../support/in-process.js';
+import { ROOT } from '../support/spawn.js';
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8'));
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -104,8 +105,10 @@ describe('manifest.json', () => {
     expect(parseConfig(cleared.args.slice(1), cleared.env).imageRoots).toEqual([]);
   });
 
-  it('lists exactly the tools the built server exposes', async () => {
-    const s = await startServer();
+  // In process: the server main.ts builds, which in-process-parity.test.ts holds to the built binary's tools/list;
+  // bundle.test.ts compares this list with the tools of the server started from the packed .mcpb.
+  it('lists exactly the tools the server exposes', async () => {
+    const s = await startInProcess();
     try {
       const { tools } = await s.client.listTools();
       expect((manifest.tools as { name: string }[]).map((t) => t.name).sort()).toEqual(tools.map((t) => t.name).sort());

@@ -1,6 +1,9 @@
 // Pins the exact tool list and checks every tool's title, description, annotations and schemas, as a client sees them.
+// In process (startInProcess: main.ts's argv -> app -> server path over the SDK's in-memory transport): that the built
+// binary lists the very same tools, byte for byte, is test/e2e/in-process-parity.test.ts's job, and the bundle test
+// lists them from the packed .mcpb.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type Spawned } from '../support/spawn.js';
+import { startInProcess, type InProcess } from '../support/in-process.js';
 
 const EXPECTED = {
   find_capability_by_intent: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -12,9 +15,9 @@ const EXPECTED = {
 type JsonSchema = { type?: string; properties?: Record<string, JsonSchema & { description?: string }>; required?: string[] };
 
 describe('tools/list', () => {
-  let s: Spawned;
+  let s: InProcess;
   beforeAll(async () => {
-    s = await startServer();
+    s = await startInProcess();
   });
   afterAll(async () => s?.close());
 
