@@ -1,5 +1,7 @@
 // Real registry passports over stdio: loaded from a directory, and fetched by slug from a loopback registry
-// (127.0.0.1) exactly as the real registry serves them (null prices, odd slugs, the older unsigned shape).
+// (127.0.0.1) exactly as the real registry serves them (null prices, odd slugs, the older unsigned shape). The
+// registry fetch goes through the built binary, spawned; loading the directory is the server main.ts builds, in process
+// (test/support/in-process.ts; the spawned default servers of the other e2e tests load passports the same way).
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeKey, signPassport } from '../support/keys.js';
+import { startInProcess, type InProcess } from '../support/in-process.js';
 import { startServer, textOf, type Spawned } from '../support/spawn.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/registry/', import.meta.url));
@@ -15,7 +18,7 @@ const slugOf = (f: string) => f.split('.').slice(0, -2).join('.');
 const key = makeKey();
 
 describe('real registry passports through the stdio server', () => {
-  let local: Spawned;
+  let local: InProcess;
   let remote: Spawned;
   const requested: string[] = [];
   const registry = createServer((req, res) => {
@@ -38,7 +41,7 @@ describe('real registry passports through the stdio server', () => {
     await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(registry.address() as AddressInfo).port}/api/v1`;
     [local, remote] = await Promise.all([
-      startServer({ args: ['--passports', DIR] }),
+      startInProcess({ args: ['--passports', DIR] }),
       startServer({ args: ['--registry-url', base, '--no-cache', '--trust-key', `unfragile.ai=${key.rawBase64}`], env: { PASSPORT_MCP_OFFLINE: '0' } }),
     ]);
   });
