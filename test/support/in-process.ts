@@ -13,8 +13,8 @@ import { cleanEnv } from './spawn.js';
 let vectors: WordVectors | undefined;
 /**
  * What every in-process app of this worker shares: the shipped word-vector table, read once (~0.1 s of CPU per app
- * otherwise; dozens of apps per run). It is immutable once built, and it is the table a spawned server reads on its
- * first search (that lazy read stays covered by the spawned tests and by apps the tests build with createApp).
+ * otherwise; dozens of apps per run). It is immutable once built, and it is the same table a spawned server reads
+ * lazily on its first search (a read the spawned tests keep exercising).
  */
 export function sharedAppOptions(): TestAppOptions {
   return { index: { vectors: (vectors ??= loadWordVectors()) } };

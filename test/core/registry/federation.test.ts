@@ -13,6 +13,7 @@ import { federatedFind, FIND_DEFAULT_MIN_CONFIDENCE, FindResultSchema } from '..
 import { DEFAULT_MIN_CONFIDENCE } from '../../../src/core/search/index.js';
 import { CACHE_SUBDIR } from '../../../src/core/registry/cache.js';
 import { startFakeRegistry, type FakeRegistry } from '../../support/fake-registry.js';
+import { sharedAppOptions } from '../../support/in-process.js';
 
 let reg: FakeRegistry;
 beforeAll(async () => {
@@ -26,7 +27,8 @@ async function app(args: string[] = [], env: Record<string, string> = {}) {
   const warnings: string[] = [];
   const logger = { ...nullLogger, warn: (m: string) => warnings.push(m) };
   const config = parseConfig(['--registry-url', reg.base, '--trust-key', `unfragile.ai=${reg.key.rawBase64}`, ...args], { HOME: tmp(), ...env });
-  const a = await createApp(config, logger);
+  // The word-vector table every in-process app of this worker shares (read once, not once per app).
+  const a = await createApp(config, logger, sharedAppOptions());
   await a.loadAll();
   return { app: a, warnings };
 }
