@@ -1,8 +1,9 @@
 // The Streamable HTTP transport end to end: the built CLI with `serve --http 127.0.0.1:0`, driven by the SDK's
-// own StreamableHTTPClientTransport, plus the HTTP-level guards (Host/Origin, methods, body cap, shutdown). Two
-// spawned servers carry every test that can share one (each test its own client or session); the log lines per
-// --log-level and the non-loopback warning are server behaviour the binary's process adds nothing to, and run on
-// the same HTTP server listening in this process (startHttpInProcess).
+// own StreamableHTTPClientTransport, plus the HTTP-level guards (Host/Origin, methods, body cap, shutdown). One
+// spawned server carries every test that can share it (each test its own client or session); the log lines per
+// --log-level, the non-loopback warning and invoke_model over HTTP (one upstream pool, cancellation across POSTs) are
+// server behaviour the binary's process adds nothing to, and run on the same HTTP server listening in this process
+// (startHttpInProcess).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { checkRequestOrigin, MAX_HTTP_BODY_BYTES, sessionIdOf } from '../../src/mcp/http.js';
 import { happy, startFakeUpstream } from '../support/fake-upstream.js';
-import { startHttpInProcess } from '../support/in-process.js';
+import { startHttpInProcess, type InProcessHttp } from '../support/in-process.js';
 import { CLI, cleanEnv, SEED_SLUG } from '../support/spawn.js';
 
 interface Running {
@@ -300,14 +301,14 @@ describe('serve --http: log lines reach the client', () => {
 describe('serve --http with invoke_model: one upstream pool, and cancellation stops the upstream call', () => {
   const KEY = 'sk-or-v1-http-cancel-test-0123456789';
   let fake: Awaited<ReturnType<typeof startFakeUpstream>>;
-  let s: Running;
+  let s: InProcessHttp;
   beforeAll(async () => {
     fake = await startFakeUpstream();
-    s = await startHttp('127.0.0.1:0', { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl });
+    // In process: the HTTP server main.ts's serve() runs, on a real socket (the spawned server above is the binary's).
+    s = await startHttpInProcess({ args: ['serve', '--http', '127.0.0.1:0'], env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl } });
   });
   afterAll(async () => {
-    s?.child.kill('SIGTERM');
-    await s?.exited;
+    await s?.close();
     await fake?.close();
   });
 
