@@ -12,10 +12,9 @@ const require = createRequire(import.meta.url);
 const inspectorPkgPath = require.resolve('@modelcontextprotocol/inspector/package.json');
 const inspectorPkg = JSON.parse(readFileSync(inspectorPkgPath, 'utf8'));
 const INSPECTOR = join(dirname(inspectorPkgPath), inspectorPkg.bin['mcp-inspector']);
-// The inspector keeps a catalog under $HOME; give it a throwaway one.
-const HOME = mkdtempSync(join(tmpdir(), 'passport-inspector-'));
-
 function inspector(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  // The inspector keeps a catalog under $HOME: a throwaway one per run, as the runs go at the same time.
+  const HOME = mkdtempSync(join(tmpdir(), 'passport-inspector-'));
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -26,7 +25,9 @@ function inspector(args: string[]): Promise<{ code: number; stdout: string; stde
   });
 }
 
-describe('MCP Inspector CLI', () => {
+// Four independent inspector runs (each its own inspector process and spawned server): at the same time, not one
+// after the other.
+describe.concurrent('MCP Inspector CLI', () => {
   it('lists the tools', async () => {
     const r = await inspector(['--method', 'tools/list']);
     expect(r.code, r.stderr).toBe(0);
