@@ -3,7 +3,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../version.js';
 import { isInside, linkStaysInside, readRegularFileSync, SafeReadError } from '../safe-file.js';
 import { parseStrictJson, MAX_DEPTH, MAX_DOCUMENT_BYTES, StrictJsonError } from '../strict-json.js';
 import { isObject, parsePassportView, unwrapPassport, type LoadedPassport } from './schema.js';
@@ -15,7 +15,7 @@ export const MAX_FILES_PER_DIRECTORY = 100_000;
  * per-file promises (five thread-pool round trips each), and the yields keep the process responsive. */
 const BATCH = 64;
 
-export const BUILTIN_PASSPORT_PATH = fileURLToPath(new URL('../../../passports/mistral-small-3.1.passport.json', import.meta.url));
+export const BUILTIN_PASSPORT_PATH = packageFile('passports/mistral-small-3.1.passport.json');
 
 export interface LoadProblem {
   source: string;

@@ -3,10 +3,10 @@
 // the lexical index cannot: that "mailbox" is near "email" and "picture" near "image", and it is the dictionary
 // for typo repair ("transcrbe a meetng"). Loaded lazily by the index on its first search, never at start.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../version.js';
 import { SKIP_WORDS, STOP_WORDS, tokenize } from './text.js';
 
-export const WORD_VECTORS_PATH = fileURLToPath(new URL('../../../data/word-vectors.bin', import.meta.url));
+export const WORD_VECTORS_PATH = packageFile('data/word-vectors.bin');
 
 const MAGIC = 'PMWV';
 /** Longest word the typo repair considers; longer tokens are identifiers, not misspellings. */
