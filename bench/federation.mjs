@@ -12,12 +12,12 @@ import path from 'node:path';
 import { generateSyntheticPassports, readEvalBases } from '../scripts/synthetic-passports.mjs';
 import { BENCH_INTENTS } from './intents.mjs';
 
-const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
-const { parseConfig } = await import(dist('config/config.js'));
-const { createApp } = await import(dist('core/app.js'));
-const { nullLogger } = await import(dist('core/logger.js'));
-const { federatedFind, shapeMatch } = await import(dist('core/search/federation.js'));
-const { canonicalBytes } = await import(dist('core/passport/canonical.js'));
+const built = (p) => new URL(`../build/${p}`, import.meta.url).href;
+const { parseConfig } = await import(built('config/config.js'));
+const { createApp } = await import(built('core/app.js'));
+const { nullLogger } = await import(built('core/logger.js'));
+const { federatedFind, shapeMatch } = await import(built('core/search/federation.js'));
+const { canonicalBytes } = await import(built('core/passport/canonical.js'));
 
 const round = (x, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];

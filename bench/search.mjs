@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync, statSync } from 'node:fs';
-import { BUILTIN_PASSPORT_PATH, loadPassportDirectory, loadPassportFile } from '../dist/core/passport/load.js';
-import { evaluate, evaluateConfidence } from '../dist/core/search/evaluate.js';
-import { CONCEPTS, IntentIndex } from '../dist/core/search/index.js';
-import { loadWordVectors, WORD_VECTORS_PATH } from '../dist/core/search/word-vectors.js';
+import { BUILTIN_PASSPORT_PATH, loadPassportDirectory, loadPassportFile } from '../build/core/passport/load.js';
+import { evaluate, evaluateConfidence } from '../build/core/search/evaluate.js';
+import { CONCEPTS, IntentIndex } from '../build/core/search/index.js';
+import { loadWordVectors, WORD_VECTORS_PATH } from '../build/core/search/word-vectors.js';
 import { writeSyntheticPassports } from '../scripts/synthetic-passports.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

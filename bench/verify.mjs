@@ -7,10 +7,10 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { canonicalBytes } from '../dist/core/passport/canonical.js';
-import { createTrustStore, makeTrustedKey } from '../dist/core/passport/trust.js';
-import { verifyMany } from '../dist/core/passport/bulk.js';
-import { verifyPassportObject } from '../dist/core/passport/verify.js';
+import { canonicalBytes } from '../build/core/passport/canonical.js';
+import { createTrustStore, makeTrustedKey } from '../build/core/passport/trust.js';
+import { verifyMany } from '../build/core/passport/bulk.js';
+import { verifyPassportObject } from '../build/core/passport/verify.js';
 import { generateSyntheticPassports, readEvalBases } from '../scripts/synthetic-passports.mjs';
 
 const SEED = fileURLToPath(new URL('../passports/mistral-small-3.1.passport.json', import.meta.url));

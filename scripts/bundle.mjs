@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// `npm run bundle`: builds passport-mcp-<version>.mcpb, the Claude Desktop extension, with production
-// dependencies only. `mcpb pack` zips whatever node_modules it finds, so we stage a copy of the shipped files,
-// install the locked production dependencies there (`npm ci --omit=dev`), and pack the stage.
+// `npm run bundle`: builds passport-mcp-<version>.mcpb, the Claude Desktop extension. dist/ is self-contained (the
+// build bundles the dependencies' code into it: scripts/postbuild.mjs), so the extension needs no node_modules.
+// `mcpb pack` zips whatever it finds, so we stage a copy of exactly the shipped files and pack the stage.
 // Usage: node scripts/bundle.mjs [--out-dir DIR]   (default: the repository root)
-import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { packExtension } from '@anthropic-ai/mcpb';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SHIPPED = ['dist', 'passports', 'data', 'manifest.json', 'icon.png', 'package.json', 'package-lock.json', 'README.md', 'LICENSE'];
+const SHIPPED = ['dist', 'passports', 'data', 'manifest.json', 'icon.png', 'package.json', 'README.md', 'LICENSE'];
 
 const { values } = parseArgs({ options: { 'out-dir': { type: 'string' } } });
 const outDir = resolve(values['out-dir'] ?? ROOT);
@@ -31,11 +30,6 @@ if (!existsSync(join(ROOT, manifest.server.entry_point))) {
 const stage = mkdtempSync(join(tmpdir(), 'passport-mcp-bundle-'));
 try {
   for (const f of SHIPPED) if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(stage, f), { recursive: true });
-  // --ignore-scripts: no `prepare` (tsc is a dev tool; dist is already built) and no third-party install scripts.
-  execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: stage,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
   const output = join(outDir, `${pkg.name}-${pkg.version}.mcpb`);
   const ok = await packExtension({ extensionPath: stage, outputPath: output, silent: true });
   if (!ok) {

@@ -6,11 +6,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { toLoadedPassport } from '../dist/core/passport/load.js';
-import { FEATURE_NAMES } from '../dist/core/search/confidence.js';
-import { evaluateConfidence } from '../dist/core/search/evaluate.js';
-import { IntentIndex } from '../dist/core/search/index.js';
-import { loadWordVectors } from '../dist/core/search/word-vectors.js';
+import { toLoadedPassport } from '../build/core/passport/load.js';
+import { FEATURE_NAMES } from '../build/core/search/confidence.js';
+import { evaluateConfidence } from '../build/core/search/evaluate.js';
+import { IntentIndex } from '../build/core/search/index.js';
+import { loadWordVectors } from '../build/core/search/word-vectors.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EVAL = path.join(ROOT, 'test/fixtures/eval');

@@ -502,7 +502,7 @@ describe('passport directories', () => {
     writeFileSync(path.join(dir, 'good.json'), JSON.stringify(signed));
     const fifo = path.join(dir, 'evil.json');
     execFileSync('mkfifo', [fifo]);
-    const loadModule = new URL('../../dist/core/passport/load.js', import.meta.url).href;
+    const loadModule = new URL('../../build/core/passport/load.js', import.meta.url).href;
     const worker = new Worker(
       `import(${JSON.stringify(loadModule)}).then(async ({ loadPassportDirectory }) => { const r = await loadPassportDirectory(${JSON.stringify(dir)}); require('node:worker_threads').parentPort.postMessage({ loaded: r.passports.length, problems: r.problems.map((p) => p.message) }); });`,
       { eval: true },

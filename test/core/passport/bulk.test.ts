@@ -1,12 +1,12 @@
 // verifyMany must give, in order, exactly what one-by-one verification gives, whichever thread checks a chunk.
-// Worker threads load built files, so this test imports from dist/ (npm test builds first).
+// Worker threads load built files, so this test imports the compiled tree in build/ (npm test builds first).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- built JavaScript, no declarations emitted
-import { verifyMany } from '../../../dist/core/passport/bulk.js';
+import { verifyMany } from '../../../build/core/passport/bulk.js';
 import { createTrustStore, makeTrustedKey } from '../../../src/core/passport/trust.js';
 import { verifyPassportObject, type VerifyResult } from '../../../src/core/passport/verify.js';
 import { makeKey, seedDocument, signPassport } from '../../support/keys.js';
