@@ -3,21 +3,23 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
- * The files that take longest (a Claude Desktop bundle built with npm ci, ~20 spawned servers sent signals, the
- * property runs), in that order. Two workers finish together only if these start first; without a duration cache
- * (a clean clone, CI) vitest would run the largest files first, and the bundle test, a small file, would run last
- * on one worker while the other sat idle.
+ * The files that take longest (property runs, ~20 spawned servers sent signals, secrets canaries through every
+ * output path), in that order. Two workers finish together only if these start first; without a duration cache
+ * (a clean clone, CI) vitest would run the largest files first, and a slow small file could run last on one worker
+ * while the other sat idle.
  */
 const SLOWEST_FIRST = [
-  'test/e2e/bundle.test.ts',
-  'test/e2e/lifecycle.test.ts',
-  'test/security/secrets.test.ts',
   'test/security/tool-args.test.ts',
+  'test/security/secrets.test.ts',
   'test/security/passport-fuzz.test.ts',
-  'test/e2e/cli.test.ts',
   'test/security/load.test.ts',
-  'test/security/protocol.test.ts',
+  'test/e2e/lifecycle.test.ts',
+  'test/e2e/cli.test.ts',
   'test/e2e/inspector.test.ts',
+  'test/security/registry.test.ts',
+  'test/security/protocol.test.ts',
+  'test/e2e/trust.test.ts',
+  'test/e2e/bundle.test.ts',
 ];
 
 class SlowestFirst extends BaseSequencer {
