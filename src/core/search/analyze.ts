@@ -8,8 +8,8 @@
 // precomputed once and `add` stays O(document).
 import type { Capability, LoadedPassport } from '../passport/schema.js';
 import type { PostingsPool } from './postings.js';
-import type { StemCache, StreamToken } from './text.js';
-import { findConcepts, MODALITY, type ConceptHit, type Vocabulary } from './vocabulary.js';
+import { stemWord, type StemCache, type StreamToken } from './text.js';
+import { DATA_WORDS, findConcepts, MODALITY, type ConceptHit, type Vocabulary } from './vocabulary.js';
 
 export interface FieldSpec {
   name: string;
@@ -51,6 +51,17 @@ export function requiredModality(inputTypes: readonly string[] | undefined): num
   }
   return bits;
 }
+
+/**
+ * MODALITY.data for a dataset or a benchmark: it serves intents that ask for data (see MODALITY), not tasks. The
+ * index uses it both ways, as it does audio for a speech model: required (a task intent ranks it lower) and accepted
+ * (an intent that asks for data ranks it above a model described in the same words).
+ */
+export function requiredByKind(artifactType: unknown): number {
+  return typeof artifactType === 'string' && /^(dataset|benchmark)s?$/i.test(artifactType.trim()) ? MODALITY.data : 0;
+}
+
+const DATA_STEMS: ReadonlySet<string> = new Set(DATA_WORDS.map(stemWord));
 
 /** The non-text modalities a capability *accepts*: any input type that mentions audio, image or video. */
 export function acceptedModality(inputTypes: readonly string[] | undefined): number {
@@ -191,7 +202,7 @@ export interface QueryTerm {
 
 export interface QueryPlan {
   terms: QueryTerm[];
-  /** MODALITY bits the intent mentions (audio, image, video). */
+  /** MODALITY bits the intent mentions (audio, image, video; data when it asks for data). */
   modality: number;
   /** Number of groups (distinct content words, at most 31). */
   groupCount: number;
@@ -256,6 +267,7 @@ export function analyzeQuery(ctx: AnalyzerContext, intent: string, w: QueryWeigh
     prev = i;
   });
   let modality = 0;
+  for (const t of stream) if (DATA_STEMS.has(t.stem)) modality |= MODALITY.data;
   for (const h of findConcepts(ctx.vocab, stream)) {
     const concept = ctx.vocab.concepts[h.concept]!;
     modality |= concept.modality ?? 0;

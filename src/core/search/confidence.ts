@@ -36,7 +36,7 @@ export interface MatchFeatures {
 export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness', 'distinct'] as const;
 
 /** Logistic weights (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.623, 3.177, 0.277, 1.212, 6.268, -0.019, 0.452, 0.14, 1.816];
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.543, 3.263, 0.299, 1.149, 6.297, -0.136, 0.44, 0.102, 1.842];
 
 export function confidenceOf(f: MatchFeatures, w: readonly number[] = CONFIDENCE_WEIGHTS): number {
   let z = w[0]!;

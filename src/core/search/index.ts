@@ -13,6 +13,7 @@ import {
   createAnalyzerContext,
   DocumentAnalyzer,
   FIELDS,
+  requiredByKind,
   requiredModality,
   type AnalyzerContext,
   type QueryPlan,
@@ -221,8 +222,8 @@ export class IntentIndex {
         postings,
       });
       this.alive[doc] = 1;
-      this.modality[doc] = requiredModality(cap.input_types);
-      this.accepts[doc] = acceptedModality(cap.input_types);
+      this.modality[doc] = requiredModality(cap.input_types) | requiredByKind(u.artifact.type);
+      this.accepts[doc] = acceptedModality(cap.input_types) | requiredByKind(u.artifact.type);
       this.liveDocs++;
       this.livePostings += postings;
       ids.push(doc);

@@ -34,7 +34,7 @@ export const DEFAULT_SCORING: ScoringParams = { word: 1.0, concept: 1.5, bigram:
 export interface ScoringView {
   pool: PostingsPool;
   alive: Uint8Array;
-  /** Per document: MODALITY bits it requires (see requiredModality), 0 when it accepts text. */
+  /** Per document: MODALITY bits it requires (see requiredModality and requiredByKind), 0 when it accepts text. */
   modality: Uint8Array;
   /** Per document: MODALITY bits it accepts (see acceptedModality). */
   accepts: Uint8Array;

@@ -30,8 +30,18 @@ export interface Concept {
   implies?: readonly string[];
 }
 
-/** Non-text input modalities, as bits. */
-export const MODALITY = { audio: 1, image: 2, video: 4 } as const;
+/**
+ * Non-text input modalities, as bits, and one need that works the same way: `data`, an intent asking for data
+ * itself (to train, test or measure on). A dataset or benchmark requires it, as a speech model requires audio: it
+ * does not do "answer tricky questions step by step", it only holds questions.
+ */
+export const MODALITY = { audio: 1, image: 2, video: 4, data: 8 } as const;
+
+/** Words by which an intent asks for data rather than for a task done (matched on stems, so word forms count). */
+export const DATA_WORDS: readonly string[] = (
+  'data|dataset|corpus|corpora|training|train|pretrain|pretraining|benchmark|benchmarking|leaderboard|eval|evaluate|' +
+  'evaluation|test|testing|examples|problems|labelled|labeled|annotated'
+).split('|');
 
 interface ConceptOptions {
   weight?: number;

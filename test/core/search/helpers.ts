@@ -59,10 +59,14 @@ export interface CapSpec {
 }
 
 /** A minimal valid passport. */
-export function makePassport(slug: string, caps: CapSpec[], opts: { verified?: boolean; trust?: number; artifactVerified?: boolean } = {}): LoadedPassport {
+export function makePassport(
+  slug: string,
+  caps: CapSpec[],
+  opts: { verified?: boolean; trust?: number; artifactVerified?: boolean; type?: string } = {},
+): LoadedPassport {
   const doc = {
     unfragile: {
-      artifact: { slug, name: `Artifact ${slug}`, verified: opts.artifactVerified ?? false },
+      artifact: { slug, name: `Artifact ${slug}`, verified: opts.artifactVerified ?? false, ...(opts.type ? { type: opts.type } : {}) },
       capabilities: caps.map((c, i) => ({ id: c.id ?? `${slug}__cap_${i}`, ...c })),
       ...(opts.trust !== undefined || opts.verified !== undefined ? { trust: { score: opts.trust, verified: opts.verified } } : {}),
     },

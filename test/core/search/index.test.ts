@@ -150,6 +150,24 @@ describe('IntentIndex behaviour', () => {
     }
   });
 
+  it('serves a task with a model and a request for data with a dataset (a dataset or benchmark requires the intent to ask for data)', () => {
+    const qa = 'Question answering over documents: answers questions about a passage, with the answer span';
+    const index = new IntentIndex();
+    // Same words in both: only the artifact's kind tells them apart.
+    index.add(makePassport('qa-set', [{ name: 'Question answering', description: qa }], { type: 'dataset' }));
+    index.add(makePassport('qa-model', [{ name: 'Question answering', description: qa }], { type: 'model' }));
+    index.add(makePassport('qa-bench', [{ name: 'Question answering', description: qa }], { type: 'Benchmark' }));
+    expect(index.search('answer questions about this passage').map((m) => m.passport.slug)[0]).toBe('qa-model');
+    for (const intent of ['training data for answering questions about a passage', 'benchmark my model answering questions about a passage'])
+      expect(
+        index
+          .search(intent)
+          .map((m) => m.passport.slug)
+          .slice(0, 2),
+        intent,
+      ).toEqual(['qa-bench', 'qa-set']);
+  });
+
   it('accepts a replacement scoring function', () => {
     const index = new IntentIndex({ scorer: () => [], vectors: testVectors() });
     index.add(makePassport('p', [cap]));
