@@ -8,7 +8,7 @@
 // resolving, reading and compiling them; bundled, a cold start takes about two thirds of the CPU time (BENCHMARKS.md),
 // and the npm package and the .mcpb need no node_modules at all.
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
@@ -53,12 +53,14 @@ for (const c of chunks)
 // Licences: every package a bundled module came from, with its licence text.
 const packages = new Map();
 for (const c of chunks)
-  for (const id of c.moduleIds) {
-    const i = id.lastIndexOf(`${sep}node_modules${sep}`);
+  for (const raw of c.moduleIds) {
+    // Module ids are absolute paths (backslashes on Windows); the innermost node_modules names the package.
+    const id = raw.replaceAll('\\', '/');
+    const i = id.lastIndexOf('/node_modules/');
     if (i < 0) continue;
-    const rest = id.slice(i + 14).split(sep);
+    const rest = id.slice(i + '/node_modules/'.length).split('/');
     const name = rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
-    const dir = join(id.slice(0, i + 14), ...name.split('/'));
+    const dir = `${id.slice(0, i)}/node_modules/${name}`;
     if (!packages.has(dir)) packages.set(dir, name);
   }
 const sections = [...packages]
