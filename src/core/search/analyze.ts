@@ -9,7 +9,7 @@
 import type { Capability, LoadedPassport } from '../passport/schema.js';
 import type { PostingsPool } from './postings.js';
 import { stemWord, type StemCache, type StreamToken } from './text.js';
-import { DATA_WORDS, findConcepts, MODALITY, type ConceptHit, type Vocabulary } from './vocabulary.js';
+import { DATA_PHRASES, DATA_WORDS, findConcepts, MODALITY, type ConceptHit, type Vocabulary } from './vocabulary.js';
 
 export interface FieldSpec {
   name: string;
@@ -62,6 +62,18 @@ export function requiredByKind(artifactType: unknown): number {
 }
 
 const DATA_STEMS: ReadonlySet<string> = new Set(DATA_WORDS.map(stemWord));
+const DATA_PAIRS: ReadonlySet<string> = new Set(DATA_PHRASES.map((p) => p.split(' ').map(stemWord).join(' ')));
+
+/** Whether an intent asks for data (DATA_WORDS, DATA_PHRASES), over its content words in order. */
+function asksForData(stream: readonly StreamToken[]): boolean {
+  let prev: string | undefined;
+  for (const t of stream) {
+    if (!t.content) continue;
+    if (DATA_STEMS.has(t.stem) || (prev !== undefined && DATA_PAIRS.has(`${prev} ${t.stem}`))) return true;
+    prev = t.stem;
+  }
+  return false;
+}
 
 /** The non-text modalities a capability *accepts*: any input type that mentions audio, image or video. */
 export function acceptedModality(inputTypes: readonly string[] | undefined): number {
@@ -267,7 +279,7 @@ export function analyzeQuery(ctx: AnalyzerContext, intent: string, w: QueryWeigh
     prev = i;
   });
   let modality = 0;
-  for (const t of stream) if (DATA_STEMS.has(t.stem)) modality |= MODALITY.data;
+  if (asksForData(stream)) modality |= MODALITY.data;
   for (const h of findConcepts(ctx.vocab, stream)) {
     const concept = ctx.vocab.concepts[h.concept]!;
     modality |= concept.modality ?? 0;

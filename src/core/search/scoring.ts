@@ -8,6 +8,7 @@
 //                wrong capability for paraphrases
 import { K1, type QueryPlan } from './analyze.js';
 import type { PostingsPool } from './postings.js';
+import { MODALITY } from './vocabulary.js';
 
 export interface ScoringParams {
   /** Query-side weights of the three term kinds. */
@@ -152,8 +153,12 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
       if (gamma === 1) raw *= s;
       else if (gamma > 0) raw *= Math.pow(s, gamma);
     }
+    // A media requirement is met by any one of its media; the data requirement (a dataset or benchmark) only by an
+    // intent asking for data, whatever its media: "classify this photo" is not a request for an image dataset.
     const needs = view.modality[d]!;
-    if (needs !== 0 && (needs & plan.modality) === 0) raw *= params.modalityPenalty;
+    const media = needs & ~MODALITY.data;
+    if (media !== 0 && (media & plan.modality) === 0) raw *= params.modalityPenalty;
+    if (needs & MODALITY.data && !(plan.modality & MODALITY.data)) raw *= params.modalityPenalty;
     if ((view.accepts[d]! & plan.modality) !== 0) raw *= params.modalityBonus;
     const full = top.length >= limit;
     if (full) {

@@ -37,10 +37,15 @@ export interface Concept {
  */
 export const MODALITY = { audio: 1, image: 2, video: 4, data: 8 } as const;
 
-/** Words by which an intent asks for data rather than for a task done (matched on stems, so word forms count). */
-export const DATA_WORDS: readonly string[] = (
-  'data|dataset|corpus|corpora|training|train|pretrain|pretraining|benchmark|benchmarking|leaderboard|eval|evaluate|' +
-  'evaluation|test|testing|examples|problems|labelled|labeled|annotated'
+/**
+ * How an intent asks for data rather than for a task done: words that only mean data, and two-word phrases whose
+ * words alone are everyday task words ("write unit tests" is a task; "a test suite for my model" asks for data).
+ * Matched on stems, so word forms count.
+ */
+export const DATA_WORDS: readonly string[] = 'dataset|datasets|corpus|corpora|benchmark|benchmarks|benchmarking|leaderboard|pretrain|pretraining'.split('|');
+export const DATA_PHRASES: readonly string[] = (
+  'training data|training set|training examples|train data|test set|test suite|test data|eval set|evaluation set|' +
+  'evaluation data|validation set|labelled data|labeled data|annotated data|reference solutions|sample data'
 ).split('|');
 
 interface ConceptOptions {

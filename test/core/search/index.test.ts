@@ -168,6 +168,25 @@ describe('IntentIndex behaviour', () => {
       ).toEqual(['qa-bench', 'qa-set']);
   });
 
+  it('ranks an image dataset below an image model for a task on a photo, and above it for a request for image data', () => {
+    const cls = { name: 'Image classification', description: 'Classifies photos of animals into 1,000 classes', input_types: ['image'] };
+    const index = new IntentIndex();
+    index.add(makePassport('a-img-set', [cls], { type: 'dataset' }));
+    index.add(makePassport('b-img-model', [cls], { type: 'model' }));
+    expect(index.search('classify this photo of an animal').map((m) => m.passport.slug)).toEqual(['b-img-model', 'a-img-set']);
+    expect(index.search('labelled data to classify photos of animals').map((m) => m.passport.slug)).toEqual(['a-img-set', 'b-img-model']);
+  });
+
+  it('does not read everyday task words as a request for data ("write unit tests", "the data in this document")', () => {
+    const tests = { name: 'Unit test generation', description: 'Writes unit tests and test cases for Python functions' };
+    const index = new IntentIndex();
+    index.add(makePassport('tests-bench', [tests], { type: 'benchmark' }));
+    index.add(makePassport('tests-model', [tests], { type: 'model' }));
+    for (const intent of ['write unit tests for my python function', 'generate test cases for this code', 'test my function with examples'])
+      expect(index.search(intent).map((m) => m.passport.slug)[0], intent).toBe('tests-model');
+    expect(index.search('a test suite of python functions with unit tests').map((m) => m.passport.slug)[0]).toBe('tests-bench');
+  });
+
   it('accepts a replacement scoring function', () => {
     const index = new IntentIndex({ scorer: () => [], vectors: testVectors() });
     index.add(makePassport('p', [cap]));
