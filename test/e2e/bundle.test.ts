@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getMcpConfigForManifest, unpackExtension } from '@anthropic-ai/mcpb';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -47,6 +48,23 @@ describe('npm run bundle (.mcpb for Claude Desktop)', () => {
     for (const dep of ['@modelcontextprotocol/sdk', '@noble/ed25519', 'eventsource-parser', 'stemmer', 'undici', 'zod'])
       expect(licences, dep).toMatch(new RegExp(`^## ${dep.replace('/', '\\/')} \\d`, 'm'));
     for (const f of ['node_modules', 'src', 'test', 'build', 'package-lock.json']) expect(existsSync(join(unpacked, f)), f).toBe(false);
+  });
+
+  it('starts the bundled bulk-verification worker from its chunk and gets an answer (a missing one would only slow `list`)', async () => {
+    // The worker protocol of core/passport/bulk-chunk.ts: an empty chunk, claimed and answered with no matches.
+    const worker = new Worker(join(unpacked, 'dist/chunks/bulk-worker.js'), { workerData: { issuers: [], claims: new SharedArrayBuffer(4) }, execArgv: [] });
+    try {
+      const reply = await new Promise<{ id: number; matches: Int32Array }>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`worker exited with code ${code}`)));
+        worker.postMessage({ id: 0, buf: new SharedArrayBuffer(0), meta: new Int32Array(0) });
+      });
+      expect(reply.id).toBe(0);
+      expect(reply.matches).toHaveLength(0);
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it('starts the way Claude Desktop starts it and lists the manifest tools over MCP', async () => {

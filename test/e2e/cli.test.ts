@@ -124,7 +124,7 @@ describe('progress on a terminal', () => {
 });
 
 describe('list over a large collection', () => {
-  it('checks 1,200 signatures across worker threads from the built package, and reports each verdict', async () => {
+  it('checks 1,200 signatures in bulk from the built package (the worker itself: bundle.test.ts), and reports each verdict', async () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { makeKey, seedDocument, signPassport } = await import('../support/keys.js');
