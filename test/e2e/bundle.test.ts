@@ -36,6 +36,7 @@ describe('npm run bundle (.mcpb for Claude Desktop)', () => {
     expect(manifest).toEqual(JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8')));
     for (const f of [
       'icon.png',
+      'LICENSE',
       'dist/cli.js',
       'dist/chunks/bulk-worker.js',
       'passports/mistral-small-3.1.passport.json',
