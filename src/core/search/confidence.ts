@@ -31,12 +31,17 @@ export interface MatchFeatures {
    * mean over the candidates re-ranked): a real fit stands out, a guess for an intent nothing serves does not.
    */
   distinct: number;
+  /**
+   * 1 when the intent's words (or concepts) are in the capability's name, else 0: a name says what a capability is
+   * for, so a match there is stronger evidence than the same words in a long description.
+   */
+  named: number;
 }
 
-export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness', 'distinct'] as const;
+export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness', 'distinct', 'named'] as const;
 
 /** Logistic weights (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.543, 3.263, 0.299, 1.149, 6.297, -0.136, 0.44, 0.102, 1.842];
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.64, 2.763, 0.1, 0.832, 6.309, -0.273, 0.377, 0.105, 1.741, 1.056];
 
 export function confidenceOf(f: MatchFeatures, w: readonly number[] = CONFIDENCE_WEIGHTS): number {
   let z = w[0]!;

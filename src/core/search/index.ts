@@ -80,6 +80,8 @@ export interface RankedMatch extends SearchMatch {
 }
 
 export const DEFAULT_LIMIT = 5;
+/** The field bit of a capability's name (FIELDS order). */
+const NAME_FIELD = 1 << FIELDS.findIndex((f) => f.name === 'name');
 /** How many lexical candidates the semantic re-ranking looks at. */
 const RERANK_DEPTH = 15;
 /** Default share of meaning in the hybrid ranking score. */
@@ -319,6 +321,7 @@ export class IntentIndex {
         unknown: query.unknown,
         closeness: i < CLOSENESS_DEPTH && semantic ? this.closeness(semantic, words, s) : s.coverage,
         distinct: Math.max(0, sim.sim) - meanSim,
+        named: s.fieldMask & NAME_FIELD ? 1 : 0,
       };
       const reason = describeMatch(plan, s) + describeMeaning(rec.capability, sim.field, sim.sim, query.repairs);
       return {
