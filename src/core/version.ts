@@ -25,12 +25,10 @@ function findPackage(): { root: string; version: string } {
 
 const found = findPackage();
 
-/** The package's root directory. */
-export const PACKAGE_ROOT: string = found.root;
 export const PACKAGE_VERSION: string = found.version;
 
 /** A file shipped with the package, by its path from the package root. */
-export const packageFile = (relative: string): string => join(PACKAGE_ROOT, relative);
+export const packageFile = (relative: string): string => join(found.root, relative);
 
 /** The User-Agent every outgoing request sends (LLM upstreams and the registry). */
 export const USER_AGENT = `passport-mcp/${PACKAGE_VERSION}`;

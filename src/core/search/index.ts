@@ -206,6 +206,8 @@ export class IntentIndex {
   add(p: LoadedPassport): void {
     if (this.bySlug.has(p.slug)) this.remove(p.slug);
     const u = p.passport.unfragile;
+    // A dataset or benchmark needs a request for data, whichever of its capabilities (analyze.ts).
+    const kind = requiredByKind(u.artifact.type);
     const ids: number[] = [];
     for (const cap of u.capabilities) {
       const doc = this.docs.length;
@@ -224,8 +226,8 @@ export class IntentIndex {
         postings,
       });
       this.alive[doc] = 1;
-      this.modality[doc] = requiredModality(cap.input_types) | requiredByKind(u.artifact.type);
-      this.accepts[doc] = acceptedModality(cap.input_types) | requiredByKind(u.artifact.type);
+      this.modality[doc] = requiredModality(cap.input_types) | kind;
+      this.accepts[doc] = acceptedModality(cap.input_types) | kind;
       this.liveDocs++;
       this.livePostings += postings;
       ids.push(doc);

@@ -42,7 +42,7 @@ export const MODALITY = { audio: 1, image: 2, video: 4, data: 8 } as const;
  * words alone are everyday task words ("write unit tests" is a task; "a test suite for my model" asks for data).
  * Matched on stems, so word forms count.
  */
-export const DATA_WORDS: readonly string[] = 'dataset|datasets|corpus|corpora|benchmark|benchmarks|benchmarking|leaderboard|pretrain|pretraining'.split('|');
+export const DATA_WORDS: readonly string[] = 'dataset|corpus|corpora|benchmark|leaderboard|pretrain'.split('|');
 export const DATA_PHRASES: readonly string[] = (
   'training data|training set|training examples|train data|test set|test suite|test data|eval set|evaluation set|' +
   'evaluation data|validation set|labelled data|labeled data|annotated data|reference solutions|sample data'
