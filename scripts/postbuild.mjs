@@ -7,7 +7,7 @@
 // Why: started from ~280 modules (the SDK, zod and ajv, file by file), the server spends most of its start-up
 // resolving, reading and compiling them; bundled, a cold start takes about two thirds of the CPU time (BENCHMARKS.md),
 // and the npm package and the .mcpb need no node_modules at all.
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -43,9 +43,9 @@ chmodSync(join(DIST, 'cli.js'), 0o755);
 const starters = chunks.filter((c) => c.code.includes("'./bulk-worker.js'") || c.code.includes('"./bulk-worker.js"'));
 if (starters.length === 0) fail('no chunk starts ./bulk-worker.js any more; update this check with bulk.ts');
 for (const c of starters) if (dirname(c.fileName) !== 'chunks') fail(`${c.fileName} starts ./bulk-worker.js but is not in dist/chunks/`);
-if (!existsSync(join(DIST, 'chunks/bulk-worker.js'))) fail('no dist/chunks/bulk-worker.js');
-// Self-contained: whatever is not one of our chunks must be a Node built-in, never a package from node_modules.
 const files = new Set(chunks.map((c) => c.fileName));
+if (!files.has('chunks/bulk-worker.js')) fail('no dist/chunks/bulk-worker.js');
+// Self-contained: whatever is not one of our chunks must be a Node built-in, never a package from node_modules.
 for (const c of chunks) {
   // CommonJS code inside the bundle (undici) loads built-ins through the bundler's require helper: those calls count.
   const required = [...c.code.matchAll(/\b__require\(\s*(["'])([^"']+)\1\s*\)/g)].map((m) => m[2]);
@@ -61,18 +61,18 @@ const MIT = (holder) =>
   `MIT License\n\nCopyright (c) ${holder}\n\nPermission is hereby granted, free of charge, to any person obtaining a copy of this software and associated documentation files (the "Software"), to deal in the Software without restriction, including without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is furnished to do so, subject to the following conditions:\n\nThe above copyright notice and this permission notice shall be included in all copies or substantial portions of the Software.\n\nTHE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.`;
 /** Code in the bundle whose licence is in no file next to it: [module id pattern, heading, text]. */
 const NOTICES = [
-  [/\/undici\/lib\/llhttp\//, 'llhttp (compiled to WebAssembly inside undici)', MIT('Fedor Indutny, 2018')],
+  [/\/undici\/lib\/llhttp\//, 'llhttp (compiled to WebAssembly inside undici)', () => MIT('Fedor Indutny, 2018')],
   [/^\0rolldown\/runtime/, 'rolldown runtime helpers', () => readFileSync(join(ROOT, 'node_modules/rolldown/LICENSE'), 'utf8')],
 ];
 const LICENCE_FILE = /^(licen[cs]e|copying)([.-]|$)/i;
 const packages = new Map(); // package dir -> { name, files: Set of licence files }
 const notices = new Map();
+const scanned = new Set(); // folders already searched for licence files
 for (const c of chunks)
   for (const raw of c.moduleIds) {
-    for (const [pattern, heading, text] of NOTICES)
-      if (pattern.test(raw.replaceAll('\\', '/'))) notices.set(heading, typeof text === 'function' ? text() : text);
     // Module ids are absolute paths (backslashes on Windows); the innermost node_modules names the package.
     const id = raw.replaceAll('\\', '/');
+    for (const [pattern, heading, text] of NOTICES) if (!notices.has(heading) && pattern.test(id)) notices.set(heading, text());
     const i = id.lastIndexOf('/node_modules/');
     if (i < 0) {
       if (!id.startsWith('\0') && !id.startsWith(BUILD.replaceAll('\\', '/'))) fail(`${raw} is bundled from outside node_modules; its licence cannot be found`);
@@ -83,8 +83,11 @@ for (const c of chunks)
     const dir = `${id.slice(0, i)}/node_modules/${name}`;
     const entry = packages.get(dir) ?? { name, files: new Set() };
     packages.set(dir, entry);
-    // Licence files from the module's own folder up to the package's.
-    for (let d = dirname(id); d.length > dir.length; d = dirname(d)) for (const f of readdirSync(d)) if (LICENCE_FILE.test(f)) entry.files.add(`${d}/${f}`);
+    // Licence files from the module's own folder up to the package's, each folder read once.
+    for (let d = dirname(id); d.length > dir.length && !scanned.has(d); d = dirname(d)) {
+      scanned.add(d);
+      for (const f of readdirSync(d)) if (LICENCE_FILE.test(f)) entry.files.add(`${d}/${f}`);
+    }
   }
 const sections = [...packages]
   .map(([dir, { name, files }]) => {
