@@ -295,7 +295,8 @@ export class IntentIndex {
       scratch: this.scratch,
       tieBefore: (a, b) => this.tieBefore(a, b),
     };
-    const top = this.scorer(view, plan, semantic ? Math.max(limit, RERANK_DEPTH) : limit, accept, this.params);
+    // At least two candidates, so the best match's lead (a confidence feature) is the same whatever the limit.
+    const top = this.scorer(view, plan, Math.max(limit, 2, semantic ? RERANK_DEPTH : 0), accept, this.params);
     if (!top.length) return [];
     const qv = semantic?.query(query.text);
     const beta = qv ? this.semanticWeight : 0;
@@ -308,9 +309,10 @@ export class IntentIndex {
     let meanSim = 0;
     for (const r of ranked) meanSim += Math.max(0, r.sim.sim) / ranked.length;
     ranked.sort((a, b) => b.hybrid - a.hybrid || (this.tieBefore(a.s.doc, b.s.doc) ? -1 : 1));
-    ranked.length = Math.min(ranked.length, limit);
     const best = ranked[0]!.hybrid;
+    // Before the cut to `limit`: a match's confidence must not depend on how many matches were asked for.
     const lead = best > 0 && ranked.length > 1 ? (best - ranked[1]!.hybrid) / best : 1;
+    ranked.length = Math.min(ranked.length, limit);
     const words = this.groupWords(plan);
     return ranked.map(({ s, sim, hybrid }, i) => {
       const rec = this.docs[s.doc]!;

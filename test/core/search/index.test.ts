@@ -29,6 +29,21 @@ describe('IntentIndex on the eval corpus', () => {
     expect(index.search('translate', {}).length).toBe(5);
   });
 
+  it("gives a match the same confidence whatever the limit (the best match's lead is measured before the cut)", () => {
+    for (const q of ['translate a contract into German', 'describe a screenshot', 'pay my electricity bill']) {
+      const wide = index.search(q, { limit: 10 });
+      const one = index.search(q, { limit: 1 });
+      expect(one.length, q).toBe(1);
+      expect(one[0]!.capability.id, q).toBe(wide[0]!.capability.id);
+      expect(one[0]!.confidence, q).toBe(wide[0]!.confidence);
+    }
+    const lexical = new IntentIndex({ vectors: false });
+    for (const p of loadEvalCorpus()) lexical.add(p);
+    expect(lexical.search('translate a contract into German', { limit: 1 })[0]!.confidence).toBe(
+      lexical.search('translate a contract into German', { limit: 10 })[0]!.confidence,
+    );
+  });
+
   it('explains each match briefly', () => {
     const [top] = index.search('turn my meeting recording into a transcript');
     expect(top!.reason).toMatch(/matched/);
