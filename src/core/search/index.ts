@@ -47,7 +47,8 @@ export interface SearchMatch {
   /**
    * Calibrated probability in [0, 1] that this capability serves the intent: among matches at >= 0.5
    * (DEFAULT_MIN_CONFIDENCE) at least 90 % served the intent on held-out real registry intents. Comparable across
-   * searches; the index never drops a match for it (the caller applies a threshold).
+   * searches; the index never drops a match for it (the caller applies a threshold). Never higher than the
+   * confidence of the match ranked before it.
    */
   confidence: number;
   /** A short human reason, e.g. 'matched "meeting", "recording" ~ audio; close in meaning to intent "…" (0.81)'. */
@@ -314,6 +315,9 @@ export class IntentIndex {
     const lead = best > 0 && ranked.length > 1 ? (best - ranked[1]!.hybrid) / best : 1;
     ranked.length = Math.min(ranked.length, limit);
     const words = this.groupWords(plan);
+    // Confidence never rises down the list: a match ranked below another is not more likely to serve than it, so
+    // a caller that orders by confidence (the federation, to merge with the registry) keeps the index's order.
+    let ceiling = 1;
     return ranked.map(({ s, sim, hybrid }, i) => {
       const rec = this.docs[s.doc]!;
       const features: MatchFeatures = {
@@ -330,7 +334,7 @@ export class IntentIndex {
       const reason = describeMatch(plan, s) + describeMeaning(rec.capability, sim.field, sim.sim, query.repairs);
       return {
         score: Math.round(Math.min(1, Math.max(0, hybrid)) * 1e4) / 1e4,
-        confidence: Math.round(confidenceOf(features, this.confidenceWeights) * 1e4) / 1e4,
+        confidence: (ceiling = Math.min(ceiling, Math.round(confidenceOf(features, this.confidenceWeights) * 1e4) / 1e4)),
         reason,
         passport: rec.passport,
         capability: rec.capability,
