@@ -247,7 +247,7 @@ export function findConcepts(vocab: Vocabulary, tokens: readonly StreamToken[], 
     const t = tokens[i]!;
     // Fast path: most words start no phrase.
     if (!root.has(t.stem) && !root.has(t.exact)) continue;
-    const m = bestFrom(vocab.root, tokens, i, 0);
+    const m = bestFrom(vocab.root, tokens, i, 0, true);
     if (!m) continue;
     if (i < claimedUntil && m.end <= claimedUntil) continue;
     for (const ci of m.node.concepts) out.push({ concept: ci, start: i, end: m.end });
@@ -263,11 +263,13 @@ function better(a: Match | undefined, b: Match | undefined): Match | undefined {
   return a.end <= b.end ? a : b;
 }
 
-// Depth-first over the trie; each step may follow the stem edge or the exact-word edge, and after the first
-// word may skip up to PHRASE_GAP words. Phrases are short, so the search stays tiny.
-function bestFrom(node: TrieNode, tokens: readonly StreamToken[], j: number, depth: number): Match | undefined {
+// Depth-first over the trie; each step may follow the stem edge or the exact-word edge, and after a content word
+// may skip up to PHRASE_GAP words. A function word binds to the word after it, so no gap follows one: otherwise
+// "what is in" (a request to describe an image) matches "describe what I want in plain english". Phrases are
+// short, so the search stays tiny.
+function bestFrom(node: TrieNode, tokens: readonly StreamToken[], j: number, depth: number, adjacent: boolean): Match | undefined {
   let best: Match | undefined;
-  const maxJ = depth === 0 ? j : Math.min(tokens.length - 1, j + PHRASE_GAP);
+  const maxJ = adjacent ? j : Math.min(tokens.length - 1, j + PHRASE_GAP);
   for (let k = j; k <= maxJ; k++) {
     const t = tokens[k]!;
     const a = node.next.get(t.stem);
@@ -280,6 +282,6 @@ function bestFrom(node: TrieNode, tokens: readonly StreamToken[], j: number, dep
 
 function step(best: Match | undefined, next: TrieNode, tokens: readonly StreamToken[], k: number, depth: number): Match | undefined {
   if (next.concepts.length) best = better(best, { end: k + 1, len: depth + 1, node: next });
-  if (next.next.size && k + 1 < tokens.length) best = better(best, bestFrom(next, tokens, k + 1, depth + 1));
+  if (next.next.size && k + 1 < tokens.length) best = better(best, bestFrom(next, tokens, k + 1, depth + 1, !tokens[k]!.content));
   return best;
 }

@@ -43,8 +43,8 @@ describe('real registry passports', () => {
   it('means what its confidence says on held-out intents', () => {
     expect(confidence.precision).toBeGreaterThanOrEqual(0.9);
     expect(confidence.offUnanswered).toBeGreaterThanOrEqual(0.9);
-    // Reached 0.49 (target 0.85): the model keeps the 90 % promise first; the gap is reported in BENCHMARKS.md.
-    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.49);
+    // Reached 0.51 (target 0.85): the model keeps the 90 % promise first; the gap is reported in BENCHMARKS.md.
+    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.5);
   });
 
   it('clearly beats plain BM25 (MiniSearch defaults over the concatenated capability text)', () => {

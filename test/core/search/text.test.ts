@@ -80,6 +80,14 @@ describe('vocabulary', () => {
     expect(concepts('who spoke when')).toContain('diarization');
   });
 
+  it('skips words inside a phrase only after a content word: a function word binds to the word after it', () => {
+    // "read … aloud" across a gap, after the content word "read".
+    expect(concepts('read my blog posts aloud')).toContain('tts');
+    // "what is in" asks what an image shows; "what I want in" does not.
+    expect(concepts("what's in this picture")).toContain('vision');
+    expect(concepts('describe what I want in plain english')).not.toContain('vision');
+  });
+
   it('keeps direction: text to speech is not speech to text', () => {
     expect(concepts('text to speech')).toContain('tts');
     expect(concepts('text to speech')).not.toContain('stt');
