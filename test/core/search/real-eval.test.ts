@@ -34,10 +34,10 @@ describe('real registry passports', () => {
   });
 
   // Targets (issue 12): top-1 >= 0.85, top-3 >= 0.95, MRR >= 0.90.
-  it('ranks held-out intents: top-1 >= 0.70 (target 0.85), top-3 >= 0.86 (target 0.95), MRR >= 0.79 (target 0.90)', () => {
-    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.7);
-    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.86);
-    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.79);
+  it('ranks held-out intents: top-1 >= 0.72 (target 0.85), top-3 >= 0.88 (target 0.95), MRR >= 0.81 (target 0.90)', () => {
+    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.72);
+    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.88);
+    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.81);
   });
 
   // Targets: >= 90 % of matches at >= 0.5 serve; >= 90 % of off-catalogue unanswered; right first at >= 0.5 for 85 %.
@@ -50,8 +50,8 @@ describe('real registry passports', () => {
 
   it('clearly beats plain BM25 (MiniSearch defaults over the concatenated capability text)', () => {
     const base = bm25Baseline(corpus, inCatalogue);
-    expect(ranking.mrr).toBeGreaterThan(base.mrr + 0.07);
-    expect(ranking.top1).toBeGreaterThan(base.top1 + 0.07);
+    expect(ranking.mrr).toBeGreaterThan(base.mrr + 0.09);
+    expect(ranking.top1).toBeGreaterThan(base.top1 + 0.09);
   });
 
   it('never gives a lower-ranked match more confidence, so ordering by confidence keeps the ranking', () => {
