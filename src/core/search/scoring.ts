@@ -142,8 +142,10 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
   const gamma = params.coverageExponent;
   // Coverage is at most 1 and the modality factors at most this, so once the list is full a document whose
   // accumulated score times this cannot reach the worst kept one is skipped before any per-document work (most
-  // touched documents, at registry scale). The margin keeps the bound safe from rounding: results are unchanged.
-  const bound = Math.max(1, params.modalityBonus) * Math.max(1, params.modalityPenalty) * (1 + 1e-9);
+  // touched documents, at registry scale). The bonus applies only when the intent names a medium, so most intents
+  // get the tighter bound 1. The margin keeps the bound safe from rounding: results are unchanged.
+  const bonus = plan.modality !== 0 ? Math.max(1, params.modalityBonus) : 1;
+  const bound = bonus * Math.max(1, params.modalityPenalty) * (1 + 1e-9);
   for (let t = 0; t < nTouched; t++) {
     const d = touched[t]!;
     let raw = acc[d]!;
