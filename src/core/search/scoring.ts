@@ -75,9 +75,9 @@ export type Scorer = (view: ScoringView, plan: QueryPlan, limit: number, accept:
 /**
  * BM25's idf, dampened by this power. In a registry most passports share a few topics, so a topic's own words
  * ("mcp", "claude") are in many of them and plain idf lets any rarer bystander word of the intent ("app", "offer")
- * outweigh them: "my express app should offer tools to claude over mcp" found a billing API first. Chosen on the
- * real development split (0.25-0.3 best, 1 worst but for 0); word informativeness in English (index.ts) still
- * weighs common words down.
+ * outweigh them: "my express app should offer tools to claude over mcp" found a billing API first. The power
+ * keeps rare above common but narrows the gap; word informativeness in English (index.ts) still weighs common
+ * words down. Chosen on the real development split (MRR 0.857 at 1, 0.866 at 0.5, 0.867 at 0.3, 0.851 at 0).
  */
 const IDF_POWER = 0.3;
 
