@@ -25,7 +25,10 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
     'just also very really quite more most much many lot lots what which who whom whose when where why how whether ' +
     'there here if else etc via per e g ie eg something anything thing things way ways kind sort bit some one able ' +
     'using use used uses want trying try tool tools model models ai system some any each every all such own ' +
-    'out up off down back away around across along again even yet already'
+    'out up off down back away around across along again even yet already because until while both too ' +
+    'myself ourselves yourself yourselves him himself hers herself itself theirs themselves ours yours ' +
+    // What tokenizing leaves of a contraction ("don't" -> "don" "t"): it matched "don't know the api" by chance.
+    'don doesn didn isn aren wasn weren wouldn couldn shouldn hasn haven hadn ll ve re'
   ).split(' '),
 ]);
 

@@ -15,6 +15,15 @@ describe('tokenize', () => {
   it('strips diacritics', () => {
     expect(tokenize('Résumé naïve Übersetzung')).toEqual(['resume', 'naive', 'ubersetzung']);
   });
+  it('leaves no index term from function words, pronouns or what a contraction leaves behind', () => {
+    const content = (text: string) =>
+      new StemCache()
+        .stream(text)
+        .filter((t) => t.content)
+        .map((t) => t.word);
+    expect(content("I don't want it to do that by itself while we wait")).toEqual(['wait']);
+    expect(content("see where my teammate's cursor is while we edit together")).toEqual(['see', 'teammate', 'cursor', 'edit', 'together']);
+  });
   it('handles empty and symbol-only input', () => {
     expect(tokenize('')).toEqual([]);
     expect(tokenize('?!… —')).toEqual([]);
