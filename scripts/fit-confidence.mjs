@@ -1,7 +1,8 @@
-// Fits the logistic confidence model of intent search (src/core/search/confidence.ts) on the DEVELOPMENT split
-// only, then reports the calibration targets on dev and held-out. Samples: the top 5 matches of every dev intent
-// of the real-registry set (test/fixtures/eval/real, off-catalogue intents included: all their matches are
-// negatives) and of the synthetic set; label = the match serves the intent.
+// Fits the two logistic confidence models of intent search (src/core/search/confidence.ts) on the DEVELOPMENT
+// split only, then reports the calibration targets on dev and held-out. Samples: the top 5 matches of every dev
+// intent of the real-registry set (test/fixtures/eval/real, off-catalogue intents included: all their matches are
+// negatives) and of the synthetic set; label = the match serves the intent. The first-match model is fitted on the
+// first matches alone, the other on all five.
 //   npm run build && node scripts/fit-confidence.mjs            prints the weights to paste into confidence.ts
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,10 +30,13 @@ const TARGET = 0.9;
 
 const vec = (f) => FEATURE_NAMES.map((k) => f[k]);
 
+/** Each of the top `depth` matches of every intent, with whether it came first. */
 function samples(index, intents, depth = 5) {
   const out = [];
   for (const it of intents)
-    for (const m of index.rank(it.intent, { limit: depth })) out.push({ x: vec(m.features), y: it.expected.includes(m.capability.id) ? 1 : 0 });
+    index
+      .rank(it.intent, { limit: depth })
+      .forEach((m, i) => out.push({ x: vec(m.features), y: it.expected.includes(m.capability.id) ? 1 : 0, first: i === 0 }));
   return out;
 }
 
@@ -74,19 +78,23 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   };
   const dev = (set) => set.intents.filter((i) => i.split === 'dev');
   const data = [...samples(build(real), dev(real)), ...samples(build(syn), dev(syn))];
-  const fitted = fit(data);
-  // The logistic fit minimises log-loss over the top 5; the issue's promise is about the 0.5 line: among matches
-  // at >= 0.5 at least 90 % serve, and off-catalogue intents stay under it. Lower the bias (in steps of 0.05) until
-  // the real DEVELOPMENT split keeps that promise; never look at the held-out split here.
+  const firsts = data.filter((d) => d.first);
+  const fitted = { first: fit(firsts), rest: fit(data) };
+  // The logistic fits minimise log-loss; the issue's promise is about the 0.5 line: among matches at >= 0.5 at
+  // least 90 % serve, and off-catalogue intents stay under it. Lower both biases (in steps of 0.05) until the real
+  // DEVELOPMENT split keeps that promise; never look at the held-out split here.
+  const shifted = (by) => ({ first: [fitted.first[0] - by, ...fitted.first.slice(1)], rest: [fitted.rest[0] - by, ...fitted.rest.slice(1)] });
   let shift = 0;
   for (; shift < 3; shift += 0.05) {
-    const c = calibration(build(real, [fitted[0] - shift, ...fitted.slice(1)]), dev(real));
+    const c = calibration(build(real, shifted(shift)), dev(real));
     if (c.precision >= TARGET && c.offUnanswered >= TARGET) break;
   }
-  const w = [fitted[0] - shift, ...fitted.slice(1)].map((x) => Math.round(x * 1000) / 1000);
-  process.stdout.write(`bias lowered by ${shift.toFixed(2)} to keep precision and abstention >= ${TARGET} on real/dev\n`);
+  const round3 = (ws) => ws.map((x) => Math.round(x * 1000) / 1000);
+  const w = { first: round3(shifted(shift).first), rest: round3(shifted(shift).rest) };
+  process.stdout.write(`biases lowered by ${shift.toFixed(2)} to keep precision and abstention >= ${TARGET} on real/dev\n`);
   process.stdout.write(
-    `samples ${data.length} (positives ${data.filter((d) => d.y).length})\nweights [bias, ${FEATURE_NAMES.join(', ')}] = ${JSON.stringify(w)}\n`,
+    `samples ${data.length} (positives ${data.filter((d) => d.y).length}; first matches ${firsts.length}, positives ${firsts.filter((d) => d.y).length})\n` +
+      `[bias, ${FEATURE_NAMES.join(', ')}]\nFIRST_CONFIDENCE_WEIGHTS = ${JSON.stringify(w.first)}\nCONFIDENCE_WEIGHTS = ${JSON.stringify(w.rest)}\n`,
   );
   for (const [name, set] of [
     ['real', real],

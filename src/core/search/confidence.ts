@@ -1,9 +1,11 @@
-// Calibrated confidence: the probability that a match serves the intent, from a small logistic model over
+// Calibrated confidence: the probability that a match serves the intent, from small logistic models over
 // features a person can check (how much of the intent the capability answers, how strong and how far ahead the
-// lexical match is, how close in meaning the best sentence of the capability is). Fitted on the development
-// split of the labelled real-registry set (scripts/fit-confidence.mjs, dev only) and checked on the held-out split;
-// `>= DEFAULT_MIN_CONFIDENCE` is meant as "serves the intent". Abstaining is the federation's job: the index
-// reports confidence and never drops a match for it.
+// lexical match is, how close in meaning the best sentence of the capability is). Two models: one for the first
+// match, which answers "is the best candidate right, or does nothing here fit?" (its lead over the rest says much
+// there and nothing further down), and one for the others, each capped by the match ranked before it. Fitted on the
+// development split of the labelled real-registry set (scripts/fit-confidence.mjs, dev only) and checked on the
+// held-out split; `>= DEFAULT_MIN_CONFIDENCE` is meant as "serves the intent". Abstaining is the federation's job:
+// the index reports confidence and never drops a match for it.
 
 /** Matches at or above this confidence are meant to serve the intent. */
 export const DEFAULT_MIN_CONFIDENCE = 0.5;
@@ -40,8 +42,11 @@ export interface MatchFeatures {
 
 export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness', 'distinct', 'named'] as const;
 
-/** Logistic weights (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-8.803, 2.446, 1.175, 0.657, 5.54, -0.23, 0.219, 0.461, 1.662, 0.716];
+/** Logistic weights for the first match (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
+export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-4.257, 2.139, 2.534, 1.005, -0.867, 1.742, 0.779, 1.322, 1.708, 1.044];
+
+/** Logistic weights for the matches after the first (same layout). Written by scripts/fit-confidence.mjs. */
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.353, 2.446, 1.175, 0.657, 5.54, -0.23, 0.219, 0.461, 1.662, 0.716];
 
 export function confidenceOf(f: MatchFeatures, w: readonly number[] = CONFIDENCE_WEIGHTS): number {
   let z = w[0]!;

@@ -20,7 +20,7 @@ import {
 } from './analyze.js';
 import { PostingsPool } from './postings.js';
 import { DEFAULT_SCORING, idf, scoreQuery, type Scored, type Scorer, type ScoringParams, type ScoringView, type Scratch } from './scoring.js';
-import { confidenceOf, CONFIDENCE_WEIGHTS, type MatchFeatures } from './confidence.js';
+import { confidenceOf, CONFIDENCE_WEIGHTS, FIRST_CONFIDENCE_WEIGHTS, type MatchFeatures } from './confidence.js';
 import { SemanticRanker } from './semantic.js';
 import { SKIP_WORDS, STOP_WORDS, StemCache, stemWord, tokenize } from './text.js';
 import { compileVocabulary, CONCEPTS, type Concept } from './vocabulary.js';
@@ -71,8 +71,8 @@ export interface IntentIndexOptions {
   vectors?: WordVectors | false;
   /** Share of closeness in meaning in the hybrid ranking score (0..1). */
   semanticWeight?: number;
-  /** Logistic weights of the confidence model (see confidence.ts); for calibration experiments. */
-  confidenceWeights?: readonly number[];
+  /** Logistic weights of the confidence models (see confidence.ts), first match and the rest; for calibration. */
+  confidenceWeights?: { first: readonly number[]; rest: readonly number[] };
 }
 
 /** A match with the features its confidence was computed from (for calibration and benchmarks). */
@@ -167,7 +167,7 @@ export class IntentIndex {
   private semantic: SemanticRanker | null | undefined;
   private readonly vectorsOpt: WordVectors | false | undefined;
   private readonly semanticWeight: number;
-  private readonly confidenceWeights: readonly number[];
+  private readonly confidenceWeights: { first: readonly number[]; rest: readonly number[] };
 
   constructor(opts: IntentIndexOptions = {}) {
     const stems = new StemCache();
@@ -177,7 +177,7 @@ export class IntentIndex {
     this.params = { ...DEFAULT_SCORING, ...opts.params };
     this.vectorsOpt = opts.vectors;
     this.semanticWeight = Math.max(0, Math.min(1, opts.semanticWeight ?? SEMANTIC_WEIGHT));
-    this.confidenceWeights = opts.confidenceWeights ?? CONFIDENCE_WEIGHTS;
+    this.confidenceWeights = opts.confidenceWeights ?? { first: FIRST_CONFIDENCE_WEIGHTS, rest: CONFIDENCE_WEIGHTS };
   }
 
   /**
@@ -334,7 +334,10 @@ export class IntentIndex {
       const reason = describeMatch(plan, s) + describeMeaning(rec.capability, sim.field, sim.sim, query.repairs);
       return {
         score: Math.round(Math.min(1, Math.max(0, hybrid)) * 1e4) / 1e4,
-        confidence: (ceiling = Math.min(ceiling, Math.round(confidenceOf(features, this.confidenceWeights) * 1e4) / 1e4)),
+        confidence: (ceiling = Math.min(
+          ceiling,
+          Math.round(confidenceOf(features, i === 0 ? this.confidenceWeights.first : this.confidenceWeights.rest) * 1e4) / 1e4,
+        )),
         reason,
         passport: rec.passport,
         capability: rec.capability,
