@@ -247,7 +247,7 @@ export function findConcepts(vocab: Vocabulary, tokens: readonly StreamToken[], 
     const t = tokens[i]!;
     // Fast path: most words start no phrase.
     if (!root.has(t.stem) && !root.has(t.exact)) continue;
-    const m = bestFrom(vocab.root, tokens, i, 0, true);
+    const m = bestFrom(vocab.root, tokens, i, 0, false);
     if (!m) continue;
     if (i < claimedUntil && m.end <= claimedUntil) continue;
     for (const ci of m.node.concepts) out.push({ concept: ci, start: i, end: m.end });
@@ -263,25 +263,25 @@ function better(a: Match | undefined, b: Match | undefined): Match | undefined {
   return a.end <= b.end ? a : b;
 }
 
-// Depth-first over the trie; each step may follow the stem edge or the exact-word edge, and after a content word
-// may skip up to PHRASE_GAP words. A function word binds to the word after it, so no gap follows one: otherwise
-// "what is in" (a request to describe an image) matches "describe what I want in plain english". Phrases are
-// short, so the search stays tiny.
-function bestFrom(node: TrieNode, tokens: readonly StreamToken[], j: number, depth: number, adjacent: boolean): Match | undefined {
+// Depth-first over the trie; each step may follow the stem edge or the exact-word edge, and once the phrase has
+// matched a content word it may skip up to PHRASE_GAP words before the next ("text to natural speech"). Until then
+// its words must be adjacent: a run of function words means nothing apart ("what is in", a request to describe an
+// image, would match "describe what I want in plain english"). Phrases are short, so the search stays tiny.
+function bestFrom(node: TrieNode, tokens: readonly StreamToken[], j: number, depth: number, gaps: boolean): Match | undefined {
   let best: Match | undefined;
-  const maxJ = adjacent ? j : Math.min(tokens.length - 1, j + PHRASE_GAP);
+  const maxJ = gaps ? Math.min(tokens.length - 1, j + PHRASE_GAP) : j;
   for (let k = j; k <= maxJ; k++) {
     const t = tokens[k]!;
     const a = node.next.get(t.stem);
-    if (a) best = step(best, a, tokens, k, depth);
+    if (a) best = step(best, a, tokens, k, depth, gaps);
     const b = node.next.get(t.exact);
-    if (b) best = step(best, b, tokens, k, depth);
+    if (b) best = step(best, b, tokens, k, depth, gaps);
   }
   return best;
 }
 
-function step(best: Match | undefined, next: TrieNode, tokens: readonly StreamToken[], k: number, depth: number): Match | undefined {
+function step(best: Match | undefined, next: TrieNode, tokens: readonly StreamToken[], k: number, depth: number, gaps: boolean): Match | undefined {
   if (next.concepts.length) best = better(best, { end: k + 1, len: depth + 1, node: next });
-  if (next.next.size && k + 1 < tokens.length) best = better(best, bestFrom(next, tokens, k + 1, depth + 1, !tokens[k]!.content));
+  if (next.next.size && k + 1 < tokens.length) best = better(best, bestFrom(next, tokens, k + 1, depth + 1, gaps || tokens[k]!.content));
   return best;
 }

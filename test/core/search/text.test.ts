@@ -89,9 +89,11 @@ describe('vocabulary', () => {
     expect(concepts('who spoke when')).toContain('diarization');
   });
 
-  it('skips words inside a phrase only after a content word: a function word binds to the word after it', () => {
-    // "read … aloud" across a gap, after the content word "read".
-    expect(concepts('read my blog posts aloud')).toContain('tts');
+  it('skips words inside a phrase once it has matched a content word, never inside a run of function words', () => {
+    // Gaps after a content word: "synthesize … speech", "text to … speech", "speech to … text".
+    expect(concepts('synthesize my long speech')).toContain('tts');
+    expect(concepts('convert text to natural speech')).toContain('tts');
+    expect(concepts('speech to written text')).toContain('stt');
     // "what is in" asks what an image shows; "what I want in" does not.
     expect(concepts("what's in this picture")).toContain('vision');
     expect(concepts('describe what I want in plain english')).not.toContain('vision');
