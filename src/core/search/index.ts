@@ -48,7 +48,7 @@ export interface SearchMatch {
    * Calibrated probability in [0, 1] that this capability serves the intent: among matches at >= 0.5
    * (DEFAULT_MIN_CONFIDENCE) at least 90 % served the intent on held-out real registry intents. Comparable across
    * searches; the index never drops a match for it (the caller applies a threshold). Never higher than the
-   * confidence of the match ranked before it.
+   * confidence of the match ranked before it, and the same whatever the limit asked for.
    */
   confidence: number;
   /** A short human reason, e.g. 'matched "meeting", "recording" ~ audio; close in meaning to intent "…" (0.81)'. */
@@ -303,16 +303,26 @@ export class IntentIndex {
     const beta = qv ? this.semanticWeight : 0;
     // Both parts are absolute (the lexical score is normalised by the query's ideal document), so the blend can
     // be compared across the candidates of one search.
-    const ranked = top.map((s) => {
+    const blend = (s: Scored) => {
       const sim = qv ? semantic!.similarity(qv, s.doc) : { sim: 0, field: -1 };
       return { s, sim, hybrid: (1 - beta) * s.score + beta * Math.max(0, sim.sim) };
-    });
+    };
+    // Meaning re-ranks a fixed number of lexical candidates, and the features that compare a match with the others
+    // (lead, distinct) are measured on those alone: the first matches and their confidence are the same whatever
+    // the limit. Deeper candidates (limit > RERANK_DEPTH) follow in lexical order, never scored above the last
+    // re-ranked one.
+    const depth = qv ? RERANK_DEPTH : top.length;
+    const ranked = top.slice(0, depth).map(blend);
     let meanSim = 0;
     for (const r of ranked) meanSim += Math.max(0, r.sim.sim) / ranked.length;
     ranked.sort((a, b) => b.hybrid - a.hybrid || (this.tieBefore(a.s.doc, b.s.doc) ? -1 : 1));
     const best = ranked[0]!.hybrid;
-    // Before the cut to `limit`: a match's confidence must not depend on how many matches were asked for.
     const lead = best > 0 && ranked.length > 1 ? (best - ranked[1]!.hybrid) / best : 1;
+    for (const s of top.slice(depth, limit)) {
+      const r = blend(s);
+      r.hybrid = Math.min(r.hybrid, ranked[ranked.length - 1]!.hybrid);
+      ranked.push(r);
+    }
     ranked.length = Math.min(ranked.length, limit);
     const words = this.groupWords(plan);
     // Confidence never rises down the list: a match ranked below another is not more likely to serve than it, so

@@ -61,6 +61,22 @@ describe('real registry passports', () => {
     expect(second!.confidence).toBeCloseTo(Math.min(first!.confidence, confidenceOf(second!.features, CONFIDENCE_WEIGHTS)), 4);
   });
 
+  it('gives the same first matches with the same confidence whatever the limit, also past the re-ranking depth', () => {
+    let longer = 0;
+    for (const it of intents) {
+      const few = index.search(it.intent, { limit: 5 });
+      const many = index.search(it.intent, { limit: 50 });
+      expect(
+        many.slice(0, few.length).map((m) => [m.capability.id, m.confidence]),
+        it.intent,
+      ).toEqual(few.map((m) => [m.capability.id, m.confidence]));
+      for (let i = 1; i < many.length; i++) expect(many[i]!.score, it.intent).toBeLessThanOrEqual(many[i - 1]!.score);
+      if (many.length > 15) longer++;
+    }
+    // Most intents have more than 15 candidates, so the deeper ones (in lexical order) are exercised.
+    expect(longer).toBeGreaterThan(intents.length / 2);
+  });
+
   it('never gives a lower-ranked match more confidence, so ordering by confidence keeps the ranking', () => {
     let capped = 0;
     for (const it of intents) {
