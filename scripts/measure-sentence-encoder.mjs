@@ -27,11 +27,14 @@ const arg = (name) => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 
-let from = arg('--from');
+let from = arg('--from') && path.resolve(arg('--from'));
 let tmp;
 if (!from) {
   tmp = mkdtempSync(path.join(tmpdir(), 'sentence-encoder-'));
-  execFileSync('npm', ['install', '--prefix', tmp, '--no-audit', '--no-fund', '--ignore-scripts', ...PACKAGES], { stdio: 'inherit' });
+  execFileSync('npm', ['install', '--prefix', tmp, '--no-audit', '--no-fund', '--ignore-scripts', ...PACKAGES], {
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   from = tmp;
 }
 try {

@@ -1,11 +1,12 @@
 // Calibrated confidence: the probability that a match serves the intent, from small logistic models over
 // features a person can check (how much of the intent the capability answers, how strong and how far ahead the
 // lexical match is, how close in meaning the best sentence of the capability is). Two models: one for the first
-// match, which answers "is the best candidate right, or does nothing here fit?" (its lead over the rest says much
-// there and nothing further down), and one for the others, each capped by the match ranked before it. Fitted on the
-// development split of the labelled real-registry set (scripts/fit-confidence.mjs, dev only) and checked on the
-// held-out split; `>= DEFAULT_MIN_CONFIDENCE` is meant as "serves the intent". Abstaining is the federation's job:
-// the index reports confidence and never drops a match for it.
+// match, fitted on first matches alone, which answers "is the best candidate right, or does nothing here fit?" (its
+// lead over the rest weighs there, and next to nothing in the other model), and one fitted on the top five matches
+// (the first included; fitting it on the others alone did worse on dev) for the matches after the first, each capped
+// by the match ranked before it. Fitted on the development split of the labelled real-registry set
+// (scripts/fit-confidence.mjs, dev only) and checked on the held-out split; `>= DEFAULT_MIN_CONFIDENCE` is meant as
+// "serves the intent". Abstaining is the federation's job: the index reports confidence and never drops a match.
 
 /** Matches at or above this confidence are meant to serve the intent. */
 export const DEFAULT_MIN_CONFIDENCE = 0.5;
@@ -25,7 +26,8 @@ export interface MatchFeatures {
   unknown: number;
   /**
    * Like `coverage`, but a word the capability lacks counts in part when the capability has a word close in meaning
-   * ("mailboxes" ~ "email"); equals `coverage` without word vectors.
+   * ("mailboxes" ~ "email"), and words weigh by idf alone, without the English-frequency prior (weighing them by
+   * both measured the same on the real sets); equals `coverage` without word vectors.
    */
   closeness: number;
   /**
@@ -48,6 +50,7 @@ export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-4.257, 2.139, 2.534
 /** Logistic weights for the matches after the first (same layout). Written by scripts/fit-confidence.mjs. */
 export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.353, 2.446, 1.175, 0.657, 5.54, -0.23, 0.219, 0.461, 1.662, 0.716];
 
+/** The probability a logistic model gives; the default weights are those for matches after the first. */
 export function confidenceOf(f: MatchFeatures, w: readonly number[] = CONFIDENCE_WEIGHTS): number {
   let z = w[0]!;
   FEATURE_NAMES.forEach((k, i) => (z += (w[i + 1] ?? 0) * f[k]));

@@ -145,7 +145,8 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
   // touched documents, at registry scale). The bonus applies only when the intent names a medium, so most intents
   // get the tighter bound 1. The margin keeps the bound safe from rounding: results are unchanged.
   const bonus = plan.modality !== 0 ? Math.max(1, params.modalityBonus) : 1;
-  const bound = bonus * Math.max(1, params.modalityPenalty) * (1 + 1e-9);
+  // The penalty may apply twice (a medium and data), so a penalty above 1 (a bonus in effect) counts squared.
+  const bound = bonus * Math.max(1, params.modalityPenalty) ** 2 * (1 + 1e-9);
   for (let t = 0; t < nTouched; t++) {
     const d = touched[t]!;
     let raw = acc[d]!;
