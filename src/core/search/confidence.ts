@@ -45,10 +45,10 @@ export interface MatchFeatures {
 export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness', 'distinct', 'named'] as const;
 
 /** Logistic weights for the first match (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-4.257, 2.139, 2.534, 1.005, -0.867, 1.742, 0.779, 1.322, 1.708, 1.044];
+export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-4.176, 2.965, 2.135, 0.755, -0.875, 1.872, 0.36, 1.548, 1.719, 0.806];
 
 /** Logistic weights for the matches after the first (same layout). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.353, 2.446, 1.175, 0.657, 5.54, -0.23, 0.219, 0.461, 1.662, 0.716];
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.042, 2.725, 1.176, 0.491, 5.101, -0.093, 0.038, 0.69, 1.655, 0.639];
 
 /** The probability a logistic model gives; the default weights are those for matches after the first. */
 export function confidenceOf(f: MatchFeatures, w: readonly number[] = CONFIDENCE_WEIGHTS): number {

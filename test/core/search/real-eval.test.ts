@@ -4,7 +4,8 @@
 // target is named next to it, so the gap stays visible. The set grew from 23 to 43 passports (near-duplicates,
 // OpenRouter's family of routers, benchmarks, billing and sign-on APIs), then to 77 (eleven MCP server SDKs and
 // templates, chat and reasoning models, IDE extensions, agents) and 114 (more models of each family, terminal and
-// CI agents, benchmarks): harder each time, and nearer what the registry holds.
+// CI agents, benchmarks): harder each time, and nearer what the registry holds. Its labels were checked by pooling
+// (blind judges, 98 % of the labelled controls confirmed), and its off-catalogue part now has long near-misses.
 import { describe, expect, it } from 'vitest';
 import { CONFIDENCE_WEIGHTS, confidenceOf, DEFAULT_MIN_CONFIDENCE, FIRST_CONFIDENCE_WEIGHTS } from '../../../src/core/search/confidence.js';
 import { evaluate, evaluateConfidence } from '../../../src/core/search/evaluate.js';
@@ -31,7 +32,10 @@ describe('real registry passports', () => {
     const capIds = new Set(corpus.flatMap((p) => p.passport.unfragile.capabilities.map((c) => c.id)));
     for (const it of intents) for (const id of it.expected) expect(capIds.has(id), `${it.intent} -> ${id}`).toBe(true);
     expect(inCatalogue.length).toBeGreaterThanOrEqual(130);
-    expect(holdout.filter((i) => !i.expected.length).length).toBeGreaterThanOrEqual(40);
+    // Off-catalogue intents as long as the others, near-misses among them (README): "short" must not mean "nothing fits".
+    const offCatalogue = holdout.filter((i) => !i.expected.length);
+    expect(offCatalogue.length).toBeGreaterThanOrEqual(60);
+    expect(offCatalogue.filter((i) => i.intent.split(/\s+/).length >= 7).length).toBeGreaterThanOrEqual(20);
   });
 
   // Targets (issue 12): top-1 >= 0.85, top-3 >= 0.95, MRR >= 0.90.
@@ -45,8 +49,9 @@ describe('real registry passports', () => {
   it('means what its confidence says on held-out intents', () => {
     expect(confidence.precision).toBeGreaterThanOrEqual(0.9);
     expect(confidence.offUnanswered).toBeGreaterThanOrEqual(0.9);
-    // Reached 0.44 (target 0.85): the models keep the 90 % promise first; the gap is reported in BENCHMARKS.md.
-    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.44);
+    // Reached 0.42 (target 0.85): the models keep the 90 % promise first; the gap is reported in BENCHMARKS.md. It
+    // was 0.44 before 40 long near-miss off-catalogue intents made abstention harder to earn.
+    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.41);
   });
 
   it('clearly beats plain BM25 (MiniSearch defaults over the concatenated capability text)', () => {
