@@ -8,7 +8,7 @@ import { ConfigError, errorMessage } from './core/errors.js';
 import { createLogger } from './core/logger.js';
 import { configuredSecrets, createScrubber, type Scrubber } from './core/secrets.js';
 import { HELP } from './commands/help.js';
-import type { CommandIO } from './commands/io.js';
+import { terminalSafe, type CommandIO } from './commands/io.js';
 
 /** Where this process's last-resort lines get their scrubber: the app's, once the config is known. */
 interface ScrubSlot {
@@ -107,17 +107,28 @@ function slotFor(env: Record<string, string | undefined>): ScrubSlot {
   return { scrub: createScrubber(SECRET_ENV.map((name) => env[name])) };
 }
 
-/** Security: `io` with every line passed through the slot's scrubber (the app's, once the config is known), as run() does. */
+/**
+ * Security: `io` with every line passed through the slot's scrubber (the app's, once the config is known) and made
+ * safe for a terminal (no control character of a passport's or an upstream's text is acted on), as run() does.
+ */
 function scrubbed(io: CliIO, slot: ScrubSlot): CliIO {
-  return { ...io, out: (s) => io.out(slot.scrub(s)), err: (s) => io.err(slot.scrub(s)) };
+  return {
+    ...io,
+    out: (s) => io.out(terminalSafe(slot.scrub(s))),
+    err: (s) => io.err(terminalSafe(slot.scrub(s))),
+    ...(io.progress ? { progress: (s: string) => io.progress!(slot.scrub(s)) } : {}),
+  };
 }
 
 async function run(signals: SignalControl, slot: ScrubSlot): Promise<number> {
   const io: CliIO = {
-    // Security: every line this process writes passes the scrubber (the app's, once the config is known).
-    out: (s) => process.stdout.write(slot.scrub(s)),
-    err: (s) => process.stderr.write(slot.scrub(s)),
+    // Security: every line this process writes passes the scrubber (the app's, once the config is known), and
+    // reaches the terminal with its control characters shown, not acted on (terminalSafe).
+    out: (s) => process.stdout.write(terminalSafe(slot.scrub(s))),
+    err: (s) => process.stderr.write(terminalSafe(slot.scrub(s))),
     isTTY: Boolean(process.stderr.isTTY),
+    // The progress meter's own text (it redraws with \r): raw, on a terminal only.
+    ...(process.stderr.isTTY ? { progress: (s: string) => process.stderr.write(slot.scrub(s)) } : {}),
     // Only a terminal is ever asked a question (trust pin's confirmation); piped stdin never answers for the user.
     ...(process.stdin.isTTY ? { ask: askOnTerminal } : {}),
   };
@@ -246,10 +257,10 @@ export function main(signals: SignalControl): Promise<void> {
   const slot = slotFor(process.env);
   // Security: a last-resort report of a stray fault goes to stderr only, through the app's scrubber.
   process.on('uncaughtException', (err) => {
-    process.stderr.write(`passport-mcp error: ${slot.scrub(errorMessage(err))}\n`);
+    process.stderr.write(`passport-mcp error: ${terminalSafe(slot.scrub(errorMessage(err)))}\n`);
   });
   process.on('unhandledRejection', (err) => {
-    process.stderr.write(`passport-mcp error: ${slot.scrub(errorMessage(err))}\n`);
+    process.stderr.write(`passport-mcp error: ${terminalSafe(slot.scrub(errorMessage(err)))}\n`);
   });
   return run(signals, slot).then(
     (code) => {
@@ -259,7 +270,7 @@ export function main(signals: SignalControl): Promise<void> {
     },
     (err) => {
       // Security: the internal-error line is scrubbed like every other.
-      process.stderr.write(`passport-mcp: ${slot.scrub(err instanceof ConfigError ? err.message : errorMessage(err))}\n`);
+      process.stderr.write(`passport-mcp: ${terminalSafe(slot.scrub(err instanceof ConfigError ? err.message : errorMessage(err)))}\n`);
       process.exit(1);
     },
   );

@@ -11,7 +11,8 @@ import { verify } from './verify.js';
 export async function runCommand(app: AppContext, io: CommandIO): Promise<number> {
   try {
     if (app.config.command === 'trust') return await (await import('./trust.js')).trustCommand(app, io); // needs no passport
-    const progress = io.isTTY ? (d: number, t: number) => io.err(d === t ? '\r\x1b[K' : `\rloading passports ${d}/${t}`) : undefined;
+    const meter = io.isTTY ? io.progress : undefined;
+    const progress = meter ? (d: number, t: number) => meter(d === t ? '\r\x1b[K' : `\rloading passports ${d}/${t}`) : undefined;
     await app.loadAll(progress);
     // Registry passports fetched on the way reach the cache before the process ends: main.ts's command() waits.
     return await dispatch(app, io);
