@@ -280,11 +280,21 @@ export function analyzeQuery(ctx: AnalyzerContext, intent: string, w: QueryWeigh
   });
   let modality = 0;
   if (asksForData(stream)) modality |= MODALITY.data;
+  /** Groups that only their concept (or bigram) answers: the words of a direction phrase (see below). */
+  let claimed = 0;
+  const claimers = new Set<string>();
   for (const h of findConcepts(ctx.vocab, stream)) {
     const concept = ctx.vocab.concepts[h.concept]!;
     modality |= concept.modality ?? 0;
     let groups = 0;
     for (let i = h.start; i < h.end; i++) if (tokenGroup[i]! >= 0) groups |= 1 << tokenGroup[i]!;
+    // A direction ("text to image", "speech into text") or a phrase of a concept that only answers whole
+    // ("generate an image") is one need: a vision model whose text says "generate" and "image" apart does not make
+    // images. Its words still score, but only the concept covers them.
+    if ((groups & (groups - 1)) !== 0 && (concept.whole || stream.slice(h.start, h.end).some((t) => DIRECTION_WORDS.has(t.word)))) {
+      claimed |= groups;
+      claimers.add(ctx.vocab.termOf[h.concept]!);
+    }
     // A phrase of function words ("what is in") is a need of its own.
     if (!groups) {
       const key = `@${h.start}`;
@@ -309,5 +319,10 @@ export function analyzeQuery(ctx: AnalyzerContext, intent: string, w: QueryWeigh
       label: concept.label,
     });
   }
+  // The words of a claimed phrase, and the concepts of single words inside it ("image"), no longer cover its groups.
+  if (claimed) for (const t of byTerm.values()) if (t.kind === 'word' || (t.kind === 'concept' && !claimers.has(t.term))) t.groups &= ~claimed;
   return { terms: [...byTerm.values()], modality, groupCount: Math.min(groupOf.size, MAX_GROUPS) };
 }
+
+/** The words that make a concept phrase a direction, from one medium to another (analyzeQuery). */
+const DIRECTION_WORDS: ReadonlySet<string> = new Set(['to', 'into']);

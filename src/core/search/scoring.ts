@@ -101,10 +101,11 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
     const id = qt.id;
     const df = id < 0 ? 0 : pool.df[id]!;
     if (df <= 0) {
-      // A word no document has is still part of the intent: it counts as uncovered (at the rarest word's weight),
-      // so "file my tax return" does not read as fully answered by a file server. Every document lacks it, so
-      // the order of documents does not change; only the absolute coverage does.
-      if (qt.kind === 'word') for (let g = 0; g < 31; g++) if (qt.groups & (1 << g)) groupWeight[g] = Math.max(groupWeight[g]!, idf(0, n) * (qt.prior ?? 1));
+      // A word (or a concept) no document has is still part of the intent: it counts as uncovered (at the rarest
+      // word's weight), so "file my tax return" does not read as fully answered by a file server, nor "text to
+      // image" by a catalogue that has no image generator. Every document lacks it, so the order of documents does
+      // not change; only the absolute coverage does.
+      if (qt.kind !== 'bigram') for (let g = 0; g < 31; g++) if (qt.groups & (1 << g)) groupWeight[g] = Math.max(groupWeight[g]!, idf(0, n) * (qt.prior ?? 1));
       continue;
     }
     const termIdf = idf(df, n) * (qt.prior ?? 1);

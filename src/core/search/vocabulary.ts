@@ -24,6 +24,11 @@ export interface Concept {
   /** Input modalities (MODALITY bits) an intent mentioning this concept implies the user has. */
   modality?: number;
   /**
+   * A need only the concept answers: when an intent says it in a phrase of several words ("generate an image"), a
+   * capability that has the words apart ("generates text ... image inputs") does not cover them (analyze.ts).
+   */
+  whole?: boolean;
+  /**
    * Concepts a capability that has this one also serves in part (document side only): a general image-understanding
    * model reads the text in a scanned receipt and explains a chart even when its passport never says "OCR".
    */
@@ -52,12 +57,15 @@ interface ConceptOptions {
   weight?: number;
   modality?: number;
   implies?: readonly string[];
+  whole?: boolean;
 }
 
 const CONTEXT: ConceptOptions = { weight: 0.6 };
 const AUDIO: ConceptOptions = { modality: MODALITY.audio };
 const IMAGE: ConceptOptions = { modality: MODALITY.image };
 const VIDEO: ConceptOptions = { modality: MODALITY.video | MODALITY.image };
+/** Making or converting media: "generate an image" is not answered by "generates text" and "image inputs" apart. */
+const WHOLE: ConceptOptions = { whole: true };
 
 const c = (id: string, label: string, terms: string, opts: ConceptOptions = {}): Concept => ({
   id,
@@ -73,11 +81,11 @@ const c = (id: string, label: string, terms: string, opts: ConceptOptions = {}):
 // prettier-ignore
 export const CONCEPTS: readonly Concept[] = [
   // --- audio and speech
-  c('stt', 'speech to text', 'speech to text|stt|asr|speech recognition|recognize speech|recognise speech|automatic speech recognition|transcribe|transcribes|transcribed|transcribing|transcription|transcriptions|transcript|transcripts|dictation|dictate|dictated|voice to text|audio to text|voice typing|spoken words to text|what was said|what they said|what did they say|written notes|minutes of|whisper', AUDIO),
+  c('stt', 'speech to text', 'speech to text|stt|asr|speech recognition|recognize speech|recognise speech|automatic speech recognition|transcribe|transcribes|transcribed|transcribing|transcription|transcriptions|transcript|transcripts|dictation|dictate|dictated|voice to text|audio to text|voice typing|spoken words to text|what was said|what they said|what did they say|written notes|minutes of|whisper', { ...AUDIO, ...WHOLE }),
   c('subtitles', 'subtitles and captions', 'subtitle|subtitles|subtitling|closed captions|closed captioning|srt|vtt|webvtt|caption file|caption files|captions for video|karaoke|timestamps|timestamped|word timings|word level timings'),
   c('audio', 'audio', 'audio|sound|sounds|=recording|=recordings|=recorded|voice memo|voice memos|voice note|voice notes|podcast|podcasts|mp3|wav|m4a|flac|ogg|pcm|audio file|audio clip|spoken|speech|microphone|mic|listen|listening|hear|radio|voicemail|phone call|phone calls|call recording|call recordings', AUDIO),
   c('voice', 'voice', 'voice|voices|vocal|vocals|voiced', AUDIO),
-  c('tts', 'text to speech', 'text to speech|tts|read aloud|read out loud|reads aloud|aloud|out loud|narrate|narrates|narrated|narration|narrator|voiceover|voiceovers|voice over|speech synthesis|synthesize speech|synthesized speech|speech synthesizer|synthetic voice|synthetic voices|talk back|talks back|audiobook|audiobooks|spoken version|audio version|voice generation|generate speech|generated speech|speech output|spoken output|speak text|say it out loud|text to voice|text to audio|speaking assistant|make it speak|speak the|speak responses'),
+  c('tts', 'text to speech', 'text to speech|tts|read aloud|read out loud|reads aloud|aloud|out loud|narrate|narrates|narrated|narration|narrator|voiceover|voiceovers|voice over|speech synthesis|synthesize speech|synthesized speech|speech synthesizer|synthetic voice|synthetic voices|talk back|talks back|audiobook|audiobooks|spoken version|audio version|voice generation|generate speech|generated speech|speech output|spoken output|speak text|say it out loud|text to voice|text to audio|speaking assistant|make it speak|speak the|speak responses', WHOLE),
   c('voice-clone', 'voice cloning', 'voice clone|voice cloning|clone voice|clone my voice|cloned voice|clone|cloning|copy voice|copy my voice|custom voice|replicate voice|sounds like me|sound like me|own voice|digital voice|brand voice|voice profile', AUDIO),
   c('voice-conversion', 'voice conversion', 'voice conversion|voice changer|change voice|change the voice|convert voice|revoice|re voice|different voice|voice replacement|sound like a different person|sound like someone else|speech to speech|another voice', AUDIO),
   c('diarization', 'speaker diarization', 'diarization|diarize|diarizing|who spoke when|who spoke|who said what|who said|who is speaking|who is talking|who talks|speaker turns|speaker labels|speaker segmentation|separate speakers|separate the speakers|split by speaker|different speakers|identify speakers|speaker identification|label speakers|label the speakers|speaker change|rttm|which person is talking|multiple speakers', AUDIO),
@@ -90,7 +98,7 @@ export const CONCEPTS: readonly Concept[] = [
   c('vision', 'image understanding', 'vision|computer vision|visual question answering|vqa|image understanding|understand images|understands images|image analysis|analyze images|analyze image|analyze photos|multimodal|multi modal|vision language|what is in|whats in|what s in|scene understanding|describe image|describe images|describe photo|describe picture|describe screenshot', { ...IMAGE, implies: ['ocr', 'describe', 'diagram'] }),
   c('describe', 'describe', 'describe|describes|describing|description|descriptions|caption|captions|captioning|captioned|alt text|alt texts|explain|explains|explanation|interpret|interpreting|tell me about'),
   c('diagram', 'charts and diagrams', 'chart|charts|diagram|diagrams|graph|graphs|plot|plots|infographic|infographics|flowchart|slide|slides|whiteboard', IMAGE),
-  c('image-gen', 'image generation', 'text to image|image generation|generate image|generate images|generate an image|generated image|generated images|generates images|create image|create images|creates images|create an image|create a picture|make a picture|make an image|image generator|draw|draws|drawing|illustrate|illustrates|illustrated|illustration|illustrations|artwork|artworks|art|concept art|render|renders|rendering|painting|paintings|paint|diffusion|stable diffusion|midjourney|dall e|dalle|poster|posters|logo|logos|mockup|mockups|product shots|product shot|storyboard|storyboards|cover art|wallpaper|avatar|avatars|sticker|prompt to image|picture of|image of|photo of'),
+  c('image-gen', 'image generation', 'text to image|image generation|generate image|generate images|generate an image|generated image|generated images|generates images|create image|create images|creates images|create an image|create a picture|make a picture|make an image|image generator|draw|draws|drawing|illustrate|illustrates|illustrated|illustration|illustrations|artwork|artworks|art|concept art|render|renders|rendering|painting|paintings|paint|diffusion|stable diffusion|midjourney|dall e|dalle|poster|posters|logo|logos|mockup|mockups|product shots|product shot|storyboard|storyboards|cover art|wallpaper|avatar|avatars|sticker|prompt to image|picture of|image of|photo of', WHOLE),
   c('image-edit', 'image editing', 'inpainting|inpaint|outpainting|outpaint|erase|erases|remove object|remove objects|remove an object|retouch|retouching|edit photo|edit photos|edit image|edit images|image editing|photo editing|extend picture|extend image|replace part|restyle|restyling|style transfer|in the style of|artistic style|look like a painting|looks like a painting|as a painting|into a painting|cartoon|cartoonize|anime style|sketch to|turn into art|variations|variation|watercolor|oil painting|cartoonify|photoshop|touch up', IMAGE),
   c('segmentation', 'segmentation', '=segmentation|instance segmentation|semantic segmentation|segment anything|segment objects|segment the|mask|masks|masking|pixel mask|pixel masks|cut out|cutout|cut outs|remove background|remove the background|background removal|background remover|isolate|isolate subject|outline|outlines|matting|pixel accurate|pixel level', IMAGE),
   c('detection', 'object detection', 'object detection|detect objects|detects objects|object detector|detector|bounding box|bounding boxes|boxes around|draw boxes|draw box|locate objects|locates objects|count objects|count people|count cars|counting|yolo|find objects|spot objects|objects in|detect people|detect cars|detect vehicles|recognize objects|identify objects', IMAGE),
@@ -100,7 +108,7 @@ export const CONCEPTS: readonly Concept[] = [
   c('restore', 'photo restoration', 'restore|restores|restored|restoring|restoration|repair|repairs|old photo|old photos|old photographs|damaged|scratched|faded|=colorize|=colorise|=colorization|face restoration|restore faces|fix faces|fix the faces', IMAGE),
   c('face', 'faces', 'face|faces|facial|portrait|portraits|headshot|headshots', { ...IMAGE, ...CONTEXT }),
   c('video', 'video', 'video|videos|clip|clips|footage|film|films|filming|movie|movies|mp4|b roll|vlog|vlogs|youtube|tiktok|reel|reels|frames|frame by frame|camera feed|cctv|surveillance|security camera|webcam|dashcam|livestream', VIDEO),
-  c('video-gen', 'video generation', 'text to video|video generation|generate video|generate videos|generate a video|generated video|create video|create a video|make a video|make video|video generator|=animate|=animates|=animated|=animating|=animation|=animations|bring to life|brings to life|moving clip|moving image|motion|image to video|photo to video|cinematic'),
+  c('video-gen', 'video generation', 'text to video|video generation|generate video|generate videos|generate a video|generated video|create video|create a video|make a video|make video|video generator|=animate|=animates|=animated|=animating|=animation|=animations|bring to life|brings to life|moving clip|moving image|motion|image to video|photo to video|cinematic', WHOLE),
   // --- language and text
   c('translation', 'translation', 'translate|translates|translated|translating|translation|translations|translator|machine translation|=localize|=localizes|=localized|=localizing|=localization|=localizations|l10n|i18n|internationalization|language pair|language pairs|source language|target language|in another language|into english|to english|from english|foreign language|foreign languages'),
   c('lang-name', 'a named language', 'english|french|german|spanish|italian|portuguese|dutch|=polish|russian|ukrainian|czech|swedish|norwegian|danish|finnish|greek|turkish|arabic|hebrew|persian|farsi|hindi|bengali|urdu|tamil|telugu|marathi|punjabi|chinese|mandarin|cantonese|japanese|korean|vietnamese|thai|indonesian|malay|tagalog|filipino|swahili|yoruba|hausa|amharic|igbo|zulu|xhosa|somali|galician|catalan|basque|romanian|hungarian|quechua|nepali|khmer|lao|burmese|mongolian|pashto|tigrinya|wolof', CONTEXT),

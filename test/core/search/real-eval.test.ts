@@ -136,4 +136,19 @@ describe('the built-in Mistral passport alone', () => {
   it('does not claim to generate music from a melody', () => {
     expect(index.search('generate music from a melody', { limit: 10 }).every((m) => m.confidence < DEFAULT_MIN_CONFIDENCE)).toBe(true);
   });
+
+  // Its vision capability says "text" and "image", and "generates" text, apart; its own failure modes say it makes
+  // no images. A direction or a making phrase is answered by its concept only (analyze.ts), not by the words apart.
+  it.each(['text to image', 'generate an image', 'generate an image from text', 'image to video', 'text to speech', 'speech to text'])(
+    'does not claim "%s"',
+    (intent) => {
+      expect(index.search(intent, { limit: 10 }).every((m) => m.confidence < DEFAULT_MIN_CONFIDENCE)).toBe(true);
+    },
+  );
+
+  it('still answers what its vision capability does, when the intent says it in words of its own', () => {
+    expect(top('describe a screenshot').capability.id).toBe(`${MISTRAL}__cap_1`);
+    expect(top('describe a screenshot').confidence).toBeGreaterThanOrEqual(DEFAULT_MIN_CONFIDENCE);
+    expect(top('turn this photo into a text description').capability.id).toBe(`${MISTRAL}__cap_1`);
+  });
 });
