@@ -237,11 +237,11 @@ function completeSlugs(app: AppContext, ready: PromiseLike<unknown>) {
       () => clearTimeout(timer),
     );
     const prefix = value ?? '';
+    // All of them: the SDK sends the first 100 with the total and `hasMore`, so a client knows to type more.
     return app.store
       .slugs()
       .filter((s) => s.startsWith(prefix))
-      .sort()
-      .slice(0, 100);
+      .sort();
   };
 }
 

@@ -1,9 +1,12 @@
 // The choose_model_for_task prompt and argument completion (prompt arguments and the passport://{slug} template),
 // over stdio against the built server; the fresh servers of the race after connecting run in process.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseModelText } from '../../src/mcp/prompts.js';
 import { startInProcess } from '../support/in-process.js';
-import { SEED_SLUG, startServer, type Spawned } from '../support/spawn.js';
+import { SEED, SEED_SLUG, startServer, type Spawned } from '../support/spawn.js';
 
 describe('prompts and completion', () => {
   let s: Spawned;
@@ -89,6 +92,29 @@ describe('completion right after connecting', () => {
       } finally {
         await fresh.close();
       }
+    }
+  });
+});
+
+describe('completion over many passports', () => {
+  it('sends the first 100 slugs in order, with the true total and hasMore, so the client knows to type more', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'passport-complete-'));
+    const doc = JSON.parse(readFileSync(SEED, 'utf8'));
+    for (let i = 0; i < 150; i++) {
+      doc.passport.unfragile.artifact.slug = `model-${String(i).padStart(3, '0')}`;
+      writeFileSync(path.join(dir, `p${i}.json`), JSON.stringify(doc));
+    }
+    const s = await startInProcess({ args: ['--no-builtin', '--passports', dir] });
+    try {
+      const ref = { type: 'ref/resource', uri: 'passport://{slug}' } as const;
+      const all = await s.client.complete({ ref, argument: { name: 'slug', value: 'model-' } });
+      expect(all.completion.values).toHaveLength(100);
+      expect(all.completion.values[0]).toBe('model-000');
+      expect(all.completion).toMatchObject({ total: 150, hasMore: true });
+      const few = await s.client.complete({ ref, argument: { name: 'slug', value: 'model-14' } });
+      expect(few.completion).toMatchObject({ values: Array.from({ length: 10 }, (_, i) => `model-14${i}`), total: 10, hasMore: false });
+    } finally {
+      await s.close();
     }
   });
 });
