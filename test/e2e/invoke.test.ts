@@ -257,4 +257,42 @@ describe('invoke_model refusals on other servers', () => {
       await strict.close();
     }
   });
+
+  it('a passport altered after signing: refused with --require-verified (saying so, not "add a key"), and warned about without it', async () => {
+    const { makeKey, seedDocument, signPassport } = await import('../support/keys.js');
+    const key = makeKey();
+    const doc = seedDocument();
+    doc.passport.unfragile = { ...doc.passport.unfragile, artifact: { ...(doc.passport.unfragile.artifact as object), slug: 'tampered' } };
+    signPassport(doc.passport, key);
+    // Altered after signing: the model it points at is not the one the issuer signed.
+    (doc.passport.unfragile.artifact as Record<string, unknown>).url = 'https://openrouter.ai/models/openai~gpt-4o';
+    const pdir = mkdtempSync(path.join(tmpdir(), 'pmcp-tampered-'));
+    writeFileSync(path.join(pdir, 'tampered.json'), JSON.stringify(doc));
+    const base = {
+      env: { OPENROUTER_API_KEY: KEY, OPENROUTER_BASE_URL: fake.baseUrl },
+      args: ['--passports', pdir, '--trust-key', `unfragile.ai=${key.rawBase64}`],
+    };
+    const strict = await startInProcess({ ...base, args: [...base.args, '--require-verified'] });
+    try {
+      const r = await strict.client.callTool({ name: 'invoke_model', arguments: { prompt: 'hi', slug: 'tampered' } });
+      expect(r.isError).toBe(true);
+      expect(textOf(r)).toMatch(/invalid_signature.*changed after it was signed/);
+      expect(textOf(r)).not.toMatch(/--trust-key/);
+      expect(fake.requests).toHaveLength(0);
+    } finally {
+      await strict.close();
+    }
+    fake.reset();
+    fake.enqueue({ steps: happy(['ok']) });
+    const lax = await startInProcess(base);
+    try {
+      const r = await lax.client.callTool({ name: 'invoke_model', arguments: { prompt: 'hi', slug: 'tampered' } });
+      expect(r.isError, textOf(r)).toBeFalsy();
+      const sc = r.structuredContent as { passport: { verification: string }; warnings: string[] };
+      expect(sc.passport.verification).toBe('invalid_signature');
+      expect(sc.warnings[0]).toMatch(/passport "tampered" failed verification \(invalid_signature/);
+    } finally {
+      await lax.close();
+    }
+  });
 });

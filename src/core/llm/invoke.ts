@@ -101,6 +101,18 @@ function shape(o: ChatOutcome, target: Target, passport: LoadedPassport, verific
   return r;
 }
 
+/** What to do about a passport that does not verify, by why it does not. */
+function notVerifiedAdvice(status: string, issuer: string | undefined): string {
+  switch (status) {
+    case 'unknown_key':
+      return `Add the issuer's public key with --trust-key ${issuer ?? 'ISSUER'}=KEY (or PASSPORT_MCP_TRUST_KEYS, or \`passport-mcp trust pin ${issuer ?? 'ISSUER'}\`) and restart, or run without --require-verified.`;
+    case 'invalid_signature':
+      return `The issuer's key is trusted but the signature does not match: the passport was changed after it was signed. Use an unaltered copy (from the registry, or the issuer), not this one.`;
+    default:
+      return `Only a passport signed by a trusted issuer can be invoked: use a signed copy from the registry, or run without --require-verified.`;
+  }
+}
+
 /** Runs one invoke_model call. Throws UserInputError for refusals (before any upstream request) and InvokeError. */
 export async function invokeModel(input: InvokeInput, deps: InvokeDeps): Promise<InvokeResult> {
   const { app } = deps;
@@ -111,10 +123,16 @@ export async function invokeModel(input: InvokeInput, deps: InvokeDeps): Promise
   if (app.config.requireVerified && verification.status !== 'valid') {
     throw new UserInputError(
       `passport "${slug}" is not verified (status ${verification.status}: ${verification.detail}), and the server runs with --require-verified. ` +
-        `Add the issuer's public key with --trust-key ${passport.passport.signedBy ?? 'ISSUER'}=KEY (or PASSPORT_MCP_TRUST_KEYS) and restart, or run without --require-verified.`,
+        notVerifiedAdvice(verification.status, passport.passport.signedBy),
     );
   }
   const { target, warnings } = resolveTarget(app.config.llm, passport);
+  // A signature that does not check is evidence of tampering (the model id comes from the passport), unlike a key
+  // that is merely not configured: say so in the result, whatever --require-verified says.
+  if (verification.status === 'invalid_signature' || verification.status === 'malformed')
+    warnings.unshift(
+      `passport "${slug}" failed verification (${verification.status}: ${verification.detail}): the model it names may not be the one its issuer published; check it with verify_passport before relying on this answer`,
+    );
   const images = await prepareImages(input.images ?? [], {
     anywhere: deps.imagesFromAnywhere,
     roots: async () => [...app.config.imageRoots, ...((await deps.clientRoots?.()) ?? [])],
