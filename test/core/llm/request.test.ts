@@ -138,4 +138,30 @@ describe('buildBody', () => {
     expect(() => checkInput({ prompt: 'x'.repeat(600_000), system: 'y'.repeat(600_000) })).toThrow(/exceed/);
     expect(() => checkInput({ prompt: 'x', stop: ['a', 'b', 'c', 'd', 'e'] })).toThrow(/4/);
   });
+
+  it("checkInput wants the conversation to end with the user's turn and something to answer", () => {
+    expect(() => checkInput({ messages: [{ role: 'assistant', content: 'hi' }] })).toThrow(/must end with the user's turn \(it ends with "assistant"\)/);
+    expect(() => checkInput({ messages: [{ role: 'system', content: 'sys' }] })).toThrow(/must end with the user's turn/);
+    expect(() =>
+      checkInput({
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b' },
+        ],
+      }),
+    ).toThrow(/user's turn/);
+    expect(() => checkInput({ prompt: '' })).toThrow(/"prompt" is empty/);
+    expect(() => checkInput({ prompt: '  \n' })).toThrow(/"prompt" is empty/);
+    // These are fine: a conversation ending with the user; an empty prompt beside an image or an earlier question.
+    expect(() =>
+      checkInput({
+        messages: [
+          { role: 'assistant', content: 'b' },
+          { role: 'user', content: 'a' },
+        ],
+      }),
+    ).not.toThrow();
+    expect(() => checkInput({ prompt: '', images: [{ path: 'x.png' }] })).not.toThrow();
+    expect(() => checkInput({ prompt: 'describe it', messages: [{ role: 'assistant', content: 'b' }] })).not.toThrow();
+  });
 });
