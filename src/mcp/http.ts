@@ -17,7 +17,7 @@
 // Behind a load balancer the notice reaches the request only with sticky routing by Mcp-Session-Id.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { BlockList, isIP, type AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
@@ -57,11 +57,23 @@ export interface HttpHandle {
   close(): Promise<void>;
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
 
+/**
+ * Whether a host (a bind address, or a Host header's name) is loopback, however it is written: the address is
+ * parsed as a URL parses it ("127.1", "2130706433" and "0x7f.1" are 127.0.0.1; "[0:0:0:0:0:0:0:1]" is ::1), and
+ * IPv4-mapped IPv6 ("::ffff:127.0.0.1") counts as the IPv4 address. Security: a loopback bind keeps its Host and
+ * Origin checks (DNS rebinding) only when this says so.
+ */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  return LOOPBACK_NAMES.has(h) || /^127(\.\d{1,3}){3}$/.test(h);
+  const u = parseAuthority(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+  if (!u) return false;
+  const name = u.hostname.replace(/^\[|\]$/g, '');
+  if (name === 'localhost') return true;
+  const family = isIP(name);
+  return family !== 0 && LOOPBACK.check(name, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** `host:port` as it would appear in a URL (IPv6 in brackets). */

@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { checkRequestOrigin, MAX_HTTP_BODY_BYTES, sessionIdOf } from '../../src/mcp/http.js';
+import { checkRequestOrigin, isLoopbackHost, MAX_HTTP_BODY_BYTES, sessionIdOf } from '../../src/mcp/http.js';
 import { happy, startFakeUpstream } from '../support/fake-upstream.js';
 import { startHttpInProcess, type InProcessHttp } from '../support/in-process.js';
 import { CLI, cleanEnv, SEED_SLUG } from '../support/spawn.js';
@@ -225,6 +225,15 @@ describe('HTTP origin checks', () => {
     expect(check({ host: '127.0.0.1:3000', origin: 'https://attacker.test' })).toMatch(/Origin/);
     expect(check({ host: '127.0.0.1:3000', origin: 'null' })).toMatch(/Origin/);
     expect(check({ host: '127.0.0.1:3000', origin: 'http://localhost:8080' })).toMatch(/Origin/);
+  });
+  it('treats a loopback bind written another way as loopback, and keeps its Host checks', () => {
+    for (const host of ['127.1', '2130706433', '::ffff:127.0.0.1', '[::ffff:127.0.0.1]', '0:0:0:0:0:0:0:1', 'LOCALHOST', '127.0.0.2']) {
+      expect(isLoopbackHost(host), host).toBe(true);
+      expect(check({ host: `evil.example:3000`, origin: 'http://evil.example:3000' }, { host, port: 3000 }), host).toMatch(/Host/);
+      expect(check({ host: '127.0.0.1:3000' }, { host, port: 3000 }), host).toBeUndefined();
+    }
+    for (const host of ['0.0.0.0', '10.0.0.1', '::ffff:10.0.0.1', '::', 'example.com', '127.0.0.1.evil.example'])
+      expect(isLoopbackHost(host), host).toBe(false);
   });
   it('on a non-loopback bind, accepts any Host but refuses cross-origin browser requests', () => {
     const pub = { host: '0.0.0.0', port: 8080 };
