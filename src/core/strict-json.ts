@@ -8,6 +8,43 @@ export const MAX_DEPTH = 64;
 
 export class StrictJsonError extends Error {}
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The text of a JSON file or body, which must be UTF-8 (RFC 8259). Invalid bytes are refused rather than read as
+ * U+FFFD: two different files would otherwise parse to the same passport, and one of them would verify as signed
+ * though its bytes are not what was signed. A leading byte-order mark (Windows editors write one) is dropped.
+ */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new StrictJsonError(`not valid UTF-8 (at byte ${firstInvalidUtf8(bytes)}); save the file as UTF-8`);
+  }
+}
+
+/** Offset of the first byte that does not start or continue a well-formed UTF-8 sequence. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    if (n > 0 && !decodes(b.subarray(i, i + n + 1))) return i;
+    i += n + 1;
+  }
+  return i;
+}
+
+function decodes(seq: Uint8Array): boolean {
+  try {
+    UTF8.decode(seq);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /**

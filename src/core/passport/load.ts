@@ -5,7 +5,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import path from 'node:path';
 import { packageFile } from '../version.js';
 import { isInside, linkStaysInside, readRegularFileSync, SafeReadError } from '../safe-file.js';
-import { parseStrictJson, MAX_DEPTH, MAX_DOCUMENT_BYTES, StrictJsonError } from '../strict-json.js';
+import { decodeUtf8, parseStrictJson, MAX_DEPTH, MAX_DOCUMENT_BYTES, StrictJsonError } from '../strict-json.js';
 import { isObject, parsePassportView, unwrapPassport, type LoadedPassport } from './schema.js';
 
 /** A JSON file holding an array of passports may be larger than one document. */
@@ -112,7 +112,7 @@ export function parsePassportText(text: string, source: string, maxBytes = MAX_D
 
 function readCapped(file: string, cap: number, noFollow = false): string {
   // Security: size cap, FIFO/device refusal and O_NOFOLLOW live in safe-file.ts (shared with images and pins).
-  return readRegularFileSync(file, { maxBytes: cap, noFollow }).toString('utf8');
+  return decodeUtf8(readRegularFileSync(file, { maxBytes: cap, noFollow }));
 }
 
 export async function loadPassportFile(file: string): Promise<LoadResult> {

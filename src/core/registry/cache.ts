@@ -16,7 +16,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { parsePassportText, type LoadProblem } from '../passport/load.js';
 import { readRegularFileSync } from '../safe-file.js';
 import { SLUG_PATTERN, type LoadedPassport } from '../passport/schema.js';
-import { MAX_DOCUMENT_BYTES } from '../strict-json.js';
+import { decodeUtf8, MAX_DOCUMENT_BYTES } from '../strict-json.js';
 
 export const CACHE_SUBDIR = path.join('passports', 'v1');
 export const MAX_ENTRIES = 20_000;
@@ -109,15 +109,15 @@ export class PassportCache {
         // anything but a regular file, an entry over the cap and one that grows while read.
         let size = 0;
         let mtime = 0;
-        const text = readRegularFileSync(full, {
+        const bytes = readRegularFileSync(full, {
           maxBytes: MAX_ENTRY_BYTES,
           noFollow: true,
           check: (st) => {
             size = st.size;
             mtime = st.mtimeMs;
           },
-        }).toString('utf8');
-        const r = parsePassportText(text, full, MAX_ENTRY_BYTES);
+        });
+        const r = parsePassportText(decodeUtf8(bytes), full, MAX_ENTRY_BYTES);
         const p = r.passports[0];
         if (r.problems.length || !p) problems.push({ source: full, message: r.problems[0]?.message ?? 'no passport' });
         else if (p.slug !== slug) problems.push({ source: full, message: `holds passport "${p.slug.slice(0, 80)}", not "${slug}"; skipped` });

@@ -10,7 +10,7 @@ import { lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { readRegularFile, SafeReadError } from '../safe-file.js';
-import { parseStrictJson } from '../strict-json.js';
+import { decodeUtf8, parseStrictJson } from '../strict-json.js';
 import { trustedKeyFromRaw, type TrustedKey } from '../passport/trust.js';
 
 export const PINS_FILE = 'pins.json';
@@ -108,7 +108,7 @@ export async function readPins(configDir: string): Promise<Pin[]> {
   }
   let doc: unknown;
   try {
-    doc = parseStrictJson(bytes.toString('utf8'), { maxBytes: MAX_PINS_BYTES, maxDepth: 8 });
+    doc = parseStrictJson(decodeUtf8(bytes), { maxBytes: MAX_PINS_BYTES, maxDepth: 8 });
   } catch (err) {
     throw corrupt(file, `not JSON: ${(err as Error).message}`);
   }

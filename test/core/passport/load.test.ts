@@ -82,6 +82,22 @@ describe('loading from the filesystem', () => {
     expect(r.passports.map((p) => p.slug)).toEqual(['inner']);
     expect(r.problems[0]!.message).toMatch(/outside the passport directory/);
   });
+  it('refuses bytes that are not UTF-8 (naming the byte), and reads a file saved with a byte-order mark', async () => {
+    const dir = tmp();
+    const good = Buffer.from(JSON.stringify(variant('utf8-name', 'Caf\u00e9 \ufffd model')), 'utf8');
+    // The same passport with its U+FFFD (EF BF BD) replaced by a lone 0xFF: it would read back as the same text.
+    const at = good.indexOf(Buffer.from([0xef, 0xbf, 0xbd]));
+    const bad = Buffer.concat([good.subarray(0, at), Buffer.from([0xff]), good.subarray(at + 3)]);
+    writeFileSync(path.join(dir, 'bad.json'), bad);
+    const refused = await loadPassportPath(path.join(dir, 'bad.json'));
+    expect(refused.passports).toEqual([]);
+    expect(refused.problems[0]!.message).toBe(`not valid UTF-8 (at byte ${at}); save the file as UTF-8`);
+    writeFileSync(path.join(dir, 'bom.json'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), good]));
+    const bom = await loadPassportPath(path.join(dir, 'bom.json'));
+    expect(bom.problems).toEqual([]);
+    expect(bom.passports[0]!.passport.unfragile.artifact.name).toBe('Caf\u00e9 \ufffd model');
+  });
+
   it('reports a missing path instead of throwing', async () => {
     const r = await loadPassportPath('/nonexistent/passports.json');
     expect(r.problems[0]!.message).toBe('no such file or directory');
