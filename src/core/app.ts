@@ -4,6 +4,7 @@
 // Everything the handshake does not need (schema, loader, index, Ed25519, canonical JSON, registry client)
 // is imported on first use: cold start is measured against a bare SDK server.
 import { lstat } from 'node:fs/promises';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { UserInputError } from './errors.js';
@@ -61,6 +62,9 @@ export interface AppContext {
 }
 
 const NO_KEYS: TrustStore = { keysFor: () => [], issuers: () => [] };
+
+/** Passports indexed between two turns of the event loop while loading (a few milliseconds of work). */
+export const ADD_BATCH = 128;
 
 export interface AppOptions {
   /** The process's scrubber when the caller built it first (main.ts, for its own lines); else built here. */
@@ -257,7 +261,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         const r = await loadPassportPath(src, onProgress);
         for (const p of r.passports) {
           store.add(src === BUILTIN_PASSPORT_PATH ? { ...p, source: 'builtin' } : p);
-          loaded++;
+          // Indexing 10,000 passports takes about a second: the server keeps answering (pings, signals) meanwhile.
+          if (++loaded % ADD_BATCH === 0) await yieldToLoop();
         }
         for (const pr of r.problems) logger.warn(`skipped ${pr.source}: ${pr.message}`);
         problems += r.problems.length;
@@ -289,13 +294,14 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       store.add(c.passport, 'cache');
       if (c.stale) stale.add(c.passport.slug);
       added.push(c.passport);
+      if (added.length % ADD_BATCH === 0) await yieldToLoop();
     }
     cacheChecked = checkCached(added).catch((err: unknown) => logger.warn(`cache: background verification failed: ${(err as Error).message}`));
     return { loaded: added.length, problems: problems.length };
   }
 
   async function checkCached(list: LoadedPassport[]): Promise<void> {
-    const [{ MIN_PARALLEL_BATCH }, { setImmediate: yieldToLoop }] = await Promise.all([import('./passport/bulk.js'), import('node:timers/promises')]);
+    const { MIN_PARALLEL_BATCH } = await import('./passport/bulk.js');
     for (let i = 0; i < list.length; i += MIN_PARALLEL_BATCH) {
       await yieldToLoop();
       // Skip what was replaced meanwhile (verifyAll skips what was verified on use).

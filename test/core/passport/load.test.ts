@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/core/app.js';
+import { ADD_BATCH, createApp } from '../../../src/core/app.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { loadPassportPath, parsePassportText, isInside } from '../../../src/core/passport/load.js';
 import { PassportStore } from '../../../src/core/passport/store.js';
@@ -111,6 +111,28 @@ describe('loading from the filesystem', () => {
 });
 
 describe('the app: sources, duplicates, built-in', () => {
+  it('keeps the event loop turning while it indexes a large source (pings and signals are answered meanwhile)', async () => {
+    // One array file: reading it is one step, so every turn counted here comes from the indexing loop.
+    const n = 2000;
+    const file = path.join(tmp(), 'many.json');
+    writeFileSync(file, JSON.stringify(Array.from({ length: n }, (_, i) => variant(`bulk-${i}`))));
+    // The modules loadAll imports on first use are read from disk in many turns of their own: load them first.
+    await (await createApp(parseConfig([], { PASSPORT_MCP_OFFLINE: '1' }), createLogger('error'))).loadAll();
+    const app = await createApp(parseConfig(['--no-builtin', '--passports', file], { PASSPORT_MCP_OFFLINE: '1' }), createLogger('error'));
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const r = await app.loadAll();
+    done = true;
+    expect(r.loaded).toBe(n);
+    expect(app.index.size).toBe(n);
+    expect(turns).toBeGreaterThanOrEqual(Math.floor(n / ADD_BATCH));
+  });
+
   it('loads the built-in passport with no configuration', async () => {
     const app = await createApp(parseConfig([], { PASSPORT_MCP_OFFLINE: '1' }), createLogger('error'));
     await app.loadAll();
