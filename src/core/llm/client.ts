@@ -62,6 +62,13 @@ export const DEFAULT_CLIENT_OPTIONS: Required<Omit<LlmClientOptions, 'random' | 
 
 /** A one-piece JSON answer larger than this is refused (a streamed answer is bounded by max_tokens upstream). */
 const MAX_JSON_ANSWER_CHARS = 16 * 1024 * 1024;
+/**
+ * The longest answer kept (characters). An upstream that ignores max_tokens can stream without end; the result
+ * carries the text twice (structured and as JSON text), and an MCP client reads a message of about 10 MiB at most
+ * (the SDK's), so a longer answer would cost the client its connection. Past this the stream is closed and the
+ * answer ends with finish_reason "length" and a warning.
+ */
+export const MAX_ANSWER_CHARS = 2 * 1024 * 1024;
 /** Error bodies are read up to this many characters. */
 const MAX_ERROR_BODY_CHARS = 65_536;
 /** After [DONE] the response should end at once; do not wait long for it. */
@@ -141,10 +148,22 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
     const streamScrub = scrub.stream();
     const out: ChatOutcome = { text: '', finishReason: null, ttftMs: null, durationMs: 0, retries: 0, warnings: [] };
     let gotToken = false;
+    let capped = false;
     const emit = (safe: string) => {
-      if (!safe) return;
+      if (!safe || capped) return;
+      const room = MAX_ANSWER_CHARS - out.text.length;
+      if (safe.length > room) {
+        // Never cut between the two halves of a surrogate pair.
+        const end = room > 0 && /[\ud800-\udbff]/.test(safe[room - 1]!) ? room - 1 : room;
+        safe = safe.slice(0, Math.max(0, end));
+        capped = true;
+        out.finishReason = 'length';
+        out.warnings.push(
+          `${label} sent more than ${MAX_ANSWER_CHARS} characters (it did not stop at max_tokens); the answer is cut there and the stream was closed`,
+        );
+      }
       out.text += safe;
-      call.onText?.(safe);
+      if (safe) call.onText?.(safe);
     };
     const firstToken = () => {
       gotToken = true;
@@ -154,7 +173,7 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
       if (m.model !== undefined) out.model = m.model;
       if (m.upstreamProvider !== undefined) out.upstreamProvider = m.upstreamProvider;
       if (m.usage !== undefined) out.usage = m.usage;
-      if (m.finishReason !== null) out.finishReason = m.finishReason;
+      if (m.finishReason !== null && !capped) out.finishReason = m.finishReason;
       out.generationId ??= m.generationId;
     };
 
@@ -210,6 +229,7 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
         let pending: AttemptError | undefined;
         const handle = (events: ReturnType<typeof decoder.push>) => {
           for (const ev of events) {
+            if (capped) break;
             if (ev.type === 'data') {
               // Data events, not comments, prove the generation lives: push the idle timer back.
               if (gotToken) tokenTimer.refresh();
@@ -241,6 +261,12 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
             if (pending) {
               res.body.destroy();
               throw pending;
+            }
+            if (capped) {
+              // Enough: close the stream rather than read what nobody will be shown.
+              res.body.destroy();
+              done = true;
+              return;
             }
             if (done) {
               tokenTimer.clear();

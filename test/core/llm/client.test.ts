@@ -1,7 +1,7 @@
 // The streaming client over a real loopback server: SSE quirks, in-band errors, HTTP errors, retries with
 // Retry-After, timeouts, truncation, resets, cancellation and secret scrubbing. No mocked fetch.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLlmClient, LlmCallError, type ChatCall, type LlmClient } from '../../../src/core/llm/client.js';
+import { createLlmClient, LlmCallError, MAX_ANSWER_CHARS, type ChatCall, type LlmClient } from '../../../src/core/llm/client.js';
 import type { Target } from '../../../src/core/llm/types.js';
 import { createScrubber } from '../../../src/core/secrets.js';
 import { chunk, happy, splitEvent, startFakeUpstream, USAGE, waitFor, type FakeUpstream } from '../../support/fake-upstream.js';
@@ -82,6 +82,18 @@ describe('streaming', () => {
     expect(h['x-title']).toBe('passport-mcp');
     expect(h['x-openrouter-title']).toBe('passport-mcp');
     expect(fake.requests[0]!.url).toBe('/api/v1/chat/completions');
+  });
+
+  it('closes a stream that does not stop at max_tokens once the answer reaches MAX_ANSWER_CHARS, and says so', async () => {
+    // One unit, then 64 Ki units of two-unit characters (U+1F600) per token: the cap falls inside a character.
+    fake.enqueue({ steps: happy(['x', ...Array.from({ length: 40 }, () => '\u{1F600}'.repeat(32 * 1024))]) });
+    const { p, deltas } = await call();
+    const r = await p;
+    expect(r.text.length).toBe(MAX_ANSWER_CHARS - 1); // the character across the cap is left out whole
+    expect(r.text.endsWith('\u{1F600}')).toBe(true);
+    expect(deltas.join('')).toBe(r.text);
+    expect(r.finishReason).toBe('length');
+    expect(r.warnings.join('\n')).toMatch(/sent more than 2097152 characters .* the answer is cut there/);
   });
 
   it('handles CRLF and multi-byte UTF-8 split across writes', async () => {
