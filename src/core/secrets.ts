@@ -30,15 +30,22 @@ export interface Scrubber {
   stream(): StreamScrubber;
 }
 
-/** Keys of at least 8 characters, longest first (short values would mangle ordinary words). */
+/**
+ * Keys shorter than this are not scrubbed: one to three characters are no secret, and would mangle ordinary text.
+ * Self-hosted servers take short keys ("sk-7chr", "EMPTY"), so from four characters on they are redacted wherever
+ * they appear, even inside a word: a mangled word is the lesser harm.
+ */
+export const MIN_SCRUBBED_KEY_CHARS = 4;
+
+/** Keys of at least MIN_SCRUBBED_KEY_CHARS characters, longest first. */
 function usable(secrets: readonly (string | undefined)[]): string[] {
-  return [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 8))].sort((a, b) => b.length - a.length);
+  return [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SCRUBBED_KEY_CHARS))].sort((a, b) => b.length - a.length);
 }
 
 /** A scrubber for these secrets; build it once per app (AppContext.scrub) and hand it to every output path. */
 export function createScrubber(secrets: readonly (string | undefined)[]): Scrubber {
   const list = usable(secrets);
-  const bearer = /(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
+  const bearer = /(bearer\s+)[A-Za-z0-9._~+/=-]{4,}/gi;
   const scrub = (text: string) => {
     let out = text;
     for (const s of list) if (out.includes(s)) out = out.split(s).join(REDACTED);

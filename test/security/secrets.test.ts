@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_ENV } from '../../src/config/config.js';
+import { createScrubber, MIN_SCRUBBED_KEY_CHARS } from '../../src/core/secrets.js';
 import { runCli } from '../support/in-process.js';
 import { CLI, cleanEnv, SEED_SLUG } from '../support/spawn.js';
 import { INIT, INITIALIZED, line, recordFigures, spawnRaw, type RawServer } from './support.js';
@@ -348,6 +349,30 @@ describe('one scrubber, and no output path around it', () => {
   // runCommandLine, the code the binary runs), and one run per family also through the built binary, concurrently:
   // what only the process adds (cli.ts, main()'s scrubber before a config exists, the real stdout and stderr) stays
   // exercised end to end, without ten sequential start-ups.
+  it('a short key (self-hosted servers take "sk-7chr") is scrubbed too, whole or split across deltas; under 4 characters is no secret', () => {
+    const scrub = createScrubber(['sk-7chr', 'abc']);
+    expect(scrub('Invalid key: sk-7chr (auth header Bearer sk-7chr)')).toBe('Invalid key: [redacted] (auth header Bearer [redacted])');
+    expect(scrub('abc stays')).toBe('abc stays');
+    expect(createScrubber([])('Authorization: Bearer none')).toBe('Authorization: Bearer [redacted]');
+    const stream = scrub.stream();
+    const out = ['key is sk-', '7c', 'hr.'].map((d) => stream.push(d)).join('') + stream.end();
+    expect(out).toBe('key is [redacted].');
+    expect(MIN_SCRUBBED_KEY_CHARS).toBe(4);
+  });
+
+  it('invoke with a 7-character key that the upstream echoes in a 401: the CLI never prints it', async () => {
+    const upstream = await startSseUpstream({ tokens: 1, tokenDelayMs: 1 });
+    try {
+      const env = { PASSPORT_MCP_LLM_BASE_URL: upstream.base, PASSPORT_MCP_LLM_API_KEY: 'sk-7chr' };
+      const r = await runCli(['invoke', '[[scenario:e401]] hi'], { env });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/401/);
+      expect(r.stdout + r.stderr).not.toContain('sk-7chr');
+    } finally {
+      await upstream.close();
+    }
+  });
+
   it('the CLI subcommands: a canary in every variable never reaches stdout or stderr (invoke echoing the key, verify, failures, find, a config error)', async () => {
     const upstream = await startSseUpstream({ tokens: 3, tokenDelayMs: 1 });
     const dir = mkdtempSync(path.join(tmpdir(), 'passport-sec-cli-'));
