@@ -153,9 +153,14 @@ export async function federatedFind(app: FindApp, opts: FindOptions, signal?: Ab
   const result: FindResult = { matches, searched_passports: app.store.size, registry };
   if (!matches.length) {
     const best = candidates[0];
+    const filtered = Object.entries(filters).filter(([, v]) => v !== undefined && v !== false);
+    // Nothing at all under filters: say whether the filters are what removed the matches, and what they removed.
+    const unfiltered = !best && pass && scope !== 'registry' ? app.index.search(opts.intent, { limit: 1 })[0] : undefined;
     result.note = best
       ? `No capability reached confidence ${minConfidence}. The nearest is "${best.capability.name}" (${best.passport.slug} / ${best.capability.id}) at ${round(best.confidence)}.`
-      : `No capability matches this intent among ${app.store.size} passport(s)${registry.status === 'ok' ? ' or in the registry' : ''}.`;
+      : unfiltered
+        ? `No capability passes the filters (${filtered.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}). Without them the nearest is "${unfiltered.capability.name}" (${unfiltered.passport.slug} / ${unfiltered.capability.id}) at ${round(unfiltered.confidence)}.`
+        : `No capability matches this intent among ${app.store.size} passport(s)${registry.status === 'ok' ? ' or in the registry' : ''}.`;
   }
   return result;
 }

@@ -87,6 +87,17 @@ describe('one call, one ranked list', () => {
     expect(none.note).toMatch(/nearest is .* at 0\.\d+/);
   });
 
+  it('when the filters remove every match, note says so and names the nearest without them', async () => {
+    const { app: a } = await app(['--no-cache', '--offline']);
+    const r = await find(a, 'describe a screenshot', { min_trust_score: 23.5, input_type: 'audio' });
+    expect(r.matches).toEqual([]);
+    expect(r.note).toMatch(
+      /^No capability passes the filters \(input_type "audio", min_trust_score 23\.5\)\. Without them the nearest is "multimodal vision-language understanding" .* at 0\.\d+\.$/,
+    );
+    // Without filters, an intent nothing matches keeps the plain note.
+    expect((await find(a, 'zzqx blorf')).note).toMatch(/^No capability matches this intent among 1 passport/);
+  });
+
   it('filters apply to registry matches: verified_only, min_trust_score, input_type, output_type', async () => {
     const { app: a } = await app(['--no-cache', '--no-builtin']);
     expect((await find(a, 'transcribe speech into text', { verified_only: true, min_confidence: 0 })).matches).toEqual([]);
