@@ -44,12 +44,13 @@ function labelOf(img: ImageInput, i: number): string {
   if (img.path !== undefined) return `images[${i}] (${path.basename(img.path) || img.path})`;
   if (img.url !== undefined) {
     try {
-      return `images[${i}] (${new URL(img.url).hostname})`;
+      const u = new URL(img.url);
+      return `images[${i}] (${u.hostname || `${u.protocol.replace(/:$/, '')} url`})`;
     } catch {
       return `images[${i}] (url)`;
     }
   }
-  return `images[${i}] (inline data)`;
+  return img.data !== undefined ? `images[${i}] (inline data)` : `images[${i}]`;
 }
 
 function checkBytes(buf: Buffer, declared: string | undefined, label: string): ImageMime {

@@ -51,7 +51,7 @@ export function resolveTarget(llm: LlmConfig, passport: LoadedPassport): { targe
   const warnings: string[] = [];
   const artifact = passport.passport.unfragile.artifact;
   if (artifact.type !== undefined && artifact.type.toLowerCase() !== 'model') {
-    throw new UserInputError(`passport "${passport.slug}" describes a ${artifact.type}, not a model, so invoke_model cannot call it`);
+    throw new UserInputError(`passport "${passport.slug}" describes ${withArticle(String(artifact.type))}, not a model, so invoke_model cannot call it`);
   }
   const orId = openRouterModelId(artifact.url);
   switch (llm.provider) {
@@ -111,4 +111,9 @@ export function resolveTarget(llm: LlmConfig, passport: LoadedPassport): { targe
       };
     }
   }
+}
+
+/** "an mcp", "an extension", "a dataset": the article as the word is said (letters of an acronym included). */
+function withArticle(word: string): string {
+  return `${/^([aeiou]|mcp\b|llm\b|sdk\b|hf\b|fm\b|rl\b|nlp\b|sql\b)/i.test(word) ? 'an' : 'a'} ${word}`;
 }

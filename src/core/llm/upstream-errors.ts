@@ -127,7 +127,7 @@ export function describeHttpError(status: number, e: ParsedError, ctx: HttpError
     case 404: {
       const fb = e.availability?.fallback_models?.length ? ` Models that could serve instead: ${e.availability.fallback_models.join(', ')}.` : '';
       const hint =
-        e.errorType === 'constraint_filtered' || /require_parameters|constraint/i.test(e.message)
+        ctx.target.provider === 'openrouter' && (e.errorType === 'constraint_filtered' || /require_parameters|constraint/i.test(e.message))
           ? ' No provider supports every parameter sent (stop or response_format); drop them and retry.'
           : '';
       return `${who} could not find a way to serve ${ctx.target.model} (404: ${reason}).${hint}${fb}`;
@@ -135,7 +135,7 @@ export function describeHttpError(status: number, e: ParsedError, ctx: HttpError
     case 413: {
       const big = [...ctx.images].filter((i) => i.bytes !== undefined).sort((a, b) => b.bytes! - a.bytes!)[0];
       const which = big
-        ? ` The largest image is ${big.label} at ${(big.bytes! / 1024 / 1024).toFixed(1)} MB; send it smaller.`
+        ? ` The largest image is ${big.label} at ${big.bytes! < 1024 * 1024 ? `${Math.max(1, Math.round(big.bytes! / 1024))} KB` : `${(big.bytes! / 1024 / 1024).toFixed(1)} MB`}; send it smaller, or shorten the prompt.`
         : ' Shorten the prompt or send smaller images.';
       return `${who} says the request is too large (413: ${reason}).${which}`;
     }

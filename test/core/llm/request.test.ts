@@ -53,7 +53,18 @@ describe('resolveTarget', () => {
       ...seed,
       passport: { ...seed.passport, unfragile: { ...seed.passport.unfragile, artifact: { ...seed.passport.unfragile.artifact, type: 'dataset' } } },
     };
-    expect(() => resolveTarget(cfg({ OPENROUTER_API_KEY: 'k' }), notModel)).toThrow(/dataset, not a model/);
+    expect(() => resolveTarget(cfg({ OPENROUTER_API_KEY: 'k' }), notModel)).toThrow(/describes a dataset, not a model/);
+    for (const [type, said] of [
+      ['mcp', 'an mcp'],
+      ['extension', 'an extension'],
+      ['benchmark', 'a benchmark'],
+    ]) {
+      const other = {
+        ...notModel,
+        passport: { ...notModel.passport, unfragile: { ...notModel.passport.unfragile, artifact: { ...notModel.passport.unfragile.artifact, type } } },
+      };
+      expect(() => resolveTarget(cfg({ OPENROUTER_API_KEY: 'k' }), other)).toThrow(`describes ${said}, not a model`);
+    }
     const noUrl = {
       ...seed,
       passport: {

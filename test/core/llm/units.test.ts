@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pricePerToken } from '../../../src/core/llm/invoke.js';
 import { createProgressRelay } from '../../../src/core/llm/progress.js';
 import { createStreamScrubber } from '../../../src/core/secrets.js';
-import { parseErrorBody, parseRetryAfter } from '../../../src/core/llm/upstream-errors.js';
+import { describeHttpError, parseErrorBody, parseRetryAfter } from '../../../src/core/llm/upstream-errors.js';
 
 describe('parseErrorBody', () => {
   it('reads every documented shape, defensively', () => {
@@ -87,5 +87,28 @@ describe('pricePerToken', () => {
     expect(pricePerToken('$3.50e-7 per prompt token')).toEqual({ usd: 3.5e-7, per: 'prompt' });
     expect(pricePerToken('$0.10 per 1M tokens')!.usd).toBeCloseTo(1e-7);
     expect(pricePerToken('free')).toBeUndefined();
+  });
+});
+
+describe('describeHttpError wording', () => {
+  const target = (provider: 'openrouter' | 'mistral') => ({ provider, label: provider, baseUrl: 'http://127.0.0.1:1', keyEnv: 'K', model: 'm' }) as never;
+  it('gives a small image its size in KB, not "0.0 MB"', () => {
+    const m = describeHttpError(413, parseErrorBody('too large'), {
+      target: target('openrouter'),
+      maxTokens: 64,
+      images: [{ label: 'images[0] (photo.png)', bytes: 69 }],
+    });
+    expect(m).toMatch(/images\[0\] \(photo\.png\) at 1 KB/);
+    const big = describeHttpError(413, parseErrorBody('too large'), {
+      target: target('openrouter'),
+      maxTokens: 64,
+      images: [{ label: 'a', bytes: 3.5 * 1024 * 1024 }],
+    });
+    expect(big).toMatch(/at 3\.5 MB/);
+  });
+  it('names unsupported parameters on a 404 only for OpenRouter, whose routing filters on them', () => {
+    const body = JSON.stringify({ error: { message: 'No endpoints found matching your data policy constraint' } });
+    expect(describeHttpError(404, parseErrorBody(body), { target: target('openrouter'), maxTokens: 64, images: [] })).toMatch(/stop or response_format/);
+    expect(describeHttpError(404, parseErrorBody(body), { target: target('mistral'), maxTokens: 64, images: [] })).not.toMatch(/stop or response_format/);
   });
 });
