@@ -2,8 +2,9 @@
 export const HELP = `passport-mcp: discover, verify and call AI models through signed passports (an MCP server).
 
 Usage:
-  passport-mcp [serve] [options] [IMAGE_DIR...]
-                                          run the MCP server on stdio (the default); IMAGE_DIRs are image roots
+  passport-mcp [options]                  run the MCP server on stdio (the default)
+  passport-mcp serve [options] [IMAGE_DIR...]
+                                          the same; IMAGE_DIRs are image roots (how the Claude Desktop bundle passes them)
   passport-mcp serve --http HOST:PORT     run it over Streamable HTTP instead (loopback by default)
   passport-mcp find "<intent>" [--limit N] [--json]
   passport-mcp verify <slug|file> [--json]

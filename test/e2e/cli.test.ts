@@ -56,7 +56,10 @@ describe('passport-mcp on the command line', () => {
     expect(envs.size).toBeGreaterThan(10);
     for (const e of envs) expect(r.stdout, e).toContain(e);
     for (const cmd of ['find', 'verify', 'failures', 'invoke', 'list', 'serve'])
-      expect(r.stdout).toContain(`passport-mcp ${cmd === 'serve' ? '[serve]' : cmd}`);
+      expect(r.stdout).toContain(`passport-mcp ${cmd}`);
+    // Image roots come after `serve` (CONTRACT.md: `serve DIR...`); a bare directory is an unknown command.
+    expect(r.stdout).toContain('passport-mcp serve [options] [IMAGE_DIR...]');
+    expect(r.stdout).not.toContain('[serve]');
   });
 
   it('an unknown flag prints one clear line on stderr and exits non-zero', () => {
