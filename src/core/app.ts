@@ -3,7 +3,7 @@
 // The MCP server, the CLI subcommands and the tests all use this.
 // Everything the handshake does not need (schema, loader, index, Ed25519, canonical JSON, registry client)
 // is imported on first use: cold start is measured against a bare SDK server.
-import { lstat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
@@ -102,6 +102,12 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     } catch (err) {
       logger.warn(`${(err as Error).message}. No pinned key is trusted until it is fixed.`);
     }
+  }
+  // A typo in an image root would otherwise only show as every image being refused later: say it at start.
+  for (const root of config.imageRoots) {
+    const st = await stat(root).catch((err: NodeJS.ErrnoException) => err);
+    if (st instanceof Error) logger.warn(`image root ${root}: ${st.code === 'ENOENT' ? 'no such directory' : st.message}; no image is read from it`);
+    else if (!st.isDirectory()) logger.warn(`image root ${root} is not a directory; no image is read from it`);
   }
   if (keys.length) {
     const { createTrustStore } = await import('./passport/trust.js');

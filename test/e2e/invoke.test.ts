@@ -258,6 +258,18 @@ describe('invoke_model refusals on other servers', () => {
     }
   });
 
+  it('warns at start about an image root that does not exist or is not a directory', async () => {
+    const file = path.join(dir, 'root', 'photo.png');
+    const t = await startInProcess({ args: ['--image-root', path.join(dir, 'no-such-dir'), '--image-root', file, '--image-root', root] });
+    try {
+      expect(t.stderr()).toMatch(/image root .*no-such-dir: no such directory; no image is read from it/);
+      expect(t.stderr()).toMatch(/image root .*photo\.png is not a directory/);
+      expect(t.stderr()).not.toMatch(new RegExp(`image root ${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[: ]`));
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a passport altered after signing: refused with --require-verified (saying so, not "add a key"), and warned about without it', async () => {
     const { makeKey, seedDocument, signPassport } = await import('../support/keys.js');
     const key = makeKey();
