@@ -136,6 +136,10 @@ async function run(signals: SignalControl, slot: ScrubSlot): Promise<number> {
   if (typeof app === 'number') return app;
   if (app.config.command === 'serve') return serve(app, signals);
   signals.release();
+  // `passport-mcp list | head -1`: a reader that stops reading is not an error worth a line on stderr.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
   return command(app, io);
 }
 

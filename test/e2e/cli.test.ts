@@ -55,8 +55,7 @@ describe('passport-mcp on the command line', () => {
     const envs = new Set([...source.matchAll(/env(?:Value|Flag|List)\(env, '([A-Z0-9_]+)'/g)].map((m) => m[1]!));
     expect(envs.size).toBeGreaterThan(10);
     for (const e of envs) expect(r.stdout, e).toContain(e);
-    for (const cmd of ['find', 'verify', 'failures', 'invoke', 'list', 'serve'])
-      expect(r.stdout).toContain(`passport-mcp ${cmd}`);
+    for (const cmd of ['find', 'verify', 'failures', 'invoke', 'list', 'serve']) expect(r.stdout).toContain(`passport-mcp ${cmd}`);
     // Image roots come after `serve` (CONTRACT.md: `serve DIR...`); a bare directory is an unknown command.
     expect(r.stdout).toContain('passport-mcp serve [options] [IMAGE_DIR...]');
     expect(r.stdout).not.toContain('[serve]');
@@ -123,6 +122,34 @@ describe('progress on a terminal', () => {
     expect(piped.code).toBe(0);
     expect(piped.stderr).not.toMatch(/loading passports/);
     expect(piped.stdout).toMatch(/^300 passports loaded/);
+  });
+});
+
+describe('a reader that stops reading', () => {
+  it('`list | head -1`: the CLI ends quietly, with no EPIPE line on stderr', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'passport-epipe-'));
+    const seed = JSON.parse(readFileSync(join(ROOT, 'passports', 'mistral-small-3.1.passport.json'), 'utf8'));
+    for (let i = 0; i < 2000; i++) {
+      seed.passport.unfragile.artifact.slug = `pipe-${i}`;
+      writeFileSync(join(dir, `p${i}.json`), JSON.stringify(seed));
+    }
+    const out = await new Promise<{ code: number | null; stderr: string; first: string }>((resolve) => {
+      const sh = execFile(
+        'sh',
+        ['-c', `"${process.execPath}" "${CLI}" list --no-builtin --passports "${dir}" | head -1`],
+        { env: cleanEnv() },
+        () => undefined,
+      );
+      let stdout = '';
+      let stderr = '';
+      sh.stdout!.on('data', (d) => (stdout += d));
+      sh.stderr!.on('data', (d) => (stderr += d));
+      sh.on('close', (code) => resolve({ code, stderr, first: stdout }));
+    });
+    expect(out.first).toMatch(/^2000 passports loaded/);
+    expect(out.stderr).not.toMatch(/EPIPE|error/);
   });
 });
 
