@@ -107,7 +107,7 @@ function envFlag(env: Record<string, string | undefined>, name: string): boolean
   if (v === undefined) return false;
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  throw new ConfigError(`${name} must be 1 or 0 (got "${v.slice(0, 20)}")`);
+  throw new ConfigError(`${name} must be 1 or 0 (or true/false, yes/no, on/off; got "${v.slice(0, 20)}")`);
 }
 
 function envList(env: Record<string, string | undefined>, name: string, sep: string | RegExp): string[] {
@@ -178,9 +178,13 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
   if (positionals.length && (COMMANDS as readonly string[]).includes(positionals[0]!)) command = positionals.shift() as Command;
   else if (positionals.length) throw new ConfigError(`unknown command "${positionals[0]!.slice(0, 40)}"; commands: ${COMMANDS.join(', ')}`);
 
+  // Errors name where a bad value came from: the flag, or the variable the user set.
+  const from = (flag: string, value: string | undefined, name: string) => (value !== undefined ? `--${flag}` : name);
   const providerRaw = v.provider ?? envValue(env, 'PASSPORT_MCP_PROVIDER');
   if (providerRaw !== undefined && !PROVIDERS.includes(providerRaw as ProviderName)) {
-    throw new ConfigError(`--provider must be one of ${PROVIDERS.join(', ')} (got "${providerRaw.slice(0, 40)}")`);
+    throw new ConfigError(
+      `${from('provider', v.provider, 'PASSPORT_MCP_PROVIDER')} must be one of ${PROVIDERS.join(', ')} (got "${providerRaw.slice(0, 40)}")`,
+    );
   }
   const openrouterKey = envValue(env, 'OPENROUTER_API_KEY');
   const mistralKey = envValue(env, 'MISTRAL_API_KEY');
@@ -208,23 +212,36 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw new ConfigError('--limit takes a whole number from 1 to 50');
   }
   const logLevel = v['log-level'] ?? envValue(env, 'PASSPORT_MCP_LOG_LEVEL') ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError('--log-level must be debug, info, warning or error');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    throw new ConfigError(
+      `${from('log-level', v['log-level'], 'PASSPORT_MCP_LOG_LEVEL')} must be debug, info, warning or error (got "${logLevel.slice(0, 20)}")`,
+    );
 
   const timeoutRaw = v['registry-timeout'] ?? envValue(env, 'PASSPORT_MCP_REGISTRY_TIMEOUT');
   let registryTimeoutMs = DEFAULT_REGISTRY_TIMEOUT_MS;
   if (timeoutRaw !== undefined) {
     registryTimeoutMs = Number(timeoutRaw);
     if (!/^\d+$/.test(timeoutRaw) || registryTimeoutMs < 1 || registryTimeoutMs > MAX_REGISTRY_TIMEOUT_MS) {
-      throw new ConfigError(`--registry-timeout takes milliseconds from 1 to ${MAX_REGISTRY_TIMEOUT_MS} (got "${timeoutRaw.slice(0, 20)}")`);
+      throw new ConfigError(
+        `${from('registry-timeout', v['registry-timeout'], 'PASSPORT_MCP_REGISTRY_TIMEOUT')} takes milliseconds from 1 to ${MAX_REGISTRY_TIMEOUT_MS} (got "${timeoutRaw.slice(0, 20)}")`,
+      );
     }
   }
   const cacheDirRaw = v['cache-dir'] ?? envValue(env, 'PASSPORT_MCP_CACHE_DIR');
   const noCache = v['no-cache'] ?? false;
-  const cacheDir = noCache ? undefined : cacheDirRaw !== undefined ? dirValue(cacheDirRaw, '--cache-dir') : userDir('cache', env);
+  const cacheDir = noCache
+    ? undefined
+    : cacheDirRaw !== undefined
+      ? dirValue(cacheDirRaw, from('cache-dir', v['cache-dir'], 'PASSPORT_MCP_CACHE_DIR'))
+      : userDir('cache', env);
   const configDirRaw = v['config-dir'] ?? envValue(env, 'PASSPORT_MCP_CONFIG_DIR');
-  const configDir = configDirRaw !== undefined ? dirValue(configDirRaw, '--config-dir') : userDir('config', env);
+  const configDir =
+    configDirRaw !== undefined ? dirValue(configDirRaw, from('config-dir', v['config-dir'], 'PASSPORT_MCP_CONFIG_DIR')) : userDir('config', env);
 
-  const registryUrl = httpUrl(v['registry-url'] ?? envValue(env, 'PASSPORT_MCP_REGISTRY_URL') ?? DEFAULT_REGISTRY_URL, '--registry-url');
+  const registryUrl = httpUrl(
+    v['registry-url'] ?? envValue(env, 'PASSPORT_MCP_REGISTRY_URL') ?? DEFAULT_REGISTRY_URL,
+    from('registry-url', v['registry-url'], 'PASSPORT_MCP_REGISTRY_URL'),
+  );
 
   // `serve DIR...` adds image roots: Claude Desktop expands a multi-directory user_config into separate
   // arguments only when it stands alone in `args`, so the bundle passes image folders this way.
