@@ -69,6 +69,8 @@ const MAX_JSON_ANSWER_CHARS = 16 * 1024 * 1024;
  * answer ends with finish_reason "length" and a warning.
  */
 export const MAX_ANSWER_CHARS = 2 * 1024 * 1024;
+/** Retries after a first-token timeout (other retryable faults get maxRetries). */
+const MAX_STALL_RETRIES = 1;
 /** Error bodies are read up to this many characters. */
 const MAX_ERROR_BODY_CHARS = 65_536;
 /** After [DONE] the response should end at once; do not wait long for it. */
@@ -316,6 +318,7 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
     };
     const cancelled = () => new LlmCallError(CANCELLED_MESSAGE, { retries: out.retries, cancelled: true, partial: gotToken ? finish() : undefined });
 
+    let stalls = 0;
     for (let n = 0; ; n++) {
       try {
         await attempt();
@@ -323,7 +326,10 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
       } catch (e) {
         const err = e instanceof AttemptError ? e : new AttemptError(String(e), { retryable: false, kind: 'network' });
         if (err.opts.kind === 'cancelled' || call.signal?.aborted) throw cancelled();
-        const decision = decideRetry(n, { retryable: err.opts.retryable && !gotToken, retryAfterMs: err.opts.retryAfterMs }, o, {
+        // A provider that sent no token within the first-token timeout is tried once more, not until the total
+        // budget runs out: four silent minutes outlast the caller, and a second silence is not a passing fault.
+        const stalled = err.opts.kind === 'timeout' && !gotToken && ++stalls > MAX_STALL_RETRIES;
+        const decision = decideRetry(n, { retryable: err.opts.retryable && !gotToken && !stalled, retryAfterMs: err.opts.retryAfterMs }, o, {
           now: clock.now(),
           deadline,
           random,

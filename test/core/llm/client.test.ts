@@ -376,6 +376,27 @@ describe('timeouts and cancellation', () => {
     await fast.close();
   });
 
+  it('a provider silent past the first-token timeout is tried once more, not until the budget runs out', async () => {
+    const silent = { steps: [{ comment: 'OPENROUTER PROCESSING' }, { stall: true }] };
+    fake.enqueue(silent, silent, silent, silent);
+    const clock = new ManualClock();
+    const c = createLlmClient({ clock, firstTokenTimeoutMs: 300, retryBaseMs: 1, retryMaxDelayMs: 1, maxRetries: 3 });
+    let result: LlmCallError | undefined;
+    void failure(c.chat({ target: target(), body: {}, scrub: SCRUB })).then((e) => (result = e));
+    // Readiness: the request reached the upstream; then its first-token timer runs out.
+    await waitFor(() => fake.requests.length === 1, 5_000);
+    clock.advance(300);
+    // The retry's back-off sleeps on the same clock: move it on until the second request arrives.
+    await waitFor(() => (clock.advance(1), fake.requests.length === 2), 5_000);
+    clock.advance(300);
+    // No third request: the call fails, whatever the clock does next.
+    await waitFor(() => (clock.advance(1), result !== undefined), 5_000);
+    expect(result!.message).toMatch(/no token within 0.3 s/);
+    expect(result!.retries).toBe(1);
+    expect(fake.requests).toHaveLength(2);
+    await c.close();
+  });
+
   it('the total budget covers the whole call, retries included', async () => {
     fake.enqueue({ steps: [{ data: chunk('slow') }, { stall: true }] });
     const clock = new ManualClock();
