@@ -285,6 +285,8 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
           handle(decoder.end());
           if (pending) throw pending;
         }
+        if (decoder.meta.skipped)
+          out.warnings.push(`${label} sent ${decoder.meta.skipped} stream event(s) that were not JSON; they were skipped, so the answer may miss text`);
         if (out.finishReason === 'error') {
           throw new AttemptError(`${label} ended the generation with finish_reason "error"`, { retryable: !gotToken, kind: 'inband' });
         }

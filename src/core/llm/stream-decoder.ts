@@ -12,6 +12,8 @@ export interface StreamMeta {
   usage?: Record<string, unknown>;
   /** The last non-null finish_reason: a later usage chunk with null must not erase "stop". */
   finishReason: string | null;
+  /** Data events that were not JSON, skipped (as OpenAI's own clients skip them); the caller warns. */
+  skipped?: number;
 }
 
 /** An error the upstream reported inside a 200 response (UPSTREAMS.md §3 (a)(b)(c), vLLM's bare {error}). */
@@ -80,7 +82,8 @@ export function createStreamDecoder(): StreamDecoder {
     try {
       obj = JSON.parse(t);
     } catch {
-      return; // not JSON: skip the event, as OpenAI's own clients do
+      meta.skipped = (meta.skipped ?? 0) + 1; // not JSON: skip the event, as OpenAI's own clients do, and count it
+      return;
     }
     if (!obj || typeof obj !== 'object') return;
     events.push({ type: 'data' });

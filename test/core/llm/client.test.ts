@@ -84,6 +84,18 @@ describe('streaming', () => {
     expect(fake.requests[0]!.url).toBe('/api/v1/chat/completions');
   });
 
+  it('skips a data event that is not JSON, and says so in the warnings', async () => {
+    const steps = happy(['Hel', 'lo']);
+    steps.splice(2, 0, { data: '{not json' }, { data: '<html>oops</html>' });
+    fake.enqueue({ steps });
+    const r = await (await call()).p;
+    expect(r.text).toBe('Hello');
+    expect(r.warnings).toContain('OpenRouter sent 2 stream event(s) that were not JSON; they were skipped, so the answer may miss text');
+    // A clean stream has no such warning.
+    fake.enqueue({ steps: happy(['ok']) });
+    expect((await (await call()).p).warnings).toEqual([]);
+  });
+
   it('closes a stream that does not stop at max_tokens once the answer reaches MAX_ANSWER_CHARS, and says so', async () => {
     // One unit, then 64 Ki units of two-unit characters (U+1F600) per token: the cap falls inside a character.
     fake.enqueue({ steps: happy(['x', ...Array.from({ length: 40 }, () => '\u{1F600}'.repeat(32 * 1024))]) });
