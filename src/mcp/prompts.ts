@@ -9,6 +9,8 @@ import type { Logger } from '../core/logger.js';
 export const CHOOSE_MODEL_PROMPT = 'choose_model_for_task';
 
 const YES = /^(y|yes|true|1|on)$/i;
+/** What needs_images takes: a yes (YES) or a no, nothing else ("maybe" must not silently mean no). */
+const YES_OR_NO = /^\s*(y|yes|true|1|on|n|no|false|0|off)?\s*$/i;
 
 export interface ChooseModelArgs {
   task: string;
@@ -77,8 +79,9 @@ export function registerPrompts(
         'find_capability_by_intent, get_failure_modes, verify_passport and invoke_model.',
       argsSchema: {
         task: z.string().min(1).max(2000).describe('The task in plain words, e.g. "describe a screenshot of an error dialog"'),
-        needs_images: completable(z.string().max(10).optional().describe('"yes" if the task involves images (default no)'), (value) =>
-          ['yes', 'no'].filter((v) => v.startsWith((value ?? '').toLowerCase())),
+        needs_images: completable(
+          z.string().max(10).regex(YES_OR_NO, 'needs_images takes "yes" or "no"').optional().describe('"yes" if the task involves images (default no)'),
+          (value) => ['yes', 'no'].filter((v) => v.startsWith((value ?? '').toLowerCase())),
         ),
         slug: completable(
           z.string().max(200).optional().describe('A passport slug to start from instead of searching (completes from loaded passports)'),

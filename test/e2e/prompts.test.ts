@@ -58,6 +58,14 @@ describe('prompts and completion', () => {
     expect(chooseModelText({ task: 'x', needs_images: 'no' }, ['find_capability_by_intent'])).not.toContain('input_type "image"');
   });
 
+  it('rejects a needs_images that is neither yes nor no, instead of reading it as no', async () => {
+    await expect(s.client.getPrompt({ name: 'choose_model_for_task', arguments: { task: 'x', needs_images: 'maybe' } })).rejects.toThrow(
+      /needs_images takes "yes" or "no"/,
+    );
+    for (const ok of ['No', 'false', ' y '])
+      await expect(s.client.getPrompt({ name: 'choose_model_for_task', arguments: { task: 'x', needs_images: ok } })).resolves.toBeTruthy();
+  });
+
   it('rejects a prompt call without a task', async () => {
     await expect(s.client.getPrompt({ name: 'choose_model_for_task', arguments: {} })).rejects.toThrow(/task/);
   });
