@@ -338,7 +338,12 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
         });
         if (!decision.retry) {
           const msg = finalWording(err.message, { retries: out.retries, network: err.opts.kind === 'network', streamed: gotToken, extra: decision.extra });
-          throw new LlmCallError(scrub(msg), { status: err.opts.status, retries: out.retries, partial: gotToken ? finish() : undefined, cancelled: false });
+          throw new LlmCallError(scrub(withoutEcho(msg, call.body)), {
+            status: err.opts.status,
+            retries: out.retries,
+            partial: gotToken ? finish() : undefined,
+            cancelled: false,
+          });
         }
         try {
           await clock.sleep(decision.delayMs, call.signal);
@@ -351,4 +356,30 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
   }
 
   return { chat, close: () => http.close() };
+}
+
+/** Shortest request text worth hiding in an error (shorter strings are ordinary words). */
+const MIN_ECHO_CHARS = 12;
+const ECHO = '[your request]';
+
+/**
+ * An error message without the request's own text: upstreams echo the body they got (metadata.raw, HTML error
+ * pages), and the caller's prompt, conversation or image data has no place in an error (UPSTREAMS.md section 4).
+ */
+export function withoutEcho(message: string, body: Record<string, unknown>): string {
+  const texts = new Set<string>();
+  const collect = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (v.length >= MIN_ECHO_CHARS) texts.add(v);
+    } else if (Array.isArray(v)) v.forEach(collect);
+    else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+  };
+  collect(body.messages);
+  let out = message;
+  const bodyText = JSON.stringify(body);
+  if (out.includes(bodyText)) out = out.split(bodyText).join(ECHO);
+  // Longest first, so a message's text goes before a shorter one inside it; as sent and as JSON escapes it.
+  for (const t of [...texts].sort((a, b) => b.length - a.length))
+    for (const form of [t, JSON.stringify(t).slice(1, -1)]) if (out.includes(form)) out = out.split(form).join(ECHO);
+  return out;
 }

@@ -290,6 +290,17 @@ describe('HTTP errors and retries', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
+  it("an upstream that echoes the request in its error: the caller's text stays out of the message", async () => {
+    const secretish = 'please summarise my private diary entry of 3 May';
+    const body = { model: 'x', messages: [{ role: 'user', content: secretish }], stream: true, max_tokens: 64 };
+    const raw = JSON.stringify({ received: body });
+    fake.enqueue({ status: 400, body: { error: { code: 400, message: `Provider returned error: ${raw}`, metadata: { raw } } } });
+    const e = await failure((await call({ body })).p);
+    expect(e.message).toMatch(/400/);
+    expect(e.message).not.toContain('diary');
+    expect(e.message).toContain('[your request]');
+  });
+
   it("Mistral's retired model becomes a clear message", async () => {
     fake.enqueue({ status: 400, body: { object: 'error', message: 'Invalid model: mistral-small-2503', type: 'invalid_model', param: null, code: '1500' } });
     const e = await failure((await call({ target: target({ provider: 'mistral', label: "Mistral's API", keyEnv: 'MISTRAL_API_KEY' }) })).p);
