@@ -119,7 +119,9 @@ export function describeHttpError(status: number, e: ParsedError, ctx: HttpError
   }
   switch (status) {
     case 401:
-      return `${who} rejected the API key (401: ${reason}). Check ${ctx.target.keyEnv} in the server's environment`;
+      return ctx.target.apiKey
+        ? `${who} rejected the API key (401: ${reason}). Check ${ctx.target.keyEnv} in the server's environment`
+        : `${who} wants an API key (401: ${reason}), and none is set. Set ${ctx.target.keyEnv} in the server's environment`;
     case 402:
       return `${who} refused the call for lack of credits (402: ${reason}). Add credits, or lower max_tokens (this call asked for ${ctx.maxTokens})`;
     case 403:

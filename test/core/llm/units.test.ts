@@ -112,3 +112,21 @@ describe('describeHttpError wording', () => {
     expect(describeHttpError(404, parseErrorBody(body), { target: target('mistral'), maxTokens: 64, images: [] })).not.toMatch(/stop or response_format/);
   });
 });
+
+describe('401 wording', () => {
+  it('says the key is missing when none is set, and rejected when one is', () => {
+    const t = (apiKey?: string) =>
+      ({
+        provider: 'openai-compatible',
+        label: 'the OpenAI-compatible server',
+        baseUrl: 'http://127.0.0.1:1',
+        keyEnv: 'PASSPORT_MCP_LLM_API_KEY',
+        model: 'm',
+        apiKey,
+      }) as never;
+    expect(describeHttpError(401, parseErrorBody('unauthorized'), { target: t(), maxTokens: 64, images: [] })).toMatch(
+      /wants an API key \(401: .*\), and none is set\. Set PASSPORT_MCP_LLM_API_KEY/,
+    );
+    expect(describeHttpError(401, parseErrorBody('unauthorized'), { target: t('k-123456'), maxTokens: 64, images: [] })).toMatch(/rejected the API key/);
+  });
+});
