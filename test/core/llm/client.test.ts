@@ -400,7 +400,7 @@ describe('timeouts and cancellation', () => {
   });
 
   it('a provider silent past the first-token timeout is tried once more, not until the budget runs out', async () => {
-    const silent = { steps: [{ comment: 'OPENROUTER PROCESSING' }, { stall: true }] };
+    const silent = { steps: [{ comment: 'OPENROUTER PROCESSING' }, { stall: true as const }] };
     fake.enqueue(silent, silent, silent, silent);
     const clock = new ManualClock();
     const c = createLlmClient({ clock, firstTokenTimeoutMs: 300, retryBaseMs: 1, retryMaxDelayMs: 1, maxRetries: 3 });
