@@ -99,16 +99,22 @@ describe('passport-mcp on the command line', () => {
   });
 });
 
+/** A new directory of `n` copies of the built-in passport, slugs `${prefix}-0`, `${prefix}-1`... */
+async function seedCopies(prefix: string, n: number): Promise<string> {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), `passport-${prefix}-`));
+  const seed = JSON.parse(readFileSync(join(ROOT, 'passports', 'mistral-small-3.1.passport.json'), 'utf8'));
+  for (let i = 0; i < n; i++) {
+    seed.passport.unfragile.artifact.slug = `${prefix}-${i}`;
+    writeFileSync(join(dir, `p${i}.json`), JSON.stringify(seed));
+  }
+  return dir;
+}
+
 describe('progress on a terminal', () => {
   it('loading many passports shows a progress line on a terminal, and nothing when stderr is not one', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'passport-tty-'));
-    const seed = JSON.parse(readFileSync(join(ROOT, 'passports', 'mistral-small-3.1.passport.json'), 'utf8'));
-    for (let i = 0; i < 300; i++) {
-      seed.passport.unfragile.artifact.slug = `tty-${i}`;
-      writeFileSync(join(dir, `p${i}.json`), JSON.stringify(seed));
-    }
+    const dir = await seedCopies('tty', 300);
     // util-linux `script` gives the command a pseudo-terminal, as a person's shell would.
     const cmd = `${process.execPath} ${CLI} list --no-builtin --passports ${dir}`;
     const tty = await new Promise<string>((resolve) =>
@@ -127,14 +133,7 @@ describe('progress on a terminal', () => {
 
 describe('a reader that stops reading', () => {
   it('`list | head -1`: the CLI ends quietly, with no EPIPE line on stderr', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'passport-epipe-'));
-    const seed = JSON.parse(readFileSync(join(ROOT, 'passports', 'mistral-small-3.1.passport.json'), 'utf8'));
-    for (let i = 0; i < 2000; i++) {
-      seed.passport.unfragile.artifact.slug = `pipe-${i}`;
-      writeFileSync(join(dir, `p${i}.json`), JSON.stringify(seed));
-    }
+    const dir = await seedCopies('pipe', 2000);
     const out = await new Promise<{ code: number | null; stderr: string; first: string }>((resolve) => {
       const sh = execFile(
         'sh',
