@@ -50,9 +50,30 @@ export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-4.176, 2.965, 2.135
 /** Logistic weights for the matches after the first (same layout). Written by scripts/fit-confidence.mjs. */
 export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.042, 2.725, 1.176, 0.491, 5.101, -0.093, 0.038, 0.69, 1.655, 0.639];
 
-/** The probability a logistic model gives; the default weights are those for matches after the first. */
-export function confidenceOf(f: MatchFeatures, w: readonly number[] = CONFIDENCE_WEIGHTS): number {
-  let z = w[0]!;
+/**
+ * Capabilities in the catalogue the models were fitted on (the labelled real set with the built-in passport). In a
+ * smaller catalogue an intent's serving artifact is usually missing while a near relative is there, and the
+ * features read the relative as a fit: precision at 0.5 fell to 0.50 with the built-in passport alone, 0.54-0.76
+ * from 5 to 40 passports (scripts/calibration-by-size.mjs). Below this size the models' log-odds are lowered by
+ * SMALL_CATALOGUE_SLOPE per e-fold of missing size, at most SMALL_CATALOGUE_MAX_SHIFT: both chosen on the dev split
+ * of random subsets (the shift each size needed to keep 90 % precision), then checked on held-out.
+ */
+export const CALIBRATION_CAPABILITIES = 121;
+export const SMALL_CATALOGUE_SLOPE = 1.7;
+export const SMALL_CATALOGUE_MAX_SHIFT = 2.4;
+
+/** How much a catalogue of `capabilities` lowers the log-odds of every confidence (0 at registry size and above). */
+export function smallCatalogueShift(capabilities: number): number {
+  if (capabilities >= CALIBRATION_CAPABILITIES) return 0;
+  return Math.min(SMALL_CATALOGUE_MAX_SHIFT, SMALL_CATALOGUE_SLOPE * Math.log(CALIBRATION_CAPABILITIES / Math.max(1, capabilities)));
+}
+
+/**
+ * The probability a logistic model gives; the default weights are those for matches after the first. `shift`
+ * lowers the log-odds (smallCatalogueShift).
+ */
+export function confidenceOf(f: MatchFeatures, w: readonly number[] = CONFIDENCE_WEIGHTS, shift = 0): number {
+  let z = w[0]! - shift;
   FEATURE_NAMES.forEach((k, i) => (z += (w[i + 1] ?? 0) * f[k]));
   return 1 / (1 + Math.exp(-z));
 }

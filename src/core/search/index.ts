@@ -20,7 +20,7 @@ import {
 } from './analyze.js';
 import { PostingsPool } from './postings.js';
 import { DEFAULT_SCORING, idf, scoreQuery, type Scored, type Scorer, type ScoringParams, type ScoringView, type Scratch } from './scoring.js';
-import { confidenceOf, CONFIDENCE_WEIGHTS, FIRST_CONFIDENCE_WEIGHTS, type MatchFeatures } from './confidence.js';
+import { confidenceOf, CONFIDENCE_WEIGHTS, FIRST_CONFIDENCE_WEIGHTS, smallCatalogueShift, type MatchFeatures } from './confidence.js';
 import { SemanticRanker } from './semantic.js';
 import { SKIP_WORDS, STOP_WORDS, StemCache, stemWord, tokenize } from './text.js';
 import { compileVocabulary, CONCEPTS, type Concept } from './vocabulary.js';
@@ -328,6 +328,7 @@ export class IntentIndex {
     // Confidence never rises down the list: a match ranked below another is not more likely to serve than it, so
     // a caller that orders by confidence (the federation, to merge with the registry) keeps the index's order.
     let ceiling = 1;
+    const shift = smallCatalogueShift(this.liveDocs);
     return ranked.map(({ s, sim, hybrid }, i) => {
       const rec = this.docs[s.doc]!;
       const features: MatchFeatures = {
@@ -346,7 +347,7 @@ export class IntentIndex {
         score: Math.round(Math.min(1, Math.max(0, hybrid)) * 1e4) / 1e4,
         confidence: (ceiling = Math.min(
           ceiling,
-          Math.round(confidenceOf(features, i === 0 ? this.confidenceWeights.first : this.confidenceWeights.rest) * 1e4) / 1e4,
+          Math.round(confidenceOf(features, i === 0 ? this.confidenceWeights.first : this.confidenceWeights.rest, shift) * 1e4) / 1e4,
         )),
         reason,
         passport: rec.passport,

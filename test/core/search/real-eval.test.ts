@@ -7,7 +7,16 @@
 // CI agents, benchmarks): harder each time, and nearer what the registry holds. Its labels were checked by pooling
 // (blind judges, 98 % of the labelled controls confirmed), and its off-catalogue part now has long near-misses.
 import { describe, expect, it } from 'vitest';
-import { CONFIDENCE_WEIGHTS, confidenceOf, DEFAULT_MIN_CONFIDENCE, FIRST_CONFIDENCE_WEIGHTS } from '../../../src/core/search/confidence.js';
+import {
+  CALIBRATION_CAPABILITIES,
+  CONFIDENCE_WEIGHTS,
+  confidenceOf,
+  DEFAULT_MIN_CONFIDENCE,
+  FIRST_CONFIDENCE_WEIGHTS,
+  SMALL_CATALOGUE_MAX_SHIFT,
+  SMALL_CATALOGUE_SLOPE,
+  smallCatalogueShift,
+} from '../../../src/core/search/confidence.js';
 import { evaluate, evaluateConfidence } from '../../../src/core/search/evaluate.js';
 import { IntentIndex } from '../../../src/core/search/index.js';
 import { loadBuiltin, loadRealCorpus, loadRealIntents, testVectors, bm25Baseline } from './helpers.js';
@@ -115,6 +124,30 @@ describe('real registry passports', () => {
     expect(serving).toContain(top!.capability.id);
     expect(top!.confidence).toBeGreaterThanOrEqual(DEFAULT_MIN_CONFIDENCE);
     expect(top!.reason).toMatch(/read "transcrbe" as "transcrib(e|…)", "meetng" as "meeting"/);
+  });
+});
+
+describe('confidence in a small catalogue (calibrated on 121 capabilities)', () => {
+  it('is lowered below registry size, by at most SMALL_CATALOGUE_MAX_SHIFT in log-odds, and not at all above it', () => {
+    expect(smallCatalogueShift(CALIBRATION_CAPABILITIES)).toBe(0);
+    expect(smallCatalogueShift(10_000)).toBe(0);
+    expect(smallCatalogueShift(60)).toBeCloseTo(SMALL_CATALOGUE_SLOPE * Math.log(CALIBRATION_CAPABILITIES / 60), 9);
+    expect(smallCatalogueShift(6)).toBe(SMALL_CATALOGUE_MAX_SHIFT);
+    const built = new IntentIndex({ vectors: testVectors() });
+    built.add(loadBuiltin());
+    const [m] = built.rank('describe a screenshot', { limit: 1 });
+    expect(m!.confidence).toBeCloseTo(confidenceOf(m!.features, FIRST_CONFIDENCE_WEIGHTS, SMALL_CATALOGUE_MAX_SHIFT), 4);
+  });
+
+  it('keeps the 90 % promise with the built-in passport alone, over every labelled intent it could answer', () => {
+    const built = new IntentIndex({ vectors: testVectors() });
+    built.add(loadBuiltin());
+    const ids = new Set(loadBuiltin().passport.unfragile.capabilities.map((c) => c.id));
+    const cut = loadRealIntents().map((i) => ({ ...i, expected: i.expected.filter((id) => ids.has(id)) }));
+    const c = evaluateConfidence(cut, (q) => built.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence })));
+    expect(c.served).toBeGreaterThan(0);
+    expect(c.precision).toBeGreaterThanOrEqual(0.9);
+    expect(c.offUnanswered).toBeGreaterThanOrEqual(0.9);
   });
 });
 
