@@ -63,12 +63,13 @@ export const DEFAULT_CLIENT_OPTIONS: Required<Omit<LlmClientOptions, 'random' | 
 /** A one-piece JSON answer larger than this is refused (a streamed answer is bounded by max_tokens upstream). */
 const MAX_JSON_ANSWER_CHARS = 16 * 1024 * 1024;
 /**
- * The longest answer kept (characters). An upstream that ignores max_tokens can stream without end; the result
- * carries the text twice (structured and as JSON text), and an MCP client reads a message of about 10 MiB at most
- * (the SDK's), so a longer answer would cost the client its connection. Past this the stream is closed and the
- * answer ends with finish_reason "length" and a warning.
+ * The longest answer kept (characters; about what max_tokens' own limit of 131,072 tokens gives). An upstream that
+ * ignores max_tokens can stream without end; the result carries the text twice (structured, and inside the JSON
+ * text, escaped twice), and an MCP client reads a message of about 10 MiB at most (the SDK's). At the worst, a
+ * character that JSON escapes to six bytes and then seven, this keeps the message near 7 MiB. Past it the answer
+ * ends with finish_reason "length" and a warning.
  */
-export const MAX_ANSWER_CHARS = 2 * 1024 * 1024;
+export const MAX_ANSWER_CHARS = 512 * 1024;
 /** Retries after a first-token timeout (other retryable faults get maxRetries). */
 const MAX_STALL_RETRIES = 1;
 /** Error bodies are read up to this many characters. */
@@ -160,9 +161,7 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
         safe = safe.slice(0, Math.max(0, end));
         capped = true;
         out.finishReason = 'length';
-        out.warnings.push(
-          `${label} sent more than ${MAX_ANSWER_CHARS} characters (it did not stop at max_tokens); the answer is cut there and the stream was closed`,
-        );
+        out.warnings.push(`${label} sent more than ${MAX_ANSWER_CHARS} characters (it did not stop at max_tokens); the answer is cut there`);
       }
       out.text += safe;
       if (safe) call.onText?.(safe);
@@ -182,7 +181,8 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
     /** A non-2xx answer: its sentence and retry hints. */
     const httpFailure = async (res: Exchange): Promise<AttemptError> => {
       const { text } = await readText(res.body, MAX_ERROR_BODY_CHARS);
-      const c = classifyHttpError(res.status, res.headers, text, { target: call.target, maxTokens, images: call.images ?? [] });
+      // The raw body, before it is cut and squeezed into a message: an echo of the request is found whole there.
+      const c = classifyHttpError(res.status, res.headers, withoutEcho(text, call.body), { target: call.target, maxTokens, images: call.images ?? [] });
       return new AttemptError(c.message, { retryable: c.retryable, status: res.status, retryAfterMs: c.retryAfterMs, kind: 'http' });
     };
 
@@ -228,6 +228,10 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
         if ((headerValue(res.headers, 'content-type') ?? '').toLowerCase().includes('application/json')) return await readCompletion(res);
 
         const decoder = createStreamDecoder();
+        const noteSkipped = () => {
+          if (decoder.meta.skipped)
+            out.warnings.push(`${label} sent ${decoder.meta.skipped} stream event(s) that were not JSON; they were skipped, so the answer may miss text`);
+        };
         let pending: AttemptError | undefined;
         const handle = (events: ReturnType<typeof decoder.push>) => {
           for (const ev of events) {
@@ -268,6 +272,7 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
               // Enough: close the stream rather than read what nobody will be shown.
               res.body.destroy();
               done = true;
+              noteSkipped();
               return;
             }
             if (done) {
@@ -285,8 +290,7 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
           handle(decoder.end());
           if (pending) throw pending;
         }
-        if (decoder.meta.skipped)
-          out.warnings.push(`${label} sent ${decoder.meta.skipped} stream event(s) that were not JSON; they were skipped, so the answer may miss text`);
+        noteSkipped();
         if (out.finishReason === 'error') {
           throw new AttemptError(`${label} ended the generation with finish_reason "error"`, { retryable: !gotToken, kind: 'inband' });
         }
@@ -378,8 +382,26 @@ export function withoutEcho(message: string, body: Record<string, unknown>): str
   let out = message;
   const bodyText = JSON.stringify(body);
   if (out.includes(bodyText)) out = out.split(bodyText).join(ECHO);
-  // Longest first, so a message's text goes before a shorter one inside it; as sent and as JSON escapes it.
-  for (const t of [...texts].sort((a, b) => b.length - a.length))
-    for (const form of [t, JSON.stringify(t).slice(1, -1)]) if (out.includes(form)) out = out.split(form).join(ECHO);
+  // Each text as sent, as JSON escapes it, and with its whitespace squeezed as error messages are; longest first,
+  // so a message's text goes before a shorter one inside it.
+  const squeeze = (x: string) => x.replace(/\s+/g, ' ');
+  const forms = new Set<string>();
+  for (const t of texts) for (const f of [t, JSON.stringify(t).slice(1, -1)]) forms.add(f).add(squeeze(f));
+  const sorted = [...forms].sort((a, b) => b.length - a.length);
+  for (const f of sorted) if (out.includes(f)) out = out.split(f).join(ECHO);
+  // A message cut short ("...my private diary entry of 3 May: I met my doc…") holds only the start of a text: a run
+  // of ECHO_PREFIX_CHARS or more that begins a text goes too, as far as it matches.
+  for (const f of sorted) {
+    if (f.length < ECHO_PREFIX_CHARS) continue;
+    const head = f.slice(0, ECHO_PREFIX_CHARS);
+    for (let p = out.indexOf(head); p >= 0; p = out.indexOf(head)) {
+      let n = ECHO_PREFIX_CHARS;
+      while (n < f.length && out[p + n] === f[n]) n++;
+      out = out.slice(0, p) + ECHO + out.slice(p + n);
+    }
+  }
   return out;
 }
+
+/** The start of a request text that counts as an echo of it in a shortened error message. */
+const ECHO_PREFIX_CHARS = 24;

@@ -98,14 +98,14 @@ describe('streaming', () => {
 
   it('closes a stream that does not stop at max_tokens once the answer reaches MAX_ANSWER_CHARS, and says so', async () => {
     // One unit, then 64 Ki units of two-unit characters (U+1F600) per token: the cap falls inside a character.
-    fake.enqueue({ steps: happy(['x', ...Array.from({ length: 40 }, () => '\u{1F600}'.repeat(32 * 1024))]) });
+    fake.enqueue({ steps: happy(['x', ...Array.from({ length: 12 }, () => '\u{1F600}'.repeat(32 * 1024))]) });
     const { p, deltas } = await call();
     const r = await p;
     expect(r.text.length).toBe(MAX_ANSWER_CHARS - 1); // the character across the cap is left out whole
     expect(r.text.endsWith('\u{1F600}')).toBe(true);
     expect(deltas.join('')).toBe(r.text);
     expect(r.finishReason).toBe('length');
-    expect(r.warnings.join('\n')).toMatch(/sent more than 2097152 characters .* the answer is cut there/);
+    expect(r.warnings.join('\n')).toMatch(/sent more than 524288 characters .* the answer is cut there/);
   });
 
   it('handles CRLF and multi-byte UTF-8 split across writes', async () => {
@@ -299,6 +299,18 @@ describe('HTTP errors and retries', () => {
     expect(e.message).toMatch(/400/);
     expect(e.message).not.toContain('diary');
     expect(e.message).toContain('[your request]');
+  });
+
+  it('a long echoed prompt, or one with runs of spaces, stays out of the message too (the message is cut and squeezed)', async () => {
+    const note = Array.from({ length: 100 }, (_, i) => `private note line ${i}: I met my doctor about the diagnosis.`).join(' ');
+    for (const secretish of [note, 'my bank  PIN is 4321,   keep it safe please']) {
+      const body = { model: 'x', messages: [{ role: 'user', content: secretish }], stream: true, max_tokens: 64 };
+      const raw = JSON.stringify({ received: body });
+      fake.enqueue({ status: 400, body: { error: { code: 400, message: `Provider returned error: ${raw}`, metadata: { raw } } } });
+      const e = await failure((await call({ body })).p);
+      expect(e.message).toMatch(/400/);
+      expect(e.message).not.toMatch(/doctor|PIN|4321|private note/);
+    }
   });
 
   it("Mistral's retired model becomes a clear message", async () => {
