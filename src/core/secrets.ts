@@ -32,20 +32,23 @@ export interface Scrubber {
 
 /**
  * Keys shorter than this are not scrubbed: one to three characters are no secret, and would mangle ordinary text.
- * Self-hosted servers take short keys ("sk-7chr", "EMPTY"), so from four characters on they are redacted wherever
- * they appear, even inside a word: a mangled word is the lesser harm.
+ * Self-hosted servers take short keys ("sk-7chr"), so from four characters on they are redacted wherever they appear.
+ * A short key of letters only ("ollama", "none", "EMPTY") is a placeholder, not a secret, and is left alone:
+ * redacting it would turn "ollama/llama3" into "[redacted]/llama3". From eight characters on, every key counts.
  */
 export const MIN_SCRUBBED_KEY_CHARS = 4;
+const ALWAYS_SCRUBBED_KEY_CHARS = 8;
 
-/** Keys of at least MIN_SCRUBBED_KEY_CHARS characters, longest first. */
+/** The keys worth scrubbing (see MIN_SCRUBBED_KEY_CHARS), longest first. */
 function usable(secrets: readonly (string | undefined)[]): string[] {
-  return [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SCRUBBED_KEY_CHARS))].sort((a, b) => b.length - a.length);
+  const secret = (s: string) => s.length >= ALWAYS_SCRUBBED_KEY_CHARS || (s.length >= MIN_SCRUBBED_KEY_CHARS && !/^[A-Za-z]+$/.test(s));
+  return [...new Set(secrets.filter((s): s is string => typeof s === 'string' && secret(s)))].sort((a, b) => b.length - a.length);
 }
 
 /** A scrubber for these secrets; build it once per app (AppContext.scrub) and hand it to every output path. */
 export function createScrubber(secrets: readonly (string | undefined)[]): Scrubber {
   const list = usable(secrets);
-  const bearer = /(bearer\s+)[A-Za-z0-9._~+/=-]{4,}/gi;
+  const bearer = /(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
   const scrub = (text: string) => {
     let out = text;
     for (const s of list) if (out.includes(s)) out = out.split(s).join(REDACTED);

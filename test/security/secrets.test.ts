@@ -349,11 +349,15 @@ describe('one scrubber, and no output path around it', () => {
   // runCommandLine, the code the binary runs), and one run per family also through the built binary, concurrently:
   // what only the process adds (cli.ts, main()'s scrubber before a config exists, the real stdout and stderr) stays
   // exercised end to end, without ten sequential start-ups.
-  it('a short key (self-hosted servers take "sk-7chr") is scrubbed too, whole or split across deltas; under 4 characters is no secret', () => {
-    const scrub = createScrubber(['sk-7chr', 'abc']);
+  it('a short key (self-hosted servers take "sk-7chr") is scrubbed too, whole or split across deltas; under 4 characters, or a short placeholder word, is no secret', () => {
+    const scrub = createScrubber(['sk-7chr', 'abc', 'ollama']);
     expect(scrub('Invalid key: sk-7chr (auth header Bearer sk-7chr)')).toBe('Invalid key: [redacted] (auth header Bearer [redacted])');
     expect(scrub('abc stays')).toBe('abc stays');
-    expect(createScrubber([])('Authorization: Bearer none')).toBe('Authorization: Bearer [redacted]');
+    // "ollama" is what people put in the key of a server that wants none: model ids keep their name.
+    expect(scrub('ollama/llama3 answered')).toBe('ollama/llama3 answered');
+    // Ordinary prose about bearer tokens is not an Authorization value.
+    expect(createScrubber([])('Send a Bearer token in the header; the bearer bonds')).toBe('Send a Bearer token in the header; the bearer bonds');
+    expect(createScrubber([])('Authorization: Bearer sk-or-v1-0123456789')).toBe('Authorization: Bearer [redacted]');
     const stream = scrub.stream();
     const out = ['key is sk-', '7c', 'hr.'].map((d) => stream.push(d)).join('') + stream.end();
     expect(out).toBe('key is [redacted].');
