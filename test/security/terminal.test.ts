@@ -11,8 +11,8 @@ import { terminalSafe } from '../../src/commands/io.js';
 import { runCli } from '../support/in-process.js';
 import { CLI, cleanEnv, SEED } from '../support/spawn.js';
 
-/** What a terminal acts on: C0 but newline and tab, DEL, C1, bidirectional overrides. */
-const ACTED_ON = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/** What a terminal acts on: C0 but newline and tab, DEL, C1, bidirectional embeddings, overrides and isolates. */
+const ACTED_ON = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 const CLEAR = '\u001b[2J';
 const TITLE = '\u001b]0;PWNED\u0007';
@@ -37,8 +37,14 @@ function hostilePassportDir(): string {
 describe('terminal output', () => {
   it('terminalSafe shows control characters as escapes and leaves text, newlines and tabs alone', () => {
     expect(terminalSafe(`a${CLEAR}b`)).toBe('a\\u001b[2Jb');
-    expect(terminalSafe('bell\u0007 c1\u009b rlo\u202e del\u007f cr\r')).toBe('bell\\u0007 c1\\u009b rlo\\u202e del\\u007f cr\\u000d');
+    expect(terminalSafe('bell\u0007 c1\u009b rlo\u202e del\u007f')).toBe('bell\\u0007 c1\\u009b rlo\\u202e del\\u007f');
+    // A carriage return is a line break: it cannot send the cursor back over a line, and a CRLF split across two
+    // streamed pieces does not print as an escape.
     expect(terminalSafe('line one\r\nline two\n\tindented')).toBe('line one\nline two\n\tindented');
+    expect(terminalSafe('half\r') + terminalSafe('\nnext')).toBe('half\n\nnext');
+    expect(terminalSafe('fake\rVALID')).toBe('fake\nVALID');
+    // The plain direction marks of Arabic and Hebrew text are text.
+    expect(terminalSafe('\u0645\u0631\u062d\u0628\u0627\u200f \u200e\u061c')).toBe('\u0645\u0631\u062d\u0628\u0627\u200f \u200e\u061c');
     const text = 'Résumé 中文 — ok ✓ 🙂';
     expect(terminalSafe(text)).toBe(text);
   });
@@ -54,7 +60,7 @@ describe('terminal output', () => {
       expect(ACTED_ON.test(r.stderr), `${cmd[0]} stderr: ${JSON.stringify(r.stderr)}`).toBe(false);
     }
     const f = await runCli(['failures', 'esc-test', ...args]);
-    expect(f.stdout).toContain('benign\\u000d\\u001b[2K\\u001b[1AVALID: everything is fine');
+    expect(f.stdout).toContain('benign\n\\u001b[2K\\u001b[1AVALID: everything is fine');
     expect(f.stdout).toContain('\\u202etxt.exe');
     // --json is data, escaped by JSON itself: the same text, parseable.
     const j = await runCli(['failures', 'esc-test', '--json', ...args]);
