@@ -6,6 +6,7 @@ import { UserInputError } from '../core/errors.js';
 import { MAX_ARRAY_FILE_BYTES } from '../core/passport/load.js';
 import { verifyInline, type VerifyResult } from '../core/passport/verify.js';
 import { readRegularFile } from '../core/safe-file.js';
+import { decodeUtf8 } from '../core/strict-json.js';
 import { needArg } from './args.js';
 import type { CommandIO } from './io.js';
 
@@ -23,7 +24,13 @@ export async function verify(app: AppContext, io: CommandIO): Promise<number> {
     const bytes = await readRegularFile(target, { maxBytes: MAX_ARRAY_FILE_BYTES }).catch((err: Error) => {
       throw new UserInputError(`cannot read ${target}: ${err.message}`);
     });
-    result = verifyInline(bytes.toString('utf8'), app.trust);
+    let text: string;
+    try {
+      text = decodeUtf8(bytes);
+    } catch (err) {
+      throw new UserInputError(`cannot read ${target}: ${(err as Error).message}`);
+    }
+    result = verifyInline(text, app.trust);
   } else {
     result = app.verification(await app.requirePassport(target));
   }

@@ -7,6 +7,7 @@ import { createLogger } from '../../../src/core/logger.js';
 import { loadPassportPath, parsePassportText, isInside } from '../../../src/core/passport/load.js';
 import { PassportStore } from '../../../src/core/passport/store.js';
 import { parseConfig } from '../../../src/config/config.js';
+import { runCli } from '../../support/in-process.js';
 import { SEED, SEED_SLUG } from '../../support/spawn.js';
 
 const seedText = readFileSync(SEED, 'utf8');
@@ -92,6 +93,11 @@ describe('loading from the filesystem', () => {
     const refused = await loadPassportPath(path.join(dir, 'bad.json'));
     expect(refused.passports).toEqual([]);
     expect(refused.problems[0]!.message).toBe(`not valid UTF-8 (at byte ${at}); save the file as UTF-8`);
+    // `verify FILE` reads the file itself: the same refusal, never a verdict on text the file does not hold.
+    const v = await runCli(['verify', path.join(dir, 'bad.json')]);
+    expect(v.code).not.toBe(0);
+    expect(v.stderr).toMatch(/not valid UTF-8 \(at byte \d+\)/);
+    expect(v.stdout).not.toMatch(/VALID/);
     writeFileSync(path.join(dir, 'bom.json'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), good]));
     const bom = await loadPassportPath(path.join(dir, 'bom.json'));
     expect(bom.problems).toEqual([]);
@@ -112,25 +118,25 @@ describe('loading from the filesystem', () => {
 
 describe('the app: sources, duplicates, built-in', () => {
   it('keeps the event loop turning while it indexes a large source (pings and signals are answered meanwhile)', async () => {
-    // One array file: reading it is one step, so every turn counted here comes from the indexing loop.
     const n = 2000;
     const file = path.join(tmp(), 'many.json');
     writeFileSync(file, JSON.stringify(Array.from({ length: n }, (_, i) => variant(`bulk-${i}`))));
-    // The modules loadAll imports on first use are read from disk in many turns of their own: load them first.
-    await (await createApp(parseConfig([], { PASSPORT_MCP_OFFLINE: '1' }), createLogger('error'))).loadAll();
     const app = await createApp(parseConfig(['--no-builtin', '--passports', file], { PASSPORT_MCP_OFFLINE: '1' }), createLogger('error'));
-    let turns = 0;
+    // Count the turns of the event loop in which passports were added: one synchronous loop would add them all in one.
+    let turn = 0;
     let done = false;
     const tick = () => {
-      turns++;
+      turn++;
       if (!done) setImmediate(tick);
     };
     setImmediate(tick);
+    const turnsWithAdds = new Set<number>();
+    app.store.onAdd(() => turnsWithAdds.add(turn));
     const r = await app.loadAll();
     done = true;
     expect(r.loaded).toBe(n);
     expect(app.index.size).toBe(n);
-    expect(turns).toBeGreaterThanOrEqual(Math.floor(n / ADD_BATCH));
+    expect(turnsWithAdds.size).toBeGreaterThanOrEqual(Math.floor(n / ADD_BATCH));
   });
 
   it('loads the built-in passport with no configuration', async () => {
