@@ -115,5 +115,6 @@ export function resolveTarget(llm: LlmConfig, passport: LoadedPassport): { targe
 
 /** "an mcp", "an extension", "a dataset": the article as the word is said (letters of an acronym included). */
 function withArticle(word: string): string {
-  return `${/^([aeiou]|mcp\b|llm\b|sdk\b|hf\b|fm\b|rl\b|nlp\b|sql\b)/i.test(word) ? 'an' : 'a'} ${word}`;
+  const an = /^([aeiou]|mcp\b|llm\b|sdk\b|hf\b|fm\b|rl\b|nlp\b|sql\b)/i.test(word) && !/^(uni|use|usa|one|eu)/i.test(word);
+  return `${an ? 'an' : 'a'} ${word}`;
 }

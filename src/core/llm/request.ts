@@ -16,14 +16,21 @@ export function checkInput(input: InvokeInput): void {
     throw new UserInputError('give "prompt" (a string) or "messages" (a conversation ending with the user\'s turn)');
   }
   if ((input.messages?.length ?? 0) > LIMITS.messages) throw new UserInputError(`"messages" holds at most ${LIMITS.messages} messages`);
-  // The model answers the user's last turn: a conversation of system or assistant turns only, or an empty prompt
-  // with nothing else, would be sent for nothing (or answered at random).
+  // The model answers a user: a conversation without a user's words (system or assistant turns only, or an empty
+  // prompt with nothing else) would be sent for nothing. The last turn may be the user's, or the start of the
+  // assistant's answer for the model to continue (prefill, which OpenRouter and Mistral take); not a system turn.
   const last = input.prompt !== undefined ? 'user' : input.messages!.at(-1)!.role;
-  if (last !== 'user') {
-    throw new UserInputError(`"messages" must end with the user's turn (it ends with "${last}"); add the question as a last user message, or give "prompt"`);
+  if (last === 'system') {
+    throw new UserInputError(`"messages" ends with a system turn; add the question as a last user message, or give "prompt"`);
   }
-  if (input.prompt !== undefined && !input.prompt.trim() && !input.images?.length && !input.messages?.some((m) => m.role === 'user' && m.content.trim())) {
-    throw new UserInputError('"prompt" is empty: say what the model should do');
+  const said =
+    (input.prompt?.trim() ?? '') !== '' || (input.images?.length ?? 0) > 0 || (input.messages ?? []).some((m) => m.role === 'user' && m.content.trim());
+  if (!said) {
+    throw new UserInputError(
+      input.prompt !== undefined
+        ? '"prompt" is empty: say what the model should do'
+        : '"messages" holds no user turn with text: add the question as a user message, or give "prompt"',
+    );
   }
   let total = (input.prompt?.length ?? 0) + (input.system?.length ?? 0);
   for (const m of input.messages ?? []) total += m.content.length;

@@ -150,17 +150,19 @@ describe('buildBody', () => {
     expect(() => checkInput({ prompt: 'x', stop: ['a', 'b', 'c', 'd', 'e'] })).toThrow(/4/);
   });
 
-  it("checkInput wants the conversation to end with the user's turn and something to answer", () => {
-    expect(() => checkInput({ messages: [{ role: 'assistant', content: 'hi' }] })).toThrow(/must end with the user's turn \(it ends with "assistant"\)/);
-    expect(() => checkInput({ messages: [{ role: 'system', content: 'sys' }] })).toThrow(/must end with the user's turn/);
+  it("checkInput wants a user's words to answer, and no system turn last; an assistant turn last is a prefill", () => {
+    expect(() => checkInput({ messages: [{ role: 'assistant', content: 'hi' }] })).toThrow(/holds no user turn with text/);
+    expect(() => checkInput({ messages: [{ role: 'system', content: 'sys' }] })).toThrow(/ends with a system turn/);
+    expect(() => checkInput({ messages: [{ role: 'user', content: '  ' }] })).toThrow(/holds no user turn with text/);
+    // Prefill: the start of the answer, for the model to continue.
     expect(() =>
       checkInput({
         messages: [
           { role: 'user', content: 'a' },
-          { role: 'assistant', content: 'b' },
+          { role: 'assistant', content: '{"answer":' },
         ],
       }),
-    ).toThrow(/user's turn/);
+    ).not.toThrow();
     expect(() => checkInput({ prompt: '' })).toThrow(/"prompt" is empty/);
     expect(() => checkInput({ prompt: '  \n' })).toThrow(/"prompt" is empty/);
     // These are fine: a conversation ending with the user; an empty prompt beside an image or an earlier question.
