@@ -136,9 +136,11 @@ async function run(signals: SignalControl, slot: ScrubSlot): Promise<number> {
   if (typeof app === 'number') return app;
   if (app.config.command === 'serve') return serve(app, signals);
   signals.release();
-  // `passport-mcp list | head -1`: a reader that stops reading is not an error worth a line on stderr.
+  // `passport-mcp list | head -1`: a reader that stops reading is not an error worth a line on stderr. The command
+  // still finishes (registry passports it fetched reach the cache); what it writes after that goes nowhere. Any
+  // other stdout error (a full disk) is still reported.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
+    if (err.code !== 'EPIPE') throw err;
   });
   return command(app, io);
 }

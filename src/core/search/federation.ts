@@ -153,9 +153,13 @@ export async function federatedFind(app: FindApp, opts: FindOptions, signal?: Ab
   const result: FindResult = { matches, searched_passports: app.store.size, registry };
   if (!matches.length) {
     const best = candidates[0];
-    const filtered = Object.entries(filters).filter(([, v]) => v !== undefined && v !== false);
-    // Nothing at all under filters: say whether the filters are what removed the matches, and what they removed.
-    const unfiltered = !best && pass && scope !== 'registry' ? app.index.search(opts.intent, { limit: 1 })[0] : undefined;
+    const filtered = Object.entries(filters).filter(([, v]) => v !== undefined && v !== false && (typeof v !== 'string' || v.trim() !== ''));
+    // Nothing at all under filters: say whether the filters are what removed the matches, and what they removed
+    // (a registry or cached passport only once it passed its check, as for any match shown).
+    const unfiltered =
+      !best && pass && scope !== 'registry'
+        ? app.index.search(opts.intent, { limit: 5 }).find((m) => sourceOf(m.passport.slug) === 'local' || !app.rejectIfBad(m.passport))
+        : undefined;
     result.note = best
       ? `No capability reached confidence ${minConfidence}. The nearest is "${best.capability.name}" (${best.passport.slug} / ${best.capability.id}) at ${round(best.confidence)}.`
       : unfiltered

@@ -103,8 +103,9 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
     if (df <= 0) {
       // A word (or a concept) no document has is still part of the intent: it counts as uncovered (at the rarest
       // word's weight), so "file my tax return" does not read as fully answered by a file server, nor "text to
-      // image" by a catalogue that has no image generator. Every document lacks it, so the order of documents does
-      // not change; only the absolute coverage does.
+      // image" by a catalogue that has no image generator. For a word every document lacks it, so only the absolute
+      // coverage changes; an absent concept whose words some documents have raises its group's weight, which can
+      // reorder documents by how much of the rest they cover.
       if (qt.kind !== 'bigram') for (let g = 0; g < 31; g++) if (qt.groups & (1 << g)) groupWeight[g] = Math.max(groupWeight[g]!, idf(0, n) * (qt.prior ?? 1));
       continue;
     }
