@@ -3,6 +3,8 @@
 // scans the raw text once (no allocation per value) to refuse those inputs, bound nesting depth, and only then
 // hands it to JSON.parse.
 
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 export const MAX_DEPTH = 64;
 
@@ -54,11 +56,30 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 export function parseStrictJson(text: string, opts: { maxBytes?: number; maxDepth?: number } = {}): unknown {
   const maxBytes = opts.maxBytes ?? MAX_DOCUMENT_BYTES;
   const maxDepth = opts.maxDepth ?? MAX_DEPTH;
+  checkSize(text, maxBytes);
+  for (const _ of scan(text, maxDepth));
+  return parse(text);
+}
+
+/**
+ * parseStrictJson for large documents (an array file of thousands of passports): the scan gives the event loop a
+ * turn every SCAN_SLICE characters, so a server reading 60 MB keeps answering pings and signals; only JSON.parse
+ * itself is one step.
+ */
+export async function parseStrictJsonAsync(text: string, opts: { maxBytes?: number; maxDepth?: number } = {}): Promise<unknown> {
+  checkSize(text, opts.maxBytes ?? MAX_DOCUMENT_BYTES);
+  for (const _ of scan(text, opts.maxDepth ?? MAX_DEPTH)) await yieldToLoop();
+  return parse(text);
+}
+
+function checkSize(text: string, maxBytes: number): void {
   // Security: cap before any work; length in UTF-16 units is a lower bound of the UTF-8 size.
   if (text.length > maxBytes || Buffer.byteLength(text, 'utf8') > maxBytes) {
     throw new StrictJsonError(`document is larger than ${maxBytes} bytes`);
   }
-  scan(text, maxDepth);
+}
+
+function parse(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -66,13 +87,22 @@ export function parseStrictJson(text: string, opts: { maxBytes?: number; maxDept
   }
 }
 
-function scan(s: string, maxDepth: number): void {
+/** Characters scanned between two yields of `scan` (a few milliseconds of work). */
+const SCAN_SLICE = 1 << 20;
+
+/** Scans `s`, yielding every SCAN_SLICE characters (a caller may give the event loop a turn there). */
+function* scan(s: string, maxDepth: number): Generator<void, void, void> {
   // Stack of key sets, one per open container (null for arrays).
   const stack: (Set<string> | null)[] = [];
   let expectKey = false;
   let i = 0;
+  let slice = SCAN_SLICE;
   const n = s.length;
   while (i < n) {
+    if (i >= slice) {
+      slice = i + SCAN_SLICE;
+      yield;
+    }
     const c = s.charCodeAt(i);
     if (c === 0x22 /* " */) {
       const start = i + 1;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTrustStore, makeTrustedKey, parseTrustKeySpec, decodePublicKey } from '../../../src/core/passport/trust.js';
 import { decodeSignature, verifyInline, verifyPassportObject } from '../../../src/core/passport/verify.js';
-import { parseStrictJson } from '../../../src/core/strict-json.js';
+import { parseStrictJson, parseStrictJsonAsync } from '../../../src/core/strict-json.js';
 import { makeKey, seedDocument, signPassport } from '../../support/keys.js';
 
 const key = makeKey();
@@ -264,6 +264,26 @@ describe('strict JSON', () => {
   it('finds duplicates written with escapes', () => {
     expect(() => parseStrictJson('{"a":1,"\\u0061":2}')).toThrow(/duplicate/);
     expect(parseStrictJson('{"a":{"a":1},"b":[{"a":1},{"a":2}]}')).toEqual({ a: { a: 1 }, b: [{ a: 1 }, { a: 2 }] });
+  });
+  it('parseStrictJsonAsync: the same answers and refusals, with turns of the event loop while it scans a large text', async () => {
+    const big = JSON.stringify(Array.from({ length: 80_000 }, (_, i) => ({ id: i, name: `passport ${i}`, tags: ['a', 'b'] })));
+    expect(big.length).toBeGreaterThan(3 * 1024 * 1024);
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const doc = await parseStrictJsonAsync(big, { maxBytes: 64 * 1024 * 1024 });
+    done = true;
+    expect(doc).toEqual(JSON.parse(big));
+    // One turn per MiB scanned at least (without the yields the scan and the parse are one step: at most 1 turn).
+    expect(turns).toBeGreaterThanOrEqual(Math.floor(big.length / (1024 * 1024)));
+    const dup = `[${big.slice(1, -1)},{"a":1,"a":2}]`;
+    await expect(parseStrictJsonAsync(dup, { maxBytes: 64 * 1024 * 1024 })).rejects.toThrow(/duplicate key "a"/);
+    expect(() => parseStrictJson(dup, { maxBytes: 64 * 1024 * 1024 })).toThrow(/duplicate key "a"/);
+    await expect(parseStrictJsonAsync(big, { maxBytes: 1024 })).rejects.toThrow(/larger/);
   });
   it('leaves safe numbers and floats alone', () => {
     expect(parseStrictJson('[9007199254740991,-9007199254740991,1.5e300,0.1]')).toEqual([9007199254740991, -9007199254740991, 1.5e300, 0.1]);
