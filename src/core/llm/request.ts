@@ -13,7 +13,7 @@ interface WireMessage {
 /** Checks the bounds zod cannot see (sums across fields) and that there is something to send. */
 export function checkInput(input: InvokeInput): void {
   if (input.prompt === undefined && !input.messages?.length) {
-    throw new UserInputError('give "prompt" (a string) or "messages" (a conversation ending with the user\'s turn)');
+    throw new UserInputError('give "prompt" (a string) or "messages" (a conversation with the user\'s question)');
   }
   if ((input.messages?.length ?? 0) > LIMITS.messages) throw new UserInputError(`"messages" holds at most ${LIMITS.messages} messages`);
   // The model answers a user: a conversation without a user's words (system or assistant turns only, or an empty
