@@ -151,30 +151,17 @@ describe('buildBody', () => {
   });
 
   it("checkInput wants a user's words to answer, and no system turn last; an assistant turn last is a prefill", () => {
-    expect(() => checkInput({ messages: [{ role: 'assistant', content: 'hi' }] })).toThrow(/holds no user turn with text/);
-    expect(() => checkInput({ messages: [{ role: 'system', content: 'sys' }] })).toThrow(/ends with a system turn/);
-    expect(() => checkInput({ messages: [{ role: 'user', content: '  ' }] })).toThrow(/holds no user turn with text/);
-    // Prefill: the start of the answer, for the model to continue.
-    expect(() =>
-      checkInput({
-        messages: [
-          { role: 'user', content: 'a' },
-          { role: 'assistant', content: '{"answer":' },
-        ],
-      }),
-    ).not.toThrow();
+    const turns = (...t: [role: 'user' | 'assistant' | 'system', content: string][]) => ({ messages: t.map(([role, content]) => ({ role, content })) });
+    expect(() => checkInput(turns(['assistant', 'hi']))).toThrow(/holds no user turn with text/);
+    expect(() => checkInput(turns(['system', 'sys']))).toThrow(/ends with a system turn/);
+    expect(() => checkInput(turns(['user', '  ']))).toThrow(/holds no user turn with text/);
     expect(() => checkInput({ prompt: '' })).toThrow(/"prompt" is empty/);
     expect(() => checkInput({ prompt: '  \n' })).toThrow(/"prompt" is empty/);
-    // These are fine: a conversation ending with the user; an empty prompt beside an image or an earlier question.
-    expect(() =>
-      checkInput({
-        messages: [
-          { role: 'assistant', content: 'b' },
-          { role: 'user', content: 'a' },
-        ],
-      }),
-    ).not.toThrow();
+    // These are fine: the user last; a prefill (the start of the answer, for the model to continue); an empty prompt
+    // beside an image; a prompt after an assistant turn.
+    expect(() => checkInput(turns(['assistant', 'b'], ['user', 'a']))).not.toThrow();
+    expect(() => checkInput(turns(['user', 'a'], ['assistant', '{"answer":']))).not.toThrow();
     expect(() => checkInput({ prompt: '', images: [{ path: 'x.png' }] })).not.toThrow();
-    expect(() => checkInput({ prompt: 'describe it', messages: [{ role: 'assistant', content: 'b' }] })).not.toThrow();
+    expect(() => checkInput({ prompt: 'describe it', ...turns(['assistant', 'b']) })).not.toThrow();
   });
 });

@@ -8,6 +8,7 @@ import { loadPassportPath, parsePassportText, isInside } from '../../../src/core
 import { PassportStore } from '../../../src/core/passport/store.js';
 import { parseConfig } from '../../../src/config/config.js';
 import { runCli } from '../../support/in-process.js';
+import { countTurns } from '../../support/turns.js';
 import { SEED, SEED_SLUG } from '../../support/spawn.js';
 
 const seedText = readFileSync(SEED, 'utf8');
@@ -123,17 +124,11 @@ describe('the app: sources, duplicates, built-in', () => {
     writeFileSync(file, JSON.stringify(Array.from({ length: n }, (_, i) => variant(`bulk-${i}`))));
     const app = await createApp(parseConfig(['--no-builtin', '--passports', file], { PASSPORT_MCP_OFFLINE: '1' }), createLogger('error'));
     // Count the turns of the event loop in which passports were added: one synchronous loop would add them all in one.
-    let turn = 0;
-    let done = false;
-    const tick = () => {
-      turn++;
-      if (!done) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const counter = countTurns();
     const turnsWithAdds = new Set<number>();
-    app.store.onAdd(() => turnsWithAdds.add(turn));
+    app.store.onAdd(() => turnsWithAdds.add(counter.turns));
     const r = await app.loadAll();
-    done = true;
+    counter.stop();
     expect(r.loaded).toBe(n);
     expect(app.index.size).toBe(n);
     expect(turnsWithAdds.size).toBeGreaterThanOrEqual(Math.floor(n / ADD_BATCH));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createTrustStore, makeTrustedKey, parseTrustKeySpec, decodePublicKey } from '../../../src/core/passport/trust.js';
 import { decodeSignature, verifyInline, verifyPassportObject } from '../../../src/core/passport/verify.js';
 import { parseStrictJson, parseStrictJsonAsync } from '../../../src/core/strict-json.js';
+import { countTurns } from '../../support/turns.js';
 import { makeKey, seedDocument, signPassport } from '../../support/keys.js';
 
 const key = makeKey();
@@ -268,15 +269,9 @@ describe('strict JSON', () => {
   it('parseStrictJsonAsync: the same answers and refusals, with turns of the event loop while it scans a large text', async () => {
     const big = JSON.stringify(Array.from({ length: 80_000 }, (_, i) => ({ id: i, name: `passport ${i}`, tags: ['a', 'b'] })));
     expect(big.length).toBeGreaterThan(3 * 1024 * 1024);
-    let turns = 0;
-    let done = false;
-    const tick = () => {
-      turns++;
-      if (!done) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const counter = countTurns();
     const doc = await parseStrictJsonAsync(big, { maxBytes: 64 * 1024 * 1024 });
-    done = true;
+    const turns = counter.stop();
     expect(doc).toEqual(JSON.parse(big));
     // One turn per MiB scanned at least (without the yields the scan and the parse are one step: at most 1 turn).
     expect(turns).toBeGreaterThanOrEqual(Math.floor(big.length / (1024 * 1024)));
