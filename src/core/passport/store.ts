@@ -3,6 +3,7 @@
 // earlier registry copy only when it verifies `valid` (CONTRACT, registry rules). Listeners (the search index)
 // hear of every addition and removal. A slug that is not loaded can be fetched from the registry.
 import type { LoadedPassport } from './schema.js';
+import { createSharedWork } from '../shared-work.js';
 
 export type RemoteFetcher = (slug: string, signal?: AbortSignal) => Promise<LoadedPassport>;
 
@@ -26,7 +27,7 @@ export class PassportStore {
   private readonly origins = new Map<string, PassportOrigin>();
   private readonly listeners: ((p: LoadedPassport, replaced?: LoadedPassport) => void)[] = [];
   private readonly removeListeners: ((p: LoadedPassport) => void)[] = [];
-  private readonly inflight = new Map<string, Promise<LoadedPassport>>();
+  private readonly inflight = createSharedWork<string, LoadedPassport>();
 
   constructor(private readonly remote?: RemoteFetcher) {}
 
@@ -105,12 +106,16 @@ export class PassportStore {
 
   /** Fetches `slug` from the registry (shared by concurrent asks); the fetcher decides whether it is stored. */
   fetch(slug: string, signal?: AbortSignal): Promise<LoadedPassport> {
-    if (!this.remote) return Promise.reject(new Error('the registry is not used (offline)'));
-    let pending = this.inflight.get(slug);
-    if (!pending) {
-      pending = this.remote(slug, signal).finally(() => this.inflight.delete(slug));
-      this.inflight.set(slug, pending);
-    }
-    return pending;
+    const remote = this.remote;
+    if (!remote) return Promise.reject(new Error('the registry is not used (offline)'));
+    // One caller's cancel ends its own wait; the fetch stops only when every caller has cancelled.
+    return this.inflight(
+      slug,
+      (shared) => remote(slug, shared),
+      signal,
+      () => {
+        throw new Error('registry request cancelled');
+      },
+    );
   }
 }

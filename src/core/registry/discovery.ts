@@ -10,6 +10,7 @@ import type { PassportStore } from '../passport/store.js';
 import type { VerifyResult } from '../passport/verify.js';
 import type { PassportCache } from './cache.js';
 import type { RegistryClient, ResolveEntry } from './client.js';
+import { createSharedWork } from '../shared-work.js';
 
 /** How long an intent's answer is reused: the registry is rate-limited and learns from every query. */
 export const MEMO_TTL_MS = 5 * 60_000;
@@ -94,7 +95,7 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
   const ttl = deps.memoTtlMs ?? MEMO_TTL_MS;
   // Per instance (one per app): the memo of recent answers and the requests in flight.
   const memo = new Map<string, { at: number; limit: number; outcome: DiscoveryOutcome }>();
-  const inflight = new Map<string, Promise<DiscoveryOutcome>>();
+  const inflight = createSharedWork<string, DiscoveryOutcome>();
   const writes = new Set<Promise<void>>();
 
   function ingest(p: LoadedPassport, from: string): IngestResult {
@@ -190,19 +191,23 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       const t = now();
       const m = memo.get(key);
       if (m && t - m.at < ttl && m.limit >= want) return { ...m.outcome, remembered: true };
-      let pending = inflight.get(key);
-      if (!pending) {
-        pending = ask(intent, want, signal).finally(() => inflight.delete(key));
-        inflight.set(key, pending);
-        void pending.then((outcome) => {
+      // Shared by concurrent callers of the same intent and size (a smaller answer would not do for a larger ask);
+      // one caller's cancel ends only its own wait.
+      return inflight(
+        `${want}\u0000${key}`,
+        async (shared) => {
+          const outcome = await ask(intent, want, shared);
           // Only answers are remembered; a fault is retried on the next call (a 429 window stops that itself).
-          if (outcome.status !== 'ok') return;
-          memo.delete(key);
-          memo.set(key, { at: now(), limit: want, outcome });
-          if (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value!);
-        });
-      }
-      return pending;
+          if (outcome.status === 'ok') {
+            memo.delete(key);
+            memo.set(key, { at: now(), limit: want, outcome });
+            if (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value!);
+          }
+          return outcome;
+        },
+        signal,
+        () => ({ status: 'error', detail: 'registry request cancelled', hits: [], remembered: false }),
+      );
     },
   };
 }
