@@ -171,7 +171,7 @@ async function serve(app: AppContext, signals: SignalControl): Promise<number> {
     loadSoon();
     app.logger.debug(`shutting down: ${await signalled}`);
     // As over stdio: cache writes already started finish, within the 1 s a signal is given.
-    await settleWithin(SHUTDOWN_BUDGET_MS, [http.close(), app.settled()]);
+    await settleWithin(SHUTDOWN_BUDGET_MS, [http.close(), app.settled({ shuttingDown: true })]);
     return 0;
   }
   const { buildServer } = await import('./mcp/server.js');
@@ -199,7 +199,7 @@ async function serve(app: AppContext, signals: SignalControl): Promise<number> {
       app.logger.debug(`shutting down: ${why}`);
       // Closing the server aborts in-flight handlers (and with them any upstream request); cache writes already
       // started finish first.
-      void settleWithin(SHUTDOWN_BUDGET_MS, [server.close(), app.settled()]).then(() => resolve(0));
+      void settleWithin(SHUTDOWN_BUDGET_MS, [server.close(), app.settled({ shuttingDown: true })]).then(() => resolve(0));
     };
     // The SDK's stdio transport does not close when stdin ends; a client that goes away must not leave us running.
     process.stdin.once('end', () => shutdown('stdin ended'));

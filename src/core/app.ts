@@ -51,8 +51,12 @@ export interface AppContext {
   close(): Promise<void>;
   /** Registry discovery (/resolve, memo, ingest, cache); undefined with --offline. Created on first use. */
   registry(): Promise<Discovery | undefined>;
-  /** Resolves when registry passports received so far are indexed and their cache writes are on disk. */
-  settled(): Promise<void>;
+  /**
+   * Resolves when registry passports received so far are indexed and their cache writes are on disk. With
+   * `{ shuttingDown: true }`, only the cache writes: passports not indexed yet are dropped from the queue (the
+   * process is ending, and indexing a large answer could outlast the 1 s a signal gives).
+   */
+  settled(opts?: { shuttingDown?: boolean }): Promise<void>;
   /** Resolves when the background re-verification of the cache, started by loadAll, is over. */
   cacheVerified(): Promise<void>;
   /** Removes a registry or cached passport that fails verification (returns true); local ones are never removed. */
@@ -167,10 +171,22 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
     if (store.origin(p.slug) !== 'registry') return void index?.add(p);
     // A passport from a /resolve answer is indexed just after the answer goes out: that answer uses the registry's
     // match directly, and indexing is most of what a new passport costs (the added-time budget, BENCHMARKS.md).
-    setImmediate(() => {
-      if (store.get(p.slug) === p) index?.add(p);
-    });
+    // One passport per turn of the event loop: a large answer (dozens of big passports) must not hold the server
+    // (pings, signals, other requests) for seconds.
+    toIndex.push(p);
+    void drainIndexQueue();
   });
+  const toIndex: LoadedPassport[] = [];
+  let draining: Promise<void> | undefined;
+  const drainIndexQueue = (): Promise<void> =>
+    (draining ??= (async () => {
+      while (toIndex.length) {
+        await yieldToLoop();
+        const p = toIndex.shift()!;
+        if (store.get(p.slug) === p) index?.add(p);
+      }
+      draining = undefined;
+    })());
   store.onRemove((p) => index?.remove(p.slug));
 
   const app: AppContext = {
@@ -190,9 +206,11 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
       await Promise.all(all.map((v) => v.close().catch(() => undefined)));
     },
     registry,
-    async settled() {
-      // Registry passports indexed "just after the answer" were scheduled before this turn (setImmediate is FIFO).
+    async settled(opts) {
+      if (opts?.shuttingDown) toIndex.length = 0;
+      // Registry passports indexed "just after the answer", one per turn.
       await new Promise<void>((resolve) => setImmediate(resolve));
+      while (draining) await draining;
       await (await discovery?.catch(() => undefined))?.settled();
     },
     async cacheVerified() {

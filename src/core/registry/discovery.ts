@@ -11,6 +11,7 @@ import type { VerifyResult } from '../passport/verify.js';
 import type { PassportCache } from './cache.js';
 import type { RegistryClient, ResolveEntry } from './client.js';
 import { createSharedWork } from '../shared-work.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 /** How long an intent's answer is reused: the registry is rate-limited and learns from every query. */
 export const MEMO_TTL_MS = 5 * 60_000;
@@ -172,6 +173,9 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
     for (const e of r.entries) {
       const h = fromEntry(e, problems);
       if (h) hits.push(h);
+      // Loading and verifying a large passport takes milliseconds: a turn between entries keeps the server
+      // answering (pings, signals, other requests) through a large answer.
+      await yieldToLoop();
     }
     const details = [
       r.detail,

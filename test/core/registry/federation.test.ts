@@ -14,6 +14,7 @@ import { DEFAULT_MIN_CONFIDENCE } from '../../../src/core/search/index.js';
 import { CACHE_SUBDIR } from '../../../src/core/registry/cache.js';
 import { startFakeRegistry, type FakeRegistry } from '../../support/fake-registry.js';
 import { sharedAppOptions } from '../../support/in-process.js';
+import { countTurns } from '../../support/turns.js';
 
 let reg: FakeRegistry;
 beforeAll(async () => {
@@ -64,6 +65,23 @@ describe('one call, one ranked list', () => {
         (m) => m.artifact.slug === 'openai--whisper-large-v3.1',
       ),
     ).toBe(true);
+  });
+
+  it('takes in a registry answer one passport per turn of the event loop, and indexes it the same way', async () => {
+    reg.fault = undefined;
+    const { app: a } = await app(['--no-cache', '--no-builtin']);
+    const counter = countTurns();
+    const added = new Set<number>();
+    a.store.onAdd(() => added.add(counter.turns));
+    const r = await find(a, 'generate images from a text prompt', { min_confidence: 0, limit: 10 });
+    const fromRegistry = r.matches.filter((m) => m.source === 'registry').length;
+    expect(fromRegistry).toBeGreaterThan(2);
+    // One synchronous loop would add them all in one turn.
+    expect(added.size).toBeGreaterThanOrEqual(Math.min(fromRegistry, a.store.size) - 1);
+    const before = counter.turns;
+    await a.settled();
+    expect(counter.stop()).toBeGreaterThan(before);
+    await a.settled({ shuttingDown: true });
   });
 
   it('real registry passports (nulls, odd slugs) arrive through /resolve, verify and are presented', async () => {
