@@ -139,7 +139,15 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         timeoutMs: config.registryTimeoutMs,
       });
       if (config.cacheDir && !passportCache) passportCache = new (await import('./registry/cache.js')).PassportCache({ dir: config.cacheDir });
-      const d = createDiscovery({ client, store, verify: (p) => app.verification(p), cache: passportCache, logger, registryUrl: config.registryUrl });
+      const d = createDiscovery({
+        client,
+        store,
+        verify: (p) => app.verification(p),
+        cache: passportCache,
+        logger,
+        registryUrl: config.registryUrl,
+        refreshed: (slug) => stale.delete(slug),
+      });
       // /passport/{slug} goes through the same rate limit, deadline and ingest rules as /resolve.
       const fetchOne = (await import('./passport/remote.js')).createRegistryFetcher({
         baseUrl: config.registryUrl,

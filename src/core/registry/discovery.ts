@@ -49,6 +49,8 @@ export interface DiscoveryDeps {
   registryUrl: string;
   now?: () => number;
   memoTtlMs?: number;
+  /** Told when the registry re-sent a cached passport unchanged (its cache entry is then fresh again). */
+  refreshed?(slug: string): void;
 }
 
 export interface Discovery {
@@ -98,6 +100,9 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
   const memo = new Map<string, { at: number; limit: number; outcome: DiscoveryOutcome }>();
   const inflight = createSharedWork<string, DiscoveryOutcome>();
   const writes = new Set<Promise<void>>();
+  const refreshedThisRun = new Set<string>();
+  const sameSigned = (a: LoadedPassport, b: LoadedPassport) =>
+    typeof a.raw.signature === 'string' && a.raw.signature !== '' && a.raw.signature === b.raw.signature;
 
   function ingest(p: LoadedPassport, from: string): IngestResult {
     const v = deps.verify(p);
@@ -107,17 +112,33 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       return { dropped: `${v.status}: ${v.detail}` };
     }
     const out = deps.store.offer(p, 'registry', v.valid);
-    if (out.accepted && deps.cache) {
-      const cache = deps.cache;
-      // Written just after the answer goes out (serialising is off the answer's path too).
-      const w = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => cache.write(p, from))
-        .catch((err: unknown) => deps.logger.warn(`could not write "${p.slug}" to the cache: ${(err as Error).message}`))
-        .finally(() => writes.delete(w));
-      writes.add(w);
-    }
+    if (out.accepted) writeToCache(p, from);
+    else if (sameSigned(out.held, p)) refresh(out.held, from);
     const held = out.held;
     return { passport: held, verification: held === p ? v : deps.verify(held) };
+  }
+
+  /** Written just after the answer goes out (serialising is off the answer's path too). */
+  function writeToCache(p: LoadedPassport, from: string): void {
+    const cache = deps.cache;
+    if (!cache) return;
+    const w = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => cache.write(p, from))
+      .catch((err: unknown) => deps.logger.warn(`could not write "${p.slug}" to the cache: ${(err as Error).message}`))
+      .finally(() => writes.delete(w));
+    writes.add(w);
+  }
+
+  /**
+   * The registry sent a cached passport again, unchanged (same signature): its entry is rewritten, once per run, so
+   * that it is fresh again and is not refetched or evicted as old. Without a trusted key a changed copy cannot
+   * replace the cached one (only a `valid` one may), but the same bytes may always be written again.
+   */
+  function refresh(held: LoadedPassport, from: string): void {
+    if (deps.store.origin(held.slug) !== 'cache' || refreshedThisRun.has(held.slug)) return;
+    refreshedThisRun.add(held.slug);
+    writeToCache(held, from);
+    deps.refreshed?.(held.slug);
   }
 
   function fromEntry(e: ResolveEntry, problems: string[]): RegistryHit | undefined {
@@ -129,6 +150,7 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       // Local wins, and a passport we hold with the same signature is the one we already checked: either way the
       // held copy serves, with no loading, verification or re-indexing (what keeps a registry answer cheap).
       p = held;
+      refresh(held, `${deps.registryUrl}/resolve`);
     } else if (e.trust) {
       let loaded: LoadedPassport;
       try {

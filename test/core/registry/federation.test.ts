@@ -2,7 +2,7 @@
 // source and verification, local wins, filters and min_confidence on registry matches, every registry status,
 // registry passports first class, and the persistent cache (written atomically, re-verified and indexed at
 // start-up, read with --offline, hostile files skipped).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,6 +207,26 @@ describe('the persistent cache', () => {
     expect(r.registry.status).toBe('offline');
     expect(r.matches.find((m) => m.artifact.slug === 'openai--whisper-large-v3.1')).toMatchObject({ source: 'registry', verification: 'valid' });
     expect(reg.hits.length).toBe(n);
+  });
+
+  it('with no trusted key, a stale entry the registry sends again unchanged is rewritten (fresh again), once per run', async () => {
+    const cacheDir = tmp();
+    const noKeys = async () => {
+      const a = await createApp(parseConfig(['--registry-url', reg.base, '--cache-dir', cacheDir], { HOME: tmp() }), nullLogger, sharedAppOptions());
+      await a.loadAll();
+      return a;
+    };
+    const first = await noKeys();
+    await find(first, 'transcribe speech recordings into text', { min_confidence: 0 });
+    await first.settled();
+    const file = path.join(cacheDir, CACHE_SUBDIR, 'openai--whisper-large-v3.1.json');
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+    utimesSync(file, eightDaysAgo, eightDaysAgo);
+    const second = await noKeys();
+    expect(second.store.origin('openai--whisper-large-v3.1')).toBe('cache');
+    await find(second, 'transcribe speech recordings into text', { min_confidence: 0 });
+    await second.settled();
+    expect(statSync(file).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('corrupt, tampered, misnamed and symlinked entries are skipped with a warning, never trusted, never a crash', async () => {
