@@ -91,7 +91,9 @@ export async function federatedFind(app: FindApp, opts: FindOptions, signal?: Ab
   const pass = filterPredicate(filters);
   const sourceOf = (slug: string): Source => (app.store.origin(slug) === 'local' || app.store.origin(slug) === undefined ? 'local' : 'registry');
 
-  // The local answer first, synchronously: it never waits on the registry.
+  // The local answer first, synchronously: it never waits on the registry. What it searched is counted now, before
+  // the registry's passports join the store.
+  const searched = scope === 'registry' ? 0 : app.store.size;
   const candidates: Candidate[] = [];
   const seen = new Set<string>();
   const keyOf = (slug: string, id: string) => `${slug}\u0000${id}`;
@@ -150,7 +152,7 @@ export async function federatedFind(app: FindApp, opts: FindOptions, signal?: Ab
   candidates.push(...presentable);
   const passing = candidates.filter((c) => c.confidence >= minConfidence).slice(0, limit);
   const matches = passing.map((c) => shapeMatch(c, { source: c.source, verification: app.verification(c.passport).status }));
-  const result: FindResult = { matches, searched_passports: app.store.size, registry };
+  const result: FindResult = { matches, searched_passports: searched, registry };
   if (!matches.length) {
     const best = candidates[0];
     const filtered = Object.entries(filters).filter(([, v]) => v !== undefined && v !== false && (typeof v !== 'string' || v.trim() !== ''));
@@ -164,7 +166,7 @@ export async function federatedFind(app: FindApp, opts: FindOptions, signal?: Ab
       ? `No capability reached confidence ${minConfidence}. The nearest is "${best.capability.name}" (${best.passport.slug} / ${best.capability.id}) at ${round(best.confidence)}.`
       : unfiltered
         ? `No capability passes the filters (${filtered.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}). Without them the nearest is "${unfiltered.capability.name}" (${unfiltered.passport.slug} / ${unfiltered.capability.id}) at ${round(unfiltered.confidence)}.`
-        : `No capability matches this intent among ${app.store.size} passport(s)${registry.status === 'ok' ? ' or in the registry' : ''}.`;
+        : `No capability matches this intent among ${searched} passport(s)${registry.status === 'ok' ? ' or in the registry' : ''}.`;
   }
   return result;
 }

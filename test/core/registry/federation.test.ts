@@ -74,6 +74,8 @@ describe('one call, one ranked list', () => {
     const added = new Set<number>();
     a.store.onAdd(() => added.add(counter.turns));
     const r = await find(a, 'generate images from a text prompt', { min_confidence: 0, limit: 10 });
+    // Counted before the registry's passports joined: none were loaded (--no-builtin), so none were searched locally.
+    expect(r.searched_passports).toBe(0);
     const fromRegistry = r.matches.filter((m) => m.source === 'registry').length;
     expect(fromRegistry).toBeGreaterThan(2);
     // One synchronous loop would add them all in one turn.
