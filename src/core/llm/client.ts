@@ -144,6 +144,9 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
     const t0 = clock.now();
     const deadline = t0 + o.totalTimeoutMs;
     const bodyText = JSON.stringify(call.body);
+    // Built on the first error only, and once per call: the request's texts in every form an echo can take.
+    let hideEchoOnce: ((message: string) => string) | undefined;
+    const hideEcho = (message: string) => (hideEchoOnce ??= echoRemover(call.body, bodyText))(message);
     const maxTokens = typeof call.body.max_tokens === 'number' ? call.body.max_tokens : 0;
     const { label } = call.target;
 
@@ -182,7 +185,7 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
     const httpFailure = async (res: Exchange): Promise<AttemptError> => {
       const { text } = await readText(res.body, MAX_ERROR_BODY_CHARS);
       // The raw body, before it is cut and squeezed into a message: an echo of the request is found whole there.
-      const c = classifyHttpError(res.status, res.headers, withoutEcho(text, call.body), { target: call.target, maxTokens, images: call.images ?? [] });
+      const c = classifyHttpError(res.status, res.headers, hideEcho(text), { target: call.target, maxTokens, images: call.images ?? [] });
       return new AttemptError(c.message, { retryable: c.retryable, status: res.status, retryAfterMs: c.retryAfterMs, kind: 'http' });
     };
 
@@ -342,7 +345,7 @@ export function createLlmClient(options: LlmClientOptions = {}): LlmClient {
         });
         if (!decision.retry) {
           const msg = finalWording(err.message, { retries: out.retries, network: err.opts.kind === 'network', streamed: gotToken, extra: decision.extra });
-          throw new LlmCallError(scrub(withoutEcho(msg, call.body)), {
+          throw new LlmCallError(scrub(hideEcho(msg)), {
             status: err.opts.status,
             retries: out.retries,
             partial: gotToken ? finish() : undefined,
@@ -367,10 +370,11 @@ const MIN_ECHO_CHARS = 12;
 const ECHO = '[your request]';
 
 /**
- * An error message without the request's own text: upstreams echo the body they got (metadata.raw, HTML error
- * pages), and the caller's prompt, conversation or image data has no place in an error (UPSTREAMS.md section 4).
+ * A remover of the request's own text from error messages: upstreams echo the body they got (metadata.raw, HTML
+ * error pages), and the caller's prompt, conversation or image data has no place in an error (UPSTREAMS.md
+ * section 4). `bodyText` is the body as sent.
  */
-export function withoutEcho(message: string, body: Record<string, unknown>): string {
+function echoRemover(body: Record<string, unknown>, bodyText: string): (message: string) => string {
   const texts = new Set<string>();
   const collect = (v: unknown): void => {
     if (typeof v === 'string') {
@@ -379,28 +383,29 @@ export function withoutEcho(message: string, body: Record<string, unknown>): str
     else if (v && typeof v === 'object') Object.values(v).forEach(collect);
   };
   collect(body.messages);
-  let out = message;
-  const bodyText = JSON.stringify(body);
-  if (out.includes(bodyText)) out = out.split(bodyText).join(ECHO);
   // Each text as sent, as JSON escapes it, and with its whitespace squeezed as error messages are; longest first,
   // so a message's text goes before a shorter one inside it.
   const squeeze = (x: string) => x.replace(/\s+/g, ' ');
   const forms = new Set<string>();
   for (const t of texts) for (const f of [t, JSON.stringify(t).slice(1, -1)]) forms.add(f).add(squeeze(f));
   const sorted = [...forms].sort((a, b) => b.length - a.length);
-  for (const f of sorted) if (out.includes(f)) out = out.split(f).join(ECHO);
-  // A message cut short ("...my private diary entry of 3 May: I met my doc…") holds only the start of a text: a run
-  // of ECHO_PREFIX_CHARS or more that begins a text goes too, as far as it matches.
-  for (const f of sorted) {
-    if (f.length < ECHO_PREFIX_CHARS) continue;
-    const head = f.slice(0, ECHO_PREFIX_CHARS);
-    for (let p = out.indexOf(head); p >= 0; p = out.indexOf(head)) {
-      let n = ECHO_PREFIX_CHARS;
-      while (n < f.length && out[p + n] === f[n]) n++;
-      out = out.slice(0, p) + ECHO + out.slice(p + n);
+  return (message) => {
+    let out = message;
+    if (out.includes(bodyText)) out = out.split(bodyText).join(ECHO);
+    for (const f of sorted) if (out.includes(f)) out = out.split(f).join(ECHO);
+    // A message cut short ("...my private diary entry of 3 May: I met my doc…") holds only the start of a text: a
+    // run of ECHO_PREFIX_CHARS or more that begins a text goes too, as far as it matches.
+    for (const f of sorted) {
+      if (f.length < ECHO_PREFIX_CHARS) continue;
+      const head = f.slice(0, ECHO_PREFIX_CHARS);
+      for (let p = out.indexOf(head); p >= 0; p = out.indexOf(head)) {
+        let n = ECHO_PREFIX_CHARS;
+        while (n < f.length && out[p + n] === f[n]) n++;
+        out = out.slice(0, p) + ECHO + out.slice(p + n);
+      }
     }
-  }
-  return out;
+    return out;
+  };
 }
 
 /** The start of a request text that counts as an echo of it in a shortened error message. */
