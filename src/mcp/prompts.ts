@@ -8,9 +8,10 @@ import type { Logger } from '../core/logger.js';
 
 export const CHOOSE_MODEL_PROMPT = 'choose_model_for_task';
 
-const YES = /^(y|yes|true|1|on)$/i;
+const YES_WORDS = 'y|yes|true|1|on';
+const YES = new RegExp(`^(${YES_WORDS})$`, 'i');
 /** What needs_images takes: a yes (YES) or a no, nothing else ("maybe" must not silently mean no). */
-const YES_OR_NO = /^\s*(y|yes|true|1|on|n|no|false|0|off)?\s*$/i;
+const YES_OR_NO = new RegExp(`^\\s*(${YES_WORDS}|n|no|false|0|off)?\\s*$`, 'i');
 
 export interface ChooseModelArgs {
   task: string;
