@@ -8,31 +8,30 @@ export type SharedWork<K, T> = (key: K, start: (signal: AbortSignal) => Promise<
 export function createSharedWork<K, T>(): SharedWork<K, T> {
   const runs = new Map<K, { promise: Promise<T>; holders: number; ac: AbortController }>();
   return (key, start, signal, cancelled) => {
-    let run = runs.get(key);
     if (signal?.aborted) return settle(cancelled);
-    if (!run) {
+    let r = runs.get(key);
+    if (!r) {
       const ac = new AbortController();
-      const r = { ac, holders: 0, promise: Promise.resolve() as unknown as Promise<T> };
-      r.promise = start(ac.signal).finally(() => {
-        if (runs.get(key) === r) runs.delete(key);
+      const promise: Promise<T> = start(ac.signal).finally(() => {
+        if (runs.get(key)?.promise === promise) runs.delete(key);
       });
+      r = { ac, holders: 0, promise };
       runs.set(key, r);
-      run = r;
     }
-    const r = run;
+    const run = r;
     // A caller that cannot cancel holds the work to its end.
     if (!signal) {
-      r.holders = Number.POSITIVE_INFINITY;
-      return r.promise;
+      run.holders = Number.POSITIVE_INFINITY;
+      return run.promise;
     }
-    r.holders++;
+    run.holders++;
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
-        if (--r.holders <= 0) r.ac.abort(signal.reason);
+        if (--run.holders <= 0) run.ac.abort(signal.reason);
         settle(cancelled).then(resolve, reject);
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      r.promise.then(
+      run.promise.then(
         (v) => {
           signal.removeEventListener('abort', onAbort);
           resolve(v);
