@@ -48,10 +48,10 @@ describe('real registry passports', () => {
   });
 
   // Targets (issue 12): top-1 >= 0.85, top-3 >= 0.95, MRR >= 0.90.
-  it('ranks held-out intents: top-1 >= 0.69 (target 0.85), top-3 >= 0.86 (target 0.95), MRR >= 0.78 (target 0.90)', () => {
-    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.69);
-    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.86);
-    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.78);
+  it('ranks held-out intents: top-1 >= 0.72 (target 0.85), top-3 >= 0.88 (target 0.95), MRR >= 0.80 (target 0.90)', () => {
+    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.72);
+    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.88);
+    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.8);
   });
 
   // Targets: >= 90 % of matches at >= 0.5 serve; >= 90 % of off-catalogue unanswered; right first at >= 0.5 for 85 %.
@@ -60,7 +60,24 @@ describe('real registry passports', () => {
     expect(confidence.offUnanswered).toBeGreaterThanOrEqual(0.9);
     // Reached 0.42 (target 0.85): the models keep the 90 % promise first; the gap is reported in BENCHMARKS.md. It
     // was 0.44 before 40 long near-miss off-catalogue intents made abstention harder to earn.
-    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.41);
+    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.43);
+  });
+
+  // What the issue names: Mistral's own streaming and structured output asked for without their vocabulary, and
+  // what MCP servers do for files said in other words, found among every registry passport, not the built-in alone.
+  it.each([
+    ['give me output my code can parse', `${MISTRAL}__cap_5`],
+    ['show tokens as they arrive', `${MISTRAL}__cap_2`],
+    ['stream the answer as it is written', `${MISTRAL}__cap_2`],
+    ['give claude access to a folder on my laptop', 'npm-modelcontextprotocol-server-filesystem__cap_0'],
+  ])('finds "%s" among all of them: %s, with confidence', (intent, id) => {
+    const [first] = index.search(intent, { limit: 3 });
+    expect(first?.capability.id).toBe(id);
+    expect(first!.confidence).toBeGreaterThanOrEqual(DEFAULT_MIN_CONFIDENCE);
+  });
+
+  it('does not read the verb "file" as files on disk', () => {
+    expect(index.search('file my tax return', { limit: 5 }).every((m) => m.confidence < DEFAULT_MIN_CONFIDENCE)).toBe(true);
   });
 
   it('clearly beats plain BM25 (MiniSearch defaults over the concatenated capability text)', () => {
