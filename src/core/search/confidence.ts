@@ -45,10 +45,10 @@ export interface MatchFeatures {
 export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness', 'distinct', 'named'] as const;
 
 /** Logistic weights for the first match (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-4.176, 2.965, 2.135, 0.755, -0.875, 1.872, 0.36, 1.548, 1.719, 0.806];
+export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-4.312, 2.458, 2.401, 0.699, -0.908, 2.288, -0.007, 1.841, 1.407, 0.785];
 
 /** Logistic weights for the matches after the first (same layout). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.042, 2.725, 1.176, 0.491, 5.101, -0.093, 0.038, 0.69, 1.655, 0.639];
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.266, 2.75, 1.294, 0.5, 5.044, 0.438, -0.074, 0.742, 1.6, 0.608];
 
 /**
  * Capabilities in the catalogue the models were fitted on (the labelled real set with the built-in passport). In a

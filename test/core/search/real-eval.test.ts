@@ -48,10 +48,10 @@ describe('real registry passports', () => {
   });
 
   // Targets (issue 12): top-1 >= 0.85, top-3 >= 0.95, MRR >= 0.90.
-  it('ranks held-out intents: top-1 >= 0.72 (target 0.85), top-3 >= 0.88 (target 0.95), MRR >= 0.80 (target 0.90)', () => {
-    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.72);
-    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.88);
-    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.8);
+  it('ranks held-out intents: top-1 >= 0.76 (target 0.85), top-3 >= 0.90 (target 0.95), MRR >= 0.83 (target 0.90)', () => {
+    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.76);
+    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.9);
+    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.83);
   });
 
   // Targets: >= 90 % of matches at >= 0.5 serve; >= 90 % of off-catalogue unanswered; right first at >= 0.5 for 85 %.
