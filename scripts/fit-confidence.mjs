@@ -113,5 +113,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   }
   const b = new IntentIndex({ vectors, confidenceWeights: w });
   b.add(real.passports.at(-1));
-  process.stdout.write(`built-in only, "generate music from a melody": ${b.search('generate music from a melody')[0]?.confidence}\n`);
+  process.stdout.write(`built-in only, "generate music from a melody": ${b.search('generate music from a melody')[0]?.confidence ?? 'no match'}\n`);
 }

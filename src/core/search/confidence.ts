@@ -45,10 +45,10 @@ export interface MatchFeatures {
 export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness', 'distinct', 'named'] as const;
 
 /** Logistic weights for the first match (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-4.312, 2.458, 2.401, 0.699, -0.908, 2.288, -0.007, 1.841, 1.407, 0.785];
+export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-4.337, 2.239, 2.502, 0.768, -0.902, 2.241, -0.118, 1.753, 1.287, 0.858];
 
 /** Logistic weights for the matches after the first (same layout). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.266, 2.75, 1.294, 0.5, 5.044, 0.438, -0.074, 0.742, 1.6, 0.608];
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.379, 2.72, 1.307, 0.434, 5.136, 0.451, -0.092, 0.728, 1.53, 0.671];
 
 /**
  * Capabilities in the catalogue the models were fitted on (the labelled real set with the built-in passport). In a

@@ -60,7 +60,7 @@ describe('real registry passports', () => {
     expect(confidence.offUnanswered).toBeGreaterThanOrEqual(0.9);
     // Reached 0.42 (target 0.85): the models keep the 90 % promise first; the gap is reported in BENCHMARKS.md. It
     // was 0.44 before 40 long near-miss off-catalogue intents made abstention harder to earn.
-    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.43);
+    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.44);
   });
 
   // What the issue names: Mistral's own streaming and structured output asked for without their vocabulary, and
@@ -74,6 +74,22 @@ describe('real registry passports', () => {
     const [first] = index.search(intent, { limit: 3 });
     expect(first?.capability.id).toBe(id);
     expect(first!.confidence).toBeGreaterThanOrEqual(DEFAULT_MIN_CONFIDENCE);
+  });
+
+  // Concepts for what models and tools do, said without the passports' words (choosing a model per request,
+  // improving prompts, seeing images): each leads with the one artifact here that does it; each missed before.
+  it.each([
+    ['automatically send easy questions to cheap models and hard ones to big models', 'openrouter-openrouter-auto__cap_0'],
+    ['use a vision-language model to flesh out my fuzzy one-line prompts for stable diffusion', 'github-yangling0818--rpg-diffusionmaster__cap_0'],
+    ['give my llm eyes', 'blip-2__cap_0'],
+  ])('leads "%s" with %s', (intent, id) => {
+    expect(index.search(intent, { limit: 3 })[0]?.capability.id).toBe(id);
+  });
+
+  // Making music is one need: a model that takes music in and "generates" text does not make music, and an image
+  // generator's "composition" is not a musical one.
+  it('does not claim to generate music from a melody, though models here hear music and generate images', () => {
+    expect(index.search('generate music from a melody', { limit: 5 }).every((m) => m.confidence < DEFAULT_MIN_CONFIDENCE)).toBe(true);
   });
 
   it('does not read the verb "file" as files on disk', () => {
