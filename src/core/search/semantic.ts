@@ -3,7 +3,7 @@
 // millisecond at 10,000 passports. A capability is compared field by field (its name, its description, each of its
 // intents, its best_for) and keeps its best cosine, because one close intent sentence says more than an average
 // of everything it does. Field vectors are computed the first time a capability is a candidate and cached.
-import { cosine, type WordVectors } from './word-vectors.js';
+import type { WordVectors } from './word-vectors.js';
 
 export interface Similarity {
   /** Best cosine of the intent against one field text (0 when nothing is comparable). */
@@ -13,14 +13,18 @@ export interface Similarity {
 }
 
 /**
- * Per-index cache bound: beyond it the cache starts over (a long-running server must not grow without limit).
- * One entry is ~3 KB (a few 100-d vectors and the word rows), so this is ~15 MB at most.
+ * Per-index cache bound (a long-running server must not grow without limit). An entry is ~1.7 KB: each field's unit
+ * vector quantised to int8 in one buffer, with one scale per field (cosines move by at most 0.0042 over every intent
+ * and capability of the labelled real set), and the word rows. Float vectors took ~5 KB an entry, so 5,000 of them
+ * held 25 MB; 20,000 of these hold ~34 MB at most, enough for the candidates of several hundred different recent
+ * searches at 10,000 passports (fewer made a benchmark's p99 double as every search re-embedded its candidates).
  */
-const MAX_CACHED_DOCS = 5_000;
+const MAX_CACHED_DOCS = 20_000;
 
 interface DocVectors {
-  /** Unit vector of each field text (EMPTY when no word of it is known). */
-  fields: Float32Array[];
+  /** Field vectors quantised: field i is `dims` values from i * dims, times scales[i] (0 when no word is known). */
+  data: Int8Array;
+  scales: Float32Array;
   /** Rows of the distinct known content words of all fields (for word-level closeness). */
   words: Int32Array;
 }
@@ -40,12 +44,19 @@ export class SemanticRanker {
 
   private doc(doc: number): DocVectors {
     let v = this.cache.get(doc);
-    if (!v) {
-      const texts = this.textsOf(doc);
-      v = { fields: texts.map((t) => this.vectors.embed(t) ?? EMPTY), words: this.vectors.rowsOf(texts) };
-      if (this.cache.size >= MAX_CACHED_DOCS) this.cache.clear();
+    if (v) {
+      // Least recently used goes first: a Map iterates in insertion order, so a hit moves to the end.
+      this.cache.delete(doc);
       this.cache.set(doc, v);
+      return v;
     }
+    const texts = this.textsOf(doc);
+    v = this.quantise(texts);
+    // Evicting one entry at a time (not clearing the whole cache, as before) keeps the candidates of recent
+    // searches: clearing made every search after it re-embed its fifteen candidates at once, which at 10,000
+    // passports doubled p99 once the queries' candidates outnumbered the bound.
+    if (this.cache.size >= MAX_CACHED_DOCS) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(doc, v);
     return v;
   }
 
@@ -59,23 +70,41 @@ export class SemanticRanker {
   }
 
   similarity(q: Float32Array, doc: number): Similarity {
-    const fields = this.doc(doc).fields;
+    const { data, scales } = this.doc(doc);
+    const dims = this.vectors.dims;
     let best = 0;
     let field = -1;
-    fields.forEach((f, i) => {
-      if (f === EMPTY) return;
-      const c = cosine(q, f);
+    for (let i = 0; i < scales.length; i++) {
+      const scale = scales[i]!;
+      if (scale === 0) continue;
+      let c = 0;
+      for (let d = 0, o = i * dims; d < dims; d++, o++) c += q[d]! * data[o]!;
+      c *= scale;
       if (c > best) {
         best = c;
         field = i;
       }
-    });
+    }
     return { sim: best, field };
+  }
+
+  private quantise(texts: readonly string[]): DocVectors {
+    const dims = this.vectors.dims;
+    const data = new Int8Array(texts.length * dims);
+    const scales = new Float32Array(texts.length);
+    const v = new Float32Array(dims);
+    texts.forEach((t, i) => {
+      if (!this.vectors.embed(t, v)) return;
+      let max = 0;
+      for (let d = 0; d < dims; d++) max = Math.max(max, Math.abs(v[d]!));
+      if (max === 0) return;
+      scales[i] = max / 127;
+      for (let d = 0, o = i * dims; d < dims; d++, o++) data[o] = Math.round((v[d]! / max) * 127);
+    });
+    return { data, scales, words: this.vectors.rowsOf(texts) };
   }
 
   forget(doc: number): void {
     this.cache.delete(doc);
   }
 }
-
-const EMPTY = new Float32Array(0);

@@ -156,12 +156,6 @@ export function editsOne(w: string): string[] {
   return [...out];
 }
 
-export function cosine(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let d = 0; d < a.length; d++) s += a[d]! * b[d]!;
-  return s;
-}
-
 /** Reads the shipped table (about 5 MB, ~50 ms). */
 export function loadWordVectors(file = WORD_VECTORS_PATH): WordVectors {
   return new WordVectors(readFileSync(file));

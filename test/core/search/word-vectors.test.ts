@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IntentIndex } from '../../../src/core/search/index.js';
+import { SemanticRanker } from '../../../src/core/search/semantic.js';
 import { editsOne, WORD_VECTORS_PATH, WordVectors } from '../../../src/core/search/word-vectors.js';
 import { makePassport, testVectors } from './helpers.js';
 
@@ -73,5 +74,33 @@ describe('meaning in the index', () => {
     const [top] = index.search('read and answer my email messages');
     expect(top!.capability.name).toBe('email inbox access');
     expect(top!.reason).toMatch(/close in meaning to (name|description) "/);
+  });
+});
+
+describe('meaning re-ranking (SemanticRanker)', () => {
+  const v = testVectors();
+  const texts = [
+    ['transcribe meeting recordings', 'speech to text for calls and podcasts', 'I need minutes from my audio files'],
+    ['generate photorealistic images from a prompt'],
+    ['', 'qzxvkw blorf'],
+  ];
+  const ranker = new SemanticRanker(v, (doc) => texts[doc]!);
+  const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+
+  it('caches field vectors in int8 and still gives each best cosine within 0.005, with the same best field', () => {
+    for (const intent of ['turn my meeting audio into text', 'draw a picture of a cat', 'write an email']) {
+      const q = v.embed(intent)!;
+      for (let doc = 0; doc < 2; doc++) {
+        const exact = texts[doc]!.map((t) => dot(q, v.embed(t)!));
+        const best = Math.max(0, ...exact);
+        const got = ranker.similarity(q, doc);
+        expect(Math.abs(got.sim - best)).toBeLessThan(0.005);
+        if (best > 0.05) expect(got.field).toBe(exact.indexOf(best));
+      }
+    }
+  });
+
+  it('skips fields with no known word, and says so when nothing is comparable', () => {
+    expect(ranker.similarity(v.embed('turn my meeting audio into text')!, 2)).toEqual({ sim: 0, field: -1 });
   });
 });
