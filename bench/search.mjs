@@ -84,12 +84,27 @@ async function qualityOf(dir, vectors) {
       lexical_only: pick(evaluate(inCat, ids(lexical))),
       baseline: pick(evaluate(inCat, base)),
     };
-    if (inCat.length < set.length || dir !== EVAL)
+    if (inCat.length < set.length || dir !== EVAL) {
       out[split].confidence = pickConfidence(
         evaluateConfidence(set, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence }))),
       );
+      out[split].confidence.bands = confidenceBands(index, set);
+    }
   }
   return out;
+}
+
+/** Share of the top five matches that serve, by confidence band: how conservative the scale is below 0.5. */
+function confidenceBands(index, intents) {
+  const edges = [0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
+  const bands = edges.map(() => ({ n: 0, serve: 0 }));
+  for (const it of intents)
+    for (const m of index.search(it.intent, { limit: 5 })) {
+      const b = bands[edges.findLastIndex((e) => m.confidence >= e)];
+      b.n++;
+      if (it.expected.includes(m.capability.id)) b.serve++;
+    }
+  return Object.fromEntries(edges.map((e, i) => [`from_${e}`, { matches: bands[i].n, serve: bands[i].n ? round(bands[i].serve / bands[i].n, 2) : null }]));
 }
 
 export async function quality() {
