@@ -48,10 +48,10 @@ describe('real registry passports', () => {
   });
 
   // Targets (issue 12): top-1 >= 0.85, top-3 >= 0.95, MRR >= 0.90.
-  it('ranks held-out intents: top-1 >= 0.76 (target 0.85), top-3 >= 0.90 (target 0.95), MRR >= 0.83 (target 0.90)', () => {
-    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.76);
-    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.9);
-    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.83);
+  it('ranks held-out intents: top-1 >= 0.77 (target 0.85), top-3 >= 0.91 (target 0.95), MRR >= 0.84 (target 0.90)', () => {
+    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.77);
+    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.91);
+    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.84);
   });
 
   // Targets: >= 90 % of matches at >= 0.5 serve; >= 90 % of off-catalogue unanswered; right first at >= 0.5 for 85 %.
@@ -60,7 +60,7 @@ describe('real registry passports', () => {
     expect(confidence.offUnanswered).toBeGreaterThanOrEqual(0.9);
     // Reached 0.42 (target 0.85): the models keep the 90 % promise first; the gap is reported in BENCHMARKS.md. It
     // was 0.44 before 40 long near-miss off-catalogue intents made abstention harder to earn.
-    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.44);
+    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.49);
   });
 
   // What the issue names: Mistral's own streaming and structured output asked for without their vocabulary, and
