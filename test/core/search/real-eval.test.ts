@@ -69,6 +69,7 @@ describe('real registry passports', () => {
     ['give me output my code can parse', `${MISTRAL}__cap_5`],
     ['show tokens as they arrive', `${MISTRAL}__cap_2`],
     ['stream the answer as it is written', `${MISTRAL}__cap_2`],
+    ['get the reply piece by piece instead of waiting for the whole thing', `${MISTRAL}__cap_2`],
     ['give claude access to a folder on my laptop', 'npm-modelcontextprotocol-server-filesystem__cap_0'],
   ])('finds "%s" among all of them: %s, with confidence', (intent, id) => {
     const [first] = index.search(intent, { limit: 3 });
