@@ -13,13 +13,17 @@ export interface Similarity {
 }
 
 /**
- * Per-index cache bound (a long-running server must not grow without limit). An entry is ~1.7 KB: each field's unit
- * vector quantised to int8 in one buffer, with one scale per field (cosines move by at most 0.0042 over every intent
- * and capability of the labelled real set), and the word rows. Float vectors took ~5 KB an entry, so 5,000 of them
- * held 25 MB; 20,000 of these hold ~34 MB at most, enough for the candidates of several hundred different recent
- * searches at 10,000 passports (fewer made a benchmark's p99 double as every search re-embedded its candidates).
+ * Per-index cache bound, in bytes (a long-running server must not grow without limit, and a capability may have up
+ * to 256 intents, so a count of entries bounds nothing). An entry holds each field's unit vector quantised to int8
+ * in one buffer, with one scale per field (cosines move by at most 0.0042 over every intent and capability of the
+ * labelled real set), and the word rows: ~1.6 KB for a real capability, so ~20,000 of them fit, enough for the
+ * candidates of several hundred different recent searches at 10,000 passports. Float vectors took ~5 KB each and
+ * the cache was cleared whole when full; with 5,000 of them every search after a clear re-embedded its candidates,
+ * which doubled a benchmark's p99.
  */
-const MAX_CACHED_DOCS = 20_000;
+export const MAX_CACHE_BYTES = 32 * 2 ** 20;
+/** What an entry costs besides its arrays' bytes: the entry object, three typed-array headers, the Map slot. */
+const ENTRY_OVERHEAD = 600;
 
 interface DocVectors {
   /** Field vectors quantised: field i is `dims` values from i * dims, times scales[i] (0 when no word is known). */
@@ -31,12 +35,19 @@ interface DocVectors {
 
 export class SemanticRanker {
   private readonly cache = new Map<number, DocVectors>();
+  private bytes = 0;
 
   /** `textsOf(doc)`: the field texts of a capability, in a stable order (see IntentIndex). */
   constructor(
     readonly vectors: WordVectors,
     private readonly textsOf: (doc: number) => string[],
+    private readonly maxBytes = MAX_CACHE_BYTES,
   ) {}
+
+  /** Entries and bytes the cache holds now (tests and benchmarks). */
+  cacheStats(): { entries: number; bytes: number } {
+    return { entries: this.cache.size, bytes: this.bytes };
+  }
 
   query(intent: string): Float32Array | undefined {
     return this.vectors.embed(intent);
@@ -52,11 +63,15 @@ export class SemanticRanker {
     }
     const texts = this.textsOf(doc);
     v = this.quantise(texts);
-    // Evicting one entry at a time (not clearing the whole cache, as before) keeps the candidates of recent
-    // searches: clearing made every search after it re-embed its fifteen candidates at once, which at 10,000
-    // passports doubled p99 once the queries' candidates outnumbered the bound.
-    if (this.cache.size >= MAX_CACHED_DOCS) this.cache.delete(this.cache.keys().next().value!);
+    // The least recently used entries go first, one at a time, so the candidates of recent searches stay.
+    const size = entryBytes(v);
+    for (const [old, entry] of this.cache) {
+      if (this.bytes + size <= this.maxBytes) break;
+      this.cache.delete(old);
+      this.bytes -= entryBytes(entry);
+    }
     this.cache.set(doc, v);
+    this.bytes += size;
     return v;
   }
 
@@ -105,6 +120,13 @@ export class SemanticRanker {
   }
 
   forget(doc: number): void {
+    const v = this.cache.get(doc);
+    if (!v) return;
     this.cache.delete(doc);
+    this.bytes -= entryBytes(v);
   }
+}
+
+function entryBytes(v: DocVectors): number {
+  return v.data.byteLength + v.scales.byteLength + v.words.byteLength + ENTRY_OVERHEAD;
 }

@@ -100,6 +100,30 @@ describe('meaning re-ranking (SemanticRanker)', () => {
     }
   });
 
+  it('bounds its cache by bytes and drops the least recently used capability first', () => {
+    const reads: number[] = [];
+    const same = ['transcribe meeting recordings', 'speech to text for calls'];
+    const probe = new SemanticRanker(v, (doc) => (reads.push(doc), same));
+    const q = v.embed('turn my meeting audio into text')!;
+    probe.similarity(q, 0);
+    const one = probe.cacheStats().bytes;
+    expect(one).toBeGreaterThan(2 * 100);
+    const lru = new SemanticRanker(v, (doc) => (reads.push(doc), same), 2 * one);
+    reads.length = 0;
+    lru.similarity(q, 0);
+    lru.similarity(q, 1);
+    lru.similarity(q, 0); // a hit: 0 becomes the most recently used
+    lru.similarity(q, 2); // full: 1, the least recently used, goes
+    expect(lru.cacheStats()).toEqual({ entries: 2, bytes: 2 * one });
+    expect(reads).toEqual([0, 1, 2]);
+    lru.similarity(q, 0);
+    expect(reads).toEqual([0, 1, 2]); // still cached
+    lru.similarity(q, 1);
+    expect(reads).toEqual([0, 1, 2, 1]); // was dropped, read again
+    lru.forget(1);
+    expect(lru.cacheStats().entries).toBe(1);
+  });
+
   it('skips fields with no known word, and says so when nothing is comparable', () => {
     expect(ranker.similarity(v.embed('turn my meeting audio into text')!, 2)).toEqual({ sim: 0, field: -1 });
   });
