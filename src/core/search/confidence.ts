@@ -45,10 +45,10 @@ export interface MatchFeatures {
 export const FEATURE_NAMES = ['score', 'coverage', 'similarity', 'relative', 'lead', 'unknown', 'closeness', 'distinct', 'named'] as const;
 
 /** Logistic weights for the first match (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-4.769, 2.545, 2.286, 0.874, -1.011, 2.374, -0.634, 2.234, 1.569, 0.939];
+export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-4.84, 2.546, 2.173, 0.913, -1.035, 2.558, -0.392, 2.364, 1.625, 0.908];
 
 /** Logistic weights for the matches after the first (same layout). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.64, 2.677, 1.424, 0.775, 5.036, 0.321, -0.292, 0.808, 1.797, 0.739];
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.648, 2.646, 1.423, 0.764, 5.041, 0.341, -0.297, 0.837, 1.782, 0.741];
 
 /**
  * Capabilities in the catalogue the models were fitted on (the labelled real set with the built-in passport). In a
