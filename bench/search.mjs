@@ -63,7 +63,19 @@ async function qualityOf(dir, vectors) {
   const lexical = build({ vectors: false });
   const ms = baselineIndex(passports);
   const capOf = new Map(passports.flatMap((p) => p.passport.unfragile.capabilities.map((c, i) => [`${p.slug}#${i}`, c.id])));
-  const ids = (idx) => (q) => idx.search(q, { limit: 10 }).map((m) => m.capability.id);
+  // Each index's answer to an intent, asked once: ranking, confidence and bands read the same top ten (a match's
+  // confidence does not depend on the limit, so the top five are the limit-5 answer).
+  const answersOf = (idx) => {
+    const seen = new Map();
+    return (q) => {
+      let a = seen.get(q);
+      if (!a) seen.set(q, (a = idx.search(q, { limit: 10 })));
+      return a;
+    };
+  };
+  const ours = answersOf(index);
+  const lex = answersOf(lexical);
+  const ids = (answers) => (q) => answers(q).map((m) => m.capability.id);
   const base = (q) =>
     ms
       .search(q)
@@ -80,26 +92,24 @@ async function qualityOf(dir, vectors) {
     const inCat = set.filter((i) => i.expected.length);
     out[split] = {
       n: inCat.length,
-      ours: pick(evaluate(inCat, ids(index))),
-      lexical_only: pick(evaluate(inCat, ids(lexical))),
+      ours: pick(evaluate(inCat, ids(ours))),
+      lexical_only: pick(evaluate(inCat, ids(lex))),
       baseline: pick(evaluate(inCat, base)),
     };
     if (inCat.length < set.length || dir !== EVAL) {
-      out[split].confidence = pickConfidence(
-        evaluateConfidence(set, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence }))),
-      );
-      out[split].confidence.bands = confidenceBands(index, set);
+      out[split].confidence = pickConfidence(evaluateConfidence(set, (q) => ours(q).map((m) => ({ id: m.capability.id, confidence: m.confidence }))));
+      out[split].confidence.bands = confidenceBands(ours, set);
     }
   }
   return out;
 }
 
 /** Share of the top five matches that serve, by confidence band: how conservative the scale is below 0.5. */
-function confidenceBands(index, intents) {
+function confidenceBands(answers, intents) {
   const edges = [0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
   const bands = edges.map(() => ({ n: 0, serve: 0 }));
   for (const it of intents)
-    for (const m of index.search(it.intent, { limit: 5 })) {
+    for (const m of answers(it.intent).slice(0, 5)) {
       const b = bands[edges.findLastIndex((e) => m.confidence >= e)];
       b.n++;
       if (it.expected.includes(m.capability.id)) b.serve++;
