@@ -78,7 +78,8 @@ describe('real registry passports', () => {
   });
 
   // Concepts for what models and tools do, said without the passports' words (choosing a model per request,
-  // improving prompts, seeing images): each leads with the one artifact here that does it; each missed before.
+  // improving prompts, seeing images): each leads with the one artifact here that does it. Before these concepts the
+  // first and the last led with something else; the prompt enhancer already led the second, at 0.24 (now 0.97).
   it.each([
     ['automatically send easy questions to cheap models and hard ones to big models', 'openrouter-openrouter-auto__cap_0'],
     ['flesh out my short image prompt', 'github-yangling0818--rpg-diffusionmaster__cap_0'],
