@@ -119,6 +119,25 @@ describe('vocabulary', () => {
     expect(concepts('what is new')).not.toContain('news');
   });
 
+  // Word senses that made the wrong kind of capability match (each found on a dev miss): a sandbox is not image
+  // segmentation, printing an answer is not OCR, an SDK is not a hosted API, "explicit" reasoning and "moderate"
+  // latency are not content moderation, a licence is not a price, and "generation" next to "speech to text" in a URI
+  // is not speech synthesis.
+  it('keeps the senses apart that passports use in passing', () => {
+    expect(concepts('run the agent in an isolated execution environment')).toContain('sandbox');
+    expect(concepts('run the agent in an isolated execution environment')).not.toContain('segmentation');
+    expect(concepts('isolate the subject from the background')).toContain('segmentation');
+    expect(concepts('prints the answer in my terminal')).not.toContain('ocr');
+    expect(concepts('scan printed pages')).toContain('ocr');
+    expect(concepts('typescript sdk for mcp servers')).not.toContain('api');
+    expect(concepts('explicit chain of thought at moderate latency')).not.toContain('moderation');
+    expect(concepts('block sexually explicit images')).toContain('moderation');
+    expect(concepts('apache license')).toEqual(expect.arrayContaining(['license']));
+    expect(concepts('apache license')).not.toContain('cost');
+    expect(concepts('text generation language speech to text')).not.toContain('tts');
+    expect(concepts('cut the silences out of a video')).not.toContain('segmentation');
+  });
+
   it('allows a short gap inside a phrase', () => {
     expect(concepts('read this long post out loud')).toContain('tts');
     expect(concepts('remove the background')).toContain('segmentation');
