@@ -25,8 +25,14 @@ export function loadSet(dir, intentsFile) {
   return { passports, intents: JSON.parse(readFileSync(intentsFile, 'utf8')).intents };
 }
 
-/** What ">= 0.5" must mean on the development split (issue 12: 90 %). */
+/** What ">= 0.5" must mean on intents the models were not fitted on (issue 12: 90 %). */
 const TARGET = 0.9;
+/**
+ * The precision the biases are lowered to on dev itself. Calibrating to exactly 0.9 on the intents a model was fitted
+ * on left 0.84-0.92 on the other half of dev (two-fold cross-validation on dev, three seeds, mean 0.886): the fit is
+ * optimistic about its own intents. Aiming at 0.92 gave 0.86-0.99 on the unseen half, mean 0.92 (four seeds).
+ */
+const DEV_TARGET = 0.92;
 
 const vec = (f) => FEATURE_NAMES.map((k) => f[k]);
 
@@ -82,16 +88,16 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   const fitted = { first: fit(firsts), rest: fit(data) };
   // The logistic fits minimise log-loss; the issue's promise is about the 0.5 line: among matches at >= 0.5 at
   // least 90 % serve, and off-catalogue intents stay under it. Lower both biases (in steps of 0.05) until the real
-  // DEVELOPMENT split keeps that promise; never look at the held-out split here.
+  // DEVELOPMENT split keeps that promise with DEV_TARGET's margin; never look at the held-out split here.
   const shifted = (by) => ({ first: [fitted.first[0] - by, ...fitted.first.slice(1)], rest: [fitted.rest[0] - by, ...fitted.rest.slice(1)] });
   let shift = 0;
   for (; shift < 3; shift += 0.05) {
     const c = calibration(build(real, shifted(shift)), dev(real));
-    if (c.precision >= TARGET && c.offUnanswered >= TARGET) break;
+    if (c.precision >= DEV_TARGET && c.offUnanswered >= TARGET) break;
   }
   const round3 = (ws) => ws.map((x) => Math.round(x * 1000) / 1000);
   const w = { first: round3(shifted(shift).first), rest: round3(shifted(shift).rest) };
-  process.stdout.write(`biases lowered by ${shift.toFixed(2)} to keep precision and abstention >= ${TARGET} on real/dev\n`);
+  process.stdout.write(`biases lowered by ${shift.toFixed(2)} to keep precision >= ${DEV_TARGET} and abstention >= ${TARGET} on real/dev\n`);
   process.stdout.write(
     `samples ${data.length} (positives ${data.filter((d) => d.y).length}; first matches ${firsts.length}, positives ${firsts.filter((d) => d.y).length})\n` +
       `[bias, ${FEATURE_NAMES.join(', ')}]\nFIRST_CONFIDENCE_WEIGHTS = ${JSON.stringify(w.first)}\nCONFIDENCE_WEIGHTS = ${JSON.stringify(w.rest)}\n`,
