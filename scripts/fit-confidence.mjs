@@ -28,11 +28,18 @@ export function loadSet(dir, intentsFile) {
 /** What ">= 0.5" must mean on intents the models were not fitted on (issue 12: 90 %). */
 const TARGET = 0.9;
 /**
- * The precision the biases are lowered to on dev itself. Calibrating to exactly 0.9 on the intents a model was fitted
- * on left 0.84-0.92 on the other half of dev (two-fold cross-validation on dev, three seeds, mean 0.886): the fit is
+ * The precision the biases are lowered to on dev. Calibrating to exactly 0.9 on the intents a model was fitted on left
+ * 0.84-0.92 on the other half of dev (two-fold cross-validation on dev, three seeds, mean 0.886): the fit is
  * optimistic about its own intents. Aiming at 0.92 gave 0.86-0.99 on the unseen half, mean 0.92 (four seeds).
  */
 const DEV_TARGET = 0.92;
+/**
+ * The biases are calibrated on the dev intents of the rounds no vocabulary change was ever decided on (`round` >= 7 in
+ * intents.json): six rounds of vocabulary work on the older dev misses made those intents match better than any new
+ * intent does, so a promise kept on them was not kept on fresh ones (0.84-0.87 precision on the seventh round's
+ * intents while the older dev held 0.92-0.93).
+ */
+const FRESH_ROUND = 7;
 
 const vec = (f) => FEATURE_NAMES.map((k) => f[k]);
 
@@ -88,16 +95,19 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   const fitted = { first: fit(firsts), rest: fit(data) };
   // The logistic fits minimise log-loss; the issue's promise is about the 0.5 line: among matches at >= 0.5 at
   // least 90 % serve, and off-catalogue intents stay under it. Lower both biases (in steps of 0.05) until the real
-  // DEVELOPMENT split keeps that promise with DEV_TARGET's margin; never look at the held-out split here.
+  // DEVELOPMENT split's fresh rounds keep that promise with DEV_TARGET's margin; never look at the held-out split here.
   const shifted = (by) => ({ first: [fitted.first[0] - by, ...fitted.first.slice(1)], rest: [fitted.rest[0] - by, ...fitted.rest.slice(1)] });
+  const fresh = dev(real).filter((i) => (i.round ?? 0) >= FRESH_ROUND);
   let shift = 0;
   for (; shift < 3; shift += 0.05) {
-    const c = calibration(build(real, shifted(shift)), dev(real));
+    const c = calibration(build(real, shifted(shift)), fresh);
     if (c.precision >= DEV_TARGET && c.offUnanswered >= TARGET) break;
   }
   const round3 = (ws) => ws.map((x) => Math.round(x * 1000) / 1000);
   const w = { first: round3(shifted(shift).first), rest: round3(shifted(shift).rest) };
-  process.stdout.write(`biases lowered by ${shift.toFixed(2)} to keep precision >= ${DEV_TARGET} and abstention >= ${TARGET} on real/dev\n`);
+  process.stdout.write(
+    `biases lowered by ${shift.toFixed(2)} to keep precision >= ${DEV_TARGET} and abstention >= ${TARGET} on real/dev, rounds >= ${FRESH_ROUND} (${fresh.length} intents)\n`,
+  );
   process.stdout.write(
     `samples ${data.length} (positives ${data.filter((d) => d.y).length}; first matches ${firsts.length}, positives ${firsts.filter((d) => d.y).length})\n` +
       `[bias, ${FEATURE_NAMES.join(', ')}]\nFIRST_CONFIDENCE_WEIGHTS = ${JSON.stringify(w.first)}\nCONFIDENCE_WEIGHTS = ${JSON.stringify(w.rest)}\n`,
