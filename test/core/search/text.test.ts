@@ -136,6 +136,9 @@ describe('vocabulary', () => {
     expect(concepts('apache license')).not.toContain('cost');
     expect(concepts('text generation language speech to text')).not.toContain('tts');
     expect(concepts('cut the silences out of a video')).not.toContain('segmentation');
+    // "CLIP-based vision encoder" is a model, not a video clip (every vision passport covered "video" through it).
+    expect(concepts('a vision encoder (likely CLIP-based)')).not.toContain('video');
+    expect(concepts('cut my video into short clips')).toContain('video');
   });
 
   it('allows a short gap inside a phrase', () => {
