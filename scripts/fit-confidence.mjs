@@ -4,6 +4,7 @@
 // negatives) and of the synthetic set; label = the match serves the intent. The first-match model is fitted on the
 // first matches alone, the other on all five.
 //   npm run build && node scripts/fit-confidence.mjs            prints the weights to paste into confidence.ts
+//   node scripts/fit-confidence.mjs --check                      leave one fresh round out: does the promise carry over?
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,44 +91,75 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     return i;
   };
   const dev = (set) => set.intents.filter((i) => i.split === 'dev');
-  const data = [...samples(build(real), dev(real)), ...samples(build(syn), dev(syn))];
-  const firsts = data.filter((d) => d.first);
-  const fitted = { first: fit(firsts), rest: fit(data) };
-  // The logistic fits minimise log-loss; the issue's promise is about the 0.5 line: among matches at >= 0.5 at
-  // least 90 % serve, and off-catalogue intents stay under it. Lower both biases (in steps of 0.05) until the real
-  // DEVELOPMENT split's fresh rounds keep that promise with DEV_TARGET's margin; never look at the held-out split here.
-  const shifted = (by) => ({ first: [fitted.first[0] - by, ...fitted.first.slice(1)], rest: [fitted.rest[0] - by, ...fitted.rest.slice(1)] });
-  const fresh = dev(real).filter((i) => (i.round ?? 0) >= FRESH_ROUND);
-  let shift = 0;
-  for (; shift < 3; shift += 0.05) {
-    const c = calibration(build(real, shifted(shift)), fresh);
-    if (c.precision >= DEV_TARGET && c.offUnanswered >= TARGET) break;
-  }
-  const round3 = (ws) => ws.map((x) => Math.round(x * 1000) / 1000);
-  const w = { first: round3(shifted(shift).first), rest: round3(shifted(shift).rest) };
-  process.stdout.write(
-    `biases lowered by ${shift.toFixed(2)} to keep precision >= ${DEV_TARGET} and abstention >= ${TARGET} on real/dev, rounds >= ${FRESH_ROUND} (${fresh.length} intents)\n`,
-  );
-  process.stdout.write(
-    `samples ${data.length} (positives ${data.filter((d) => d.y).length}; first matches ${firsts.length}, positives ${firsts.filter((d) => d.y).length})\n` +
-      `[bias, ${FEATURE_NAMES.join(', ')}]\nFIRST_CONFIDENCE_WEIGHTS = ${JSON.stringify(w.first)}\nCONFIDENCE_WEIGHTS = ${JSON.stringify(w.rest)}\n`,
-  );
-  for (const [name, set] of [
-    ['real', real],
-    ['synthetic', syn],
-  ]) {
-    const idx = build(set, w);
-    for (const split of ['dev', 'holdout']) {
+  const isFresh = (i) => (i.round ?? 0) >= FRESH_ROUND;
+  const synSamples = samples(build(syn), dev(syn));
+  const realIndex = build(real);
+  // Fits both models on `train` (real) plus synthetic dev, then lowers both biases (in steps of 0.05) until `calibrate`
+  // keeps the promise. The logistic fits minimise log-loss; the issue's promise is about the 0.5 line: among matches
+  // at >= 0.5 at least 90 % serve, and off-catalogue intents stay under it.
+  const fitAndCalibrate = (train, calibrate) => {
+    const data = [...samples(realIndex, train), ...synSamples];
+    const fitted = { first: fit(data.filter((d) => d.first)), rest: fit(data) };
+    const shifted = (by) => ({ first: [fitted.first[0] - by, ...fitted.first.slice(1)], rest: [fitted.rest[0] - by, ...fitted.rest.slice(1)] });
+    let shift = 0;
+    for (; shift < 3; shift += 0.05) {
+      const c = calibration(build(real, shifted(shift)), calibrate);
+      if (c.precision >= DEV_TARGET && c.offUnanswered >= TARGET) break;
+    }
+    return { weights: shifted(shift), shift, samples: data };
+  };
+  if (process.argv.includes('--check')) {
+    // Leave one fresh round out: fit on the rest of dev, calibrate on the other fresh rounds' dev halves, and measure
+    // the left-out round's dev half, which nothing was fitted or calibrated on. Dev only.
+    const rounds = [
+      ...new Set(
+        dev(real)
+          .filter(isFresh)
+          .map((i) => i.round),
+      ),
+    ].sort();
+    for (const r of rounds) {
+      const train = dev(real).filter((i) => i.round !== r);
+      const { weights, shift } = fitAndCalibrate(train, train.filter(isFresh));
       const c = calibration(
-        idx,
-        set.intents.filter((i) => i.split === split),
+        build(real, weights),
+        dev(real).filter((i) => i.round === r),
       );
       process.stdout.write(
-        `${name}/${split}: precision@0.5 ${c.precision.toFixed(3)} (${c.served} served), right-first@0.5 ${c.rightFirst.toFixed(3)}, off-catalogue unanswered ${c.offUnanswered.toFixed(3)}\n`,
+        `leave out round ${r}: biases lowered by ${shift.toFixed(2)}; its dev half: precision@0.5 ${c.precision.toFixed(3)} (${c.served} served), right-first@0.5 ${c.rightFirst.toFixed(3)}, off-catalogue unanswered ${c.offUnanswered.toFixed(3)}\n`,
       );
     }
+  } else {
+    // Never look at the held-out split here: the biases are calibrated on the DEVELOPMENT split's fresh rounds.
+    const fresh = dev(real).filter(isFresh);
+    const { weights: best, shift, samples: data } = fitAndCalibrate(dev(real), fresh);
+    const firsts = data.filter((d) => d.first);
+    const round3 = (ws) => ws.map((x) => Math.round(x * 1000) / 1000);
+    const w = { first: round3(best.first), rest: round3(best.rest) };
+    process.stdout.write(
+      `biases lowered by ${shift.toFixed(2)} to keep precision >= ${DEV_TARGET} and abstention >= ${TARGET} on real/dev, rounds >= ${FRESH_ROUND} (${fresh.length} intents)\n`,
+    );
+    process.stdout.write(
+      `samples ${data.length} (positives ${data.filter((d) => d.y).length}; first matches ${firsts.length}, positives ${firsts.filter((d) => d.y).length})\n` +
+        `[bias, ${FEATURE_NAMES.join(', ')}]\nFIRST_CONFIDENCE_WEIGHTS = ${JSON.stringify(w.first)}\nCONFIDENCE_WEIGHTS = ${JSON.stringify(w.rest)}\n`,
+    );
+    for (const [name, set] of [
+      ['real', real],
+      ['synthetic', syn],
+    ]) {
+      const idx = build(set, w);
+      for (const split of ['dev', 'holdout']) {
+        const c = calibration(
+          idx,
+          set.intents.filter((i) => i.split === split),
+        );
+        process.stdout.write(
+          `${name}/${split}: precision@0.5 ${c.precision.toFixed(3)} (${c.served} served), right-first@0.5 ${c.rightFirst.toFixed(3)}, off-catalogue unanswered ${c.offUnanswered.toFixed(3)}\n`,
+        );
+      }
+    }
+    const b = new IntentIndex({ vectors, confidenceWeights: w });
+    b.add(real.passports.at(-1));
+    process.stdout.write(`built-in only, "generate music from a melody": ${b.search('generate music from a melody')[0]?.confidence ?? 'no match'}\n`);
   }
-  const b = new IntentIndex({ vectors, confidenceWeights: w });
-  b.add(real.passports.at(-1));
-  process.stdout.write(`built-in only, "generate music from a melody": ${b.search('generate music from a melody')[0]?.confidence ?? 'no match'}\n`);
 }

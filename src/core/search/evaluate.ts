@@ -7,6 +7,8 @@ export interface LabelledIntent {
   expected: string[];
   /** "dev" (used while tuning) or "holdout" (not). */
   split?: string;
+  /** Which round of blind writing it came from, where that matters (7 and later: no vocabulary change was decided on it). */
+  round?: number;
 }
 
 export interface EvalMiss {

@@ -63,6 +63,23 @@ describe('real registry passports', () => {
     expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.42);
   });
 
+  // The rounds no vocabulary change was ever decided on (7 and later): their dev halves calibrate the confidence
+  // (scripts/fit-confidence.mjs), their held-out halves are the fairest test of what a new user's words get.
+  it('keeps its promise and ranks well on the held-out halves of the fresh rounds', () => {
+    const fresh = holdout.filter((i) => (i.round ?? 0) >= 7);
+    const freshIn = fresh.filter((i) => i.expected.length);
+    expect(freshIn.length).toBeGreaterThanOrEqual(300);
+    const r = evaluate(freshIn, (q) => index.search(q, { limit: 10 }).map((m) => m.capability.id));
+    // Reached 0.854 / 0.969 / 0.912 on rounds 7-9 (targets 0.85 / 0.95 / 0.90).
+    expect(r.top1).toBeGreaterThanOrEqual(0.85);
+    expect(r.top3).toBeGreaterThanOrEqual(0.95);
+    expect(r.mrr).toBeGreaterThanOrEqual(0.9);
+    const c = evaluateConfidence(fresh, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence })));
+    // 0.920 and 0.900 (80 off-catalogue intents): at the line; the next change to search must keep it.
+    expect(c.precision).toBeGreaterThanOrEqual(0.9);
+    expect(c.offUnanswered).toBeGreaterThanOrEqual(0.9);
+  });
+
   // What the issue names: Mistral's own streaming and structured output asked for without their vocabulary, and
   // what MCP servers do for files said in other words, found among every registry passport, not the built-in alone.
   it.each([
