@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync, statSync } from 'node:fs';
 import { BUILTIN_PASSPORT_PATH, loadPassportDirectory, loadPassportFile } from '../build/core/passport/load.js';
-import { evaluate, evaluateConfidence } from '../build/core/search/evaluate.js';
+import { evaluate, evaluateConfidence, FRESH_ROUND } from '../build/core/search/evaluate.js';
 import { CONCEPTS, IntentIndex } from '../build/core/search/index.js';
 import { loadWordVectors, WORD_VECTORS_PATH } from '../build/core/search/word-vectors.js';
 import { writeSyntheticPassports } from '../scripts/synthetic-passports.mjs';
@@ -88,14 +88,14 @@ async function qualityOf(dir, vectors) {
     intents: intents.length,
   };
   // `holdout_fresh`: the held-out half of the rounds no vocabulary change was ever decided on (`round` >= 7 in the
-  // real set; the confidence biases are calibrated on their dev half, see scripts/fit-confidence.mjs).
-  const fresh = intents.some((i) => (i.round ?? 0) >= 7);
+  // real set, FRESH_ROUND; the confidence biases are calibrated on their dev half, see scripts/fit-confidence.mjs).
+  const fresh = intents.some((i) => (i.round ?? 0) >= FRESH_ROUND);
   for (const split of ['all', 'dev', 'holdout', ...(fresh ? ['holdout_fresh'] : [])]) {
     const set =
       split === 'all'
         ? intents
         : split === 'holdout_fresh'
-          ? intents.filter((i) => i.split === 'holdout' && (i.round ?? 0) >= 7)
+          ? intents.filter((i) => i.split === 'holdout' && (i.round ?? 0) >= FRESH_ROUND)
           : intents.filter((i) => i.split === split);
     const inCat = set.filter((i) => i.expected.length);
     out[split] = {

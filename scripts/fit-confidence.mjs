@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toLoadedPassport } from '../build/core/passport/load.js';
 import { FEATURE_NAMES } from '../build/core/search/confidence.js';
-import { evaluateConfidence } from '../build/core/search/evaluate.js';
+import { evaluateConfidence, FRESH_ROUND } from '../build/core/search/evaluate.js';
 import { IntentIndex } from '../build/core/search/index.js';
 import { loadWordVectors } from '../build/core/search/word-vectors.js';
 
@@ -35,12 +35,15 @@ const TARGET = 0.9;
  */
 const DEV_TARGET = 0.92;
 /**
- * The biases are calibrated on the dev intents of the rounds no vocabulary change was ever decided on (`round` >= 7 in
- * intents.json): six rounds of vocabulary work on the older dev misses made those intents match better than any new
- * intent does, so a promise kept on them was not kept on fresh ones (0.84-0.87 precision on the seventh round's
- * intents while the older dev held 0.92-0.93).
+ * The abstention the biases are calibrated to on dev. Leaving one fresh round out (`--check`) and calibrating on the
+ * other two to 0.9 left 0.875-0.88 on two of the three left-out rounds; 0.93 left 0.88 on one; 0.95 kept every
+ * left-out round at 0.92 or more (precision too), at a cost in right-first (0.53 -> 0.40 on average).
  */
-const FRESH_ROUND = 7;
+const DEV_OFF_TARGET = 0.95;
+// The biases are calibrated on the dev intents of the rounds no vocabulary change was ever decided on (FRESH_ROUND and
+// later in intents.json): six rounds of vocabulary work on the older dev misses made those intents match better than
+// any new intent does, so a promise kept on them was not kept on fresh ones (0.84-0.87 precision on the seventh
+// round's intents while the older dev held 0.92-0.93).
 
 const vec = (f) => FEATURE_NAMES.map((k) => f[k]);
 
@@ -104,8 +107,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     let shift = 0;
     for (; shift < 3; shift += 0.05) {
       const c = calibration(build(real, shifted(shift)), calibrate);
-      if (c.precision >= DEV_TARGET && c.offUnanswered >= TARGET) break;
+      if (c.precision >= DEV_TARGET && c.offUnanswered >= DEV_OFF_TARGET) break;
     }
+    if (shift >= 3) process.stderr.write('warning: the calibration set missed its targets with the biases lowered by 3\n');
     return { weights: shifted(shift), shift, samples: data };
   };
   if (process.argv.includes('--check')) {
@@ -117,7 +121,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
           .filter(isFresh)
           .map((i) => i.round),
       ),
-    ].sort();
+    ].sort((a, b) => a - b);
     for (const r of rounds) {
       const train = dev(real).filter((i) => i.round !== r);
       const { weights, shift } = fitAndCalibrate(train, train.filter(isFresh));
@@ -126,7 +130,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
         dev(real).filter((i) => i.round === r),
       );
       process.stdout.write(
-        `leave out round ${r}: biases lowered by ${shift.toFixed(2)}; its dev half: precision@0.5 ${c.precision.toFixed(3)} (${c.served} served), right-first@0.5 ${c.rightFirst.toFixed(3)}, off-catalogue unanswered ${c.offUnanswered.toFixed(3)}\n`,
+        `leave out round ${r}: biases lowered by ${shift.toFixed(2)}; its dev half: precision@0.5 ${c.precision.toFixed(3)} (${c.served} served), right-first@0.5 ${c.rightFirst.toFixed(3)}, off-catalogue unanswered ${c.offUnanswered.toFixed(3)}${c.precision < TARGET || c.offUnanswered < TARGET ? ' (under the promise)' : ''}\n`,
       );
     }
   } else {
@@ -137,7 +141,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     const round3 = (ws) => ws.map((x) => Math.round(x * 1000) / 1000);
     const w = { first: round3(best.first), rest: round3(best.rest) };
     process.stdout.write(
-      `biases lowered by ${shift.toFixed(2)} to keep precision >= ${DEV_TARGET} and abstention >= ${TARGET} on real/dev, rounds >= ${FRESH_ROUND} (${fresh.length} intents)\n`,
+      `biases lowered by ${shift.toFixed(2)} to keep precision >= ${DEV_TARGET} and abstention >= ${DEV_OFF_TARGET} on real/dev, rounds >= ${FRESH_ROUND} (${fresh.length} intents)\n`,
     );
     process.stdout.write(
       `samples ${data.length} (positives ${data.filter((d) => d.y).length}; first matches ${firsts.length}, positives ${firsts.filter((d) => d.y).length})\n` +

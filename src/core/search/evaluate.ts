@@ -1,6 +1,12 @@
 // Ranking quality on a labelled set of intents: top-1, top-3 and mean reciprocal rank. Any ranker fits (ours, or
 // the MiniSearch baseline in the benchmark), so both are measured by the same code on the same set.
 
+/**
+ * The first round of labelled real intents on which no vocabulary change was ever decided (test/fixtures/eval/real):
+ * the confidence biases are calibrated on the dev half of these rounds, and their held-out half is reported apart.
+ */
+export const FRESH_ROUND = 7;
+
 export interface LabelledIntent {
   intent: string;
   /** Capability ids that answer the intent (the first found in the ranking counts); empty: nothing loaded does. */
