@@ -58,11 +58,11 @@ export const CONFIDENCE_WEIGHTS: readonly number[] = [-11.434, 2.872, 1.581, 0.6
  * SMALL_CATALOGUE_SLOPE per e-fold of missing size, at most SMALL_CATALOGUE_MAX_SHIFT: both chosen on the dev split
  * of random subsets (the least shift that keeps 90 % precision at every size), then checked on held-out. Since the
  * biases are calibrated on fresh intents (scripts/fit-confidence.mjs), the models are lower at every size and the
- * shift needed is smaller: 1.2 per e-fold, at most 1.5 (it was 1.7, at most 3; chosen again after each refit on 20
- * random dev subsets per size: 2.5, then 2, then 1.5 once abstention was calibrated with a margin).
+ * shift needed is smaller: 0.8 per e-fold, at most 1.5 (it was 1.7, at most 3). scripts/choose-small-catalogue-shift.mjs
+ * makes the choice on 20 random dev subsets per size; run it after each refit.
  */
 export const CALIBRATION_CAPABILITIES = 121;
-export const SMALL_CATALOGUE_SLOPE = 1.2;
+export const SMALL_CATALOGUE_SLOPE = 0.8;
 export const SMALL_CATALOGUE_MAX_SHIFT = 1.5;
 
 /** How much a catalogue of `capabilities` lowers the log-odds of every confidence (0 at registry size and above). */
