@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { evaluateConfidence } from '../build/core/search/evaluate.js';
 import { IntentIndex } from '../build/core/search/index.js';
 import { loadWordVectors } from '../build/core/search/word-vectors.js';
-import { loadSet } from './fit-confidence.mjs';
+import { loadSet, subsetSampler } from './fit-confidence.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EVAL = path.join(ROOT, 'test/fixtures/eval/real');
@@ -19,14 +19,7 @@ const vectors = loadWordVectors();
 const real = loadSet(path.join(EVAL, 'passports'), path.join(EVAL, 'intents.json'));
 const builtin = real.passports.at(-1);
 const others = real.passports.slice(0, -1);
-let seed = 7;
-const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-const sample = (k) =>
-  others
-    .map((p) => [random(), p])
-    .sort((a, b) => a[0] - b[0])
-    .slice(0, k)
-    .map((x) => x[1]);
+const sample = subsetSampler(others, 7);
 
 function measure(passports, split) {
   const index = new IntentIndex({ vectors });

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { CALIBRATION_CAPABILITIES, CONFIDENCE_WEIGHTS, confidenceOf, FIRST_CONFIDENCE_WEIGHTS } from '../build/core/search/confidence.js';
 import { IntentIndex } from '../build/core/search/index.js';
 import { loadWordVectors } from '../build/core/search/word-vectors.js';
-import { loadSet } from './fit-confidence.mjs';
+import { loadSet, subsetSampler } from './fit-confidence.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EVAL = path.join(ROOT, 'test/fixtures/eval/real');
@@ -21,14 +21,7 @@ const real = loadSet(path.join(EVAL, 'passports'), path.join(EVAL, 'intents.json
 const dev = real.intents.filter((i) => i.split === 'dev');
 const builtin = real.passports.at(-1);
 const others = real.passports.slice(0, -1);
-let seed = 11;
-const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-const sample = (k) =>
-  others
-    .map((p) => [random(), p])
-    .sort((a, b) => a[0] - b[0])
-    .slice(0, k)
-    .map((x) => x[1]);
+const sample = subsetSampler(others, 11);
 
 // The features of the top five matches of every dev intent, per subset: confidence is recomputed from them for each
 // candidate shift, exactly as the index does (first-match model first, each match capped by the one before it).

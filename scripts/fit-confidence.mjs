@@ -26,6 +26,21 @@ export function loadSet(dir, intentsFile) {
   return { passports, intents: JSON.parse(readFileSync(intentsFile, 'utf8')).intents };
 }
 
+/**
+ * Random subsets of a catalogue, the same for the same seed (a linear congruential generator, so runs repeat):
+ * `sample(k)` gives k of `items`. The scripts that measure or choose the small-catalogue shift use it.
+ */
+export function subsetSampler(items, seed) {
+  let state = seed;
+  const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+  return (k) =>
+    items
+      .map((p) => [random(), p])
+      .sort((a, b) => a[0] - b[0])
+      .slice(0, k)
+      .map((x) => x[1]);
+}
+
 /** What ">= 0.5" must mean on intents the models were not fitted on (issue 12: 90 %). */
 const TARGET = 0.9;
 /**
