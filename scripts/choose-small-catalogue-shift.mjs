@@ -6,7 +6,7 @@
 //   npm run build && node scripts/choose-small-catalogue-shift.mjs [--reps 20]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CALIBRATION_CAPABILITIES, CONFIDENCE_WEIGHTS, confidenceOf, FIRST_CONFIDENCE_WEIGHTS } from '../build/core/search/confidence.js';
+import { CONFIDENCE_WEIGHTS, confidenceOf, FIRST_CONFIDENCE_WEIGHTS, smallCatalogueShift } from '../build/core/search/confidence.js';
 import { IntentIndex } from '../build/core/search/index.js';
 import { loadWordVectors } from '../build/core/search/word-vectors.js';
 import { loadSet, subsetSampler } from './fit-confidence.mjs';
@@ -69,9 +69,7 @@ function precisionBySize(shiftOf) {
 let chosen;
 for (const cap of [1, 1.5, 2, 2.5, 3]) {
   for (const slope of [0.8, 1.2, 1.7]) {
-    const rows = precisionBySize((caps) =>
-      caps >= CALIBRATION_CAPABILITIES ? 0 : Math.min(cap, slope * Math.log(CALIBRATION_CAPABILITIES / Math.max(1, caps))),
-    );
+    const rows = precisionBySize((caps) => smallCatalogueShift(caps, slope, cap));
     const worst = Math.min(...rows.map((r) => r.precision));
     process.stdout.write(`cap ${cap}, slope ${slope}: worst ${worst.toFixed(3)}  ${rows.map((r) => `${r.passports}:${r.precision.toFixed(2)}`).join(' ')}\n`);
     if (!chosen && worst >= TARGET) chosen = { cap, slope };

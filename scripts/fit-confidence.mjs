@@ -99,6 +99,10 @@ export function calibration(index, intents, threshold = 0.5) {
   return evaluateConfidence(intents, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence })), threshold);
 }
 
+/** One calibration result as the reports print it. */
+const describe = (c) =>
+  `precision@0.5 ${c.precision.toFixed(3)} (${c.served} served), right-first@0.5 ${c.rightFirst.toFixed(3)}, off-catalogue unanswered ${c.offUnanswered.toFixed(3)}`;
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const vectors = loadWordVectors();
   const real = loadSet(path.join(EVAL, 'real/passports'), path.join(EVAL, 'real/intents.json'));
@@ -145,7 +149,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
         dev(real).filter((i) => i.round === r),
       );
       process.stdout.write(
-        `leave out round ${r}: biases lowered by ${shift.toFixed(2)}; its dev half: precision@0.5 ${c.precision.toFixed(3)} (${c.served} served), right-first@0.5 ${c.rightFirst.toFixed(3)}, off-catalogue unanswered ${c.offUnanswered.toFixed(3)}${c.precision < TARGET || c.offUnanswered < TARGET ? ' (under the promise)' : ''}\n`,
+        `leave out round ${r}: biases lowered by ${shift.toFixed(2)}; its dev half: ${describe(c)}${c.precision < TARGET || c.offUnanswered < TARGET ? ' (under the promise)' : ''}\n`,
       );
     }
   } else {
@@ -172,9 +176,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
           idx,
           set.intents.filter((i) => i.split === split),
         );
-        process.stdout.write(
-          `${name}/${split}: precision@0.5 ${c.precision.toFixed(3)} (${c.served} served), right-first@0.5 ${c.rightFirst.toFixed(3)}, off-catalogue unanswered ${c.offUnanswered.toFixed(3)}\n`,
-        );
+        process.stdout.write(`${name}/${split}: ${describe(c)}\n`);
       }
     }
     const b = new IntentIndex({ vectors, confidenceWeights: w });

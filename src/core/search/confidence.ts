@@ -65,10 +65,13 @@ export const CALIBRATION_CAPABILITIES = 121;
 export const SMALL_CATALOGUE_SLOPE = 0.8;
 export const SMALL_CATALOGUE_MAX_SHIFT = 1.5;
 
-/** How much a catalogue of `capabilities` lowers the log-odds of every confidence (0 at registry size and above). */
-export function smallCatalogueShift(capabilities: number): number {
+/**
+ * How much a catalogue of `capabilities` lowers the log-odds of every confidence (0 at registry size and above).
+ * `slope` and `cap` are the shipped ones unless a script is choosing them (scripts/choose-small-catalogue-shift.mjs).
+ */
+export function smallCatalogueShift(capabilities: number, slope = SMALL_CATALOGUE_SLOPE, cap = SMALL_CATALOGUE_MAX_SHIFT): number {
   if (capabilities >= CALIBRATION_CAPABILITIES) return 0;
-  return Math.min(SMALL_CATALOGUE_MAX_SHIFT, SMALL_CATALOGUE_SLOPE * Math.log(CALIBRATION_CAPABILITIES / Math.max(1, capabilities)));
+  return Math.min(cap, slope * Math.log(CALIBRATION_CAPABILITIES / Math.max(1, capabilities)));
 }
 
 /**
