@@ -5,6 +5,7 @@
 // first matches alone, the other on all five.
 //   npm run build && node scripts/fit-confidence.mjs            prints the weights to paste into confidence.ts
 //   node scripts/fit-confidence.mjs --check                      leave one fresh round out: does the promise carry over?
+//                                                                (each round, and pooled over the left-out rounds)
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,11 +51,13 @@ const TARGET = 0.9;
  */
 const DEV_TARGET = 0.92;
 /**
- * The abstention the biases are calibrated to on dev. Leaving one fresh round out (`--check`) and calibrating on the
- * other two to 0.9 left 0.875-0.88 on two of the three left-out rounds; 0.93 left 0.88 on one; 0.95 kept every
- * left-out round at 0.92 or more (precision too), at a cost in right-first (0.53 -> 0.40 on average).
+ * The abstention the biases are calibrated to on dev (`OFF_TARGET=0.93 node ...` tries another). Leaving one fresh
+ * round out (`--check`) and calibrating on the other two to 0.9 left 0.875-0.88 on two of the three left-out rounds;
+ * 0.93 left 0.88 on one; 0.95 kept every left-out round at 0.92 or more (precision too), at a cost in right-first
+ * (0.53 -> 0.40 on average). With five fresh rounds the pooled left-out figures decide (see `--check`): at 0.95,
+ * 0.930 precision and 0.938 abstention; at 0.93, 0.923 and 0.924.
  */
-const DEV_OFF_TARGET = 0.95;
+const DEV_OFF_TARGET = +(process.env.OFF_TARGET ?? 0.95);
 // The biases are calibrated on the dev intents of the rounds no vocabulary change was ever decided on (FRESH_ROUND and
 // later in intents.json): six rounds of vocabulary work on the older dev misses made those intents match better than
 // any new intent does, so a promise kept on them was not kept on fresh ones (0.84-0.87 precision on the seventh
@@ -141,6 +144,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
           .map((i) => i.round),
       ),
     ].sort((a, b) => a - b);
+    // Each round's dev half has 24-33 off-catalogue intents, so one intent moves its abstention by 3-4 points: a model
+    // whose true abstention is 0.95 shows 0.88 or less on some round of five about half the time. The pooled figures
+    // over all left-out rounds (every fresh dev intent, each judged by a model that never saw its round) are the test.
+    const pool = { served: 0, ok: 0, inCat: 0, right: 0, off: 0, quiet: 0 };
     for (const r of rounds) {
       const train = dev(real).filter((i) => i.round !== r);
       const { weights, shift } = fitAndCalibrate(train, train.filter(isFresh));
@@ -148,10 +155,25 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
         build(real, weights),
         dev(real).filter((i) => i.round === r),
       );
+      pool.served += c.served;
+      pool.ok += Math.round(c.precision * c.served);
+      pool.inCat += c.inCatalogue;
+      pool.right += Math.round(c.rightFirst * c.inCatalogue);
+      pool.off += c.offCatalogue;
+      pool.quiet += Math.round(c.offUnanswered * c.offCatalogue);
       process.stdout.write(
         `leave out round ${r}: biases lowered by ${shift.toFixed(2)}; its dev half: ${describe(c)}${c.precision < TARGET || c.offUnanswered < TARGET ? ' (under the promise)' : ''}\n`,
       );
     }
+    const pooled = {
+      precision: pool.served ? pool.ok / pool.served : 1,
+      served: pool.served,
+      rightFirst: pool.right / pool.inCat,
+      offUnanswered: pool.quiet / pool.off,
+    };
+    process.stdout.write(
+      `pooled over the left-out rounds (${pool.inCat} + ${pool.off} intents): ${describe(pooled)}${pooled.precision < TARGET || pooled.offUnanswered < TARGET ? ' (under the promise)' : ''}\n`,
+    );
   } else {
     // Never look at the held-out split here: the biases are calibrated on the DEVELOPMENT split's fresh rounds.
     const fresh = dev(real).filter(isFresh);
