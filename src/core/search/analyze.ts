@@ -87,6 +87,15 @@ export function acceptedModality(inputTypes: readonly string[] | undefined): num
   return bits;
 }
 
+/**
+ * Whether a capability declares what it takes and what it makes, and none of it is audio, images or video: then it
+ * cannot serve an intent about a medium ("ask questions about a photo" is not for the text-only capability of a
+ * vision model). A capability that leaves its types out is not judged.
+ */
+export function isTextOnly(inputTypes: readonly string[] | undefined, outputTypes: readonly string[] | undefined): boolean {
+  return !!inputTypes?.length && !!outputTypes?.length && (acceptedModality(inputTypes) | acceptedModality(outputTypes)) === 0;
+}
+
 /** Weight of an implied concept (Concept.implies) relative to a stated one. */
 const IMPLIED_SHARE = 0.5;
 

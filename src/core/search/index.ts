@@ -13,6 +13,7 @@ import {
   createAnalyzerContext,
   DocumentAnalyzer,
   FIELDS,
+  isTextOnly,
   requiredByKind,
   requiredModality,
   type AnalyzerContext,
@@ -158,6 +159,7 @@ export class IntentIndex {
   private alive = new Uint8Array(1024);
   private modality = new Uint8Array(1024);
   private accepts = new Uint8Array(1024);
+  private textOnly = new Uint8Array(1024);
   private readonly bySlug = new Map<string, { passport: LoadedPassport; docs: number[] }>();
   private liveDocs = 0;
   private livePostings = 0;
@@ -229,6 +231,7 @@ export class IntentIndex {
       this.alive[doc] = 1;
       this.modality[doc] = requiredModality(cap.input_types) | kind;
       this.accepts[doc] = acceptedModality(cap.input_types) | kind;
+      this.textOnly[doc] = !kind && isTextOnly(cap.input_types, cap.output_types) ? 1 : 0;
       this.liveDocs++;
       this.livePostings += postings;
       ids.push(doc);
@@ -292,6 +295,7 @@ export class IntentIndex {
       alive: this.alive,
       modality: this.modality,
       accepts: this.accepts,
+      textOnly: this.textOnly,
       liveDocs: this.liveDocs,
       scratch: this.scratch,
       tieBefore: (a, b) => this.tieBefore(a, b),
@@ -475,6 +479,9 @@ export class IntentIndex {
     const accepts = new Uint8Array(cap);
     accepts.set(this.accepts);
     this.accepts = accepts;
+    const text = new Uint8Array(cap);
+    text.set(this.textOnly);
+    this.textOnly = text;
     this.scratch = newScratch(cap);
   }
 }

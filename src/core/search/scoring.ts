@@ -19,7 +19,8 @@ export interface ScoringParams {
   coverageExponent: number;
   /**
    * Factor for a capability that only takes audio/image/video input when the intent mentions none of those
-   * ("translate a menu from Japanese" is not a job for speech translation).
+   * ("translate a menu from Japanese" is not a job for speech translation), and for one that neither takes nor makes
+   * any of those when the intent mentions one (see isTextOnly in analyze.ts).
    */
   modalityPenalty: number;
   /**
@@ -39,6 +40,8 @@ export interface ScoringView {
   modality: Uint8Array;
   /** Per document: MODALITY bits it accepts (see acceptedModality). */
   accepts: Uint8Array;
+  /** Per document: 1 when it declares its types and neither takes nor makes audio, images or video (see isTextOnly in analyze.ts). */
+  textOnly: Uint8Array;
   liveDocs: number;
   scratch: Scratch;
   /** True when document a should rank before document b on equal scores (slug, then capability id). */
@@ -84,6 +87,8 @@ const IDF_POWER = 0.3;
 export function idf(df: number, n: number): number {
   return Math.log(1 + (n - df + 0.5) / (df + 0.5)) ** IDF_POWER;
 }
+
+const MEDIA = MODALITY.audio | MODALITY.image | MODALITY.video;
 
 export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
   const { pool, alive, scratch } = view;
@@ -174,6 +179,7 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
     if (media !== 0 && (media & plan.modality) === 0) raw *= params.modalityPenalty;
     if (needs & MODALITY.data && !(plan.modality & MODALITY.data)) raw *= params.modalityPenalty;
     if ((view.accepts[d]! & plan.modality) !== 0) raw *= params.modalityBonus;
+    if (plan.modality & MEDIA && view.textOnly[d]) raw *= params.modalityPenalty;
     const full = top.length >= limit;
     if (full) {
       const worst = top[top.length - 1]!;

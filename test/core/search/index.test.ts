@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { isTextOnly } from '../../../src/core/search/analyze.js';
 import { IntentIndex, type SearchMatch } from '../../../src/core/search/index.js';
 import { loadEvalCorpus, makePassport, testVectors } from './helpers.js';
 
@@ -206,5 +207,16 @@ describe('IntentIndex behaviour', () => {
     const index = new IntentIndex({ scorer: () => [], vectors: testVectors() });
     index.add(makePassport('p', [cap]));
     expect(index.search('transcribe')).toEqual([]);
+  });
+});
+
+describe('isTextOnly', () => {
+  it('judges only capabilities that declare what they take and what they make', () => {
+    expect(isTextOnly(['text (prompts)'], ['text (responses)'])).toBe(true);
+    expect(isTextOnly(['text (prompts)'], undefined)).toBe(false);
+    expect(isTextOnly(undefined, ['text'])).toBe(false);
+    // Takes or makes a medium: not text-only.
+    expect(isTextOnly(['text (prompt)'], ['image (generated PNG)'])).toBe(false);
+    expect(isTextOnly(['audio recordings'], ['text (transcript)'])).toBe(false);
   });
 });

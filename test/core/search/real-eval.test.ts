@@ -224,6 +224,12 @@ describe('the built-in Mistral passport alone', () => {
     expect(top(intent).capability.id).toBe(`${MISTRAL}__cap_${cap}`);
   });
 
+  // Its text capability names "reasoning", so it outscored the vision one on a question about a photo (with the built-in
+  // passport alone, at 0.57); it declares that it takes and makes text only, so a medium in the intent lowers it.
+  it('leads a question about a photo with its vision capability, not its text one', () => {
+    expect(top('ask questions about a photo and get a reasoned answer').capability.id).toBe(`${MISTRAL}__cap_1`);
+  });
+
   it('does not claim to generate music from a melody', () => {
     expect(index.search('generate music from a melody', { limit: 10 }).every((m) => m.confidence < DEFAULT_MIN_CONFIDENCE)).toBe(true);
   });
