@@ -1,8 +1,9 @@
 // Chooses the small-catalogue shift of intent-search confidence (src/core/search/confidence.ts: SMALL_CATALOGUE_SLOPE
 // and SMALL_CATALOGUE_MAX_SHIFT) on the DEVELOPMENT split only: for random subsets of the real registry passports
 // (always with the built-in one, labels cut to what each subset holds), the shipped models' confidence with each
-// candidate slope and cap, and the least shift that keeps 90 % precision at >= 0.5 at every size. Run it after
-// refitting the models (scripts/fit-confidence.mjs); `scripts/calibration-by-size.mjs` then reports dev and held-out.
+// candidate slope and cap, and the least shift that keeps 92 % precision at >= 0.5 at every size (a margin over
+// 90 %). Run it after refitting the models (scripts/fit-confidence.mjs); `scripts/calibration-by-size.mjs` then
+// reports dev and held-out.
 //   npm run build && node scripts/choose-small-catalogue-shift.mjs [--reps 20]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,12 @@ import { loadSet, subsetSampler } from './fit-confidence.mjs';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EVAL = path.join(ROOT, 'test/fixtures/eval/real');
 const reps = Number(process.argv[process.argv.indexOf('--reps') + 1]) || 20;
-const TARGET = 0.9;
+/**
+ * The precision every size must keep on dev: the promise (0.9) plus the margin the full catalogue's calibration keeps
+ * (DEV_TARGET in fit-confidence.mjs). Chosen at exactly 0.9, the shift left held-out subsets at 0.84-0.88 at 5 and 15
+ * passports once rounds 10 and 11 were in the set; `TARGET=0.9 node ...` shows that choice.
+ */
+const TARGET = Number(process.env.TARGET ?? 0.92);
 
 const vectors = loadWordVectors();
 const real = loadSet(path.join(EVAL, 'passports'), path.join(EVAL, 'intents.json'));

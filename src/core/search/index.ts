@@ -345,6 +345,8 @@ export class IntentIndex {
         closeness: i < CLOSENESS_DEPTH && semantic ? this.closeness(semantic, words, s) : s.coverage,
         distinct: Math.max(0, sim.sim) - meanSim,
         named: s.fieldMask & NAME_FIELD ? 1 : 0,
+        lacking: lacking(words, s),
+        lexicalFirst: s === top[0] ? 1 : 0,
       };
       const reason = describeMatch(plan, s) + describeMeaning(rec.capability, sim.field, sim.sim, query.repairs);
       return {
@@ -484,6 +486,17 @@ export class IntentIndex {
     this.textOnly = text;
     this.scratch = newScratch(cap);
   }
+}
+
+/** The heaviest word of the intent the match does not answer, as a share of all the words' weight (MatchFeatures). */
+function lacking(words: readonly { bit: number; weight: number }[], s: Scored): number {
+  let total = 0;
+  let heaviest = 0;
+  for (const w of words) {
+    total += w.weight;
+    if (!(s.groupMask & w.bit)) heaviest = Math.max(heaviest, w.weight);
+  }
+  return total > 0 ? heaviest / total : 0;
 }
 
 /** Words at or past this frequency rank in English keep their full idf (see informativeness). */

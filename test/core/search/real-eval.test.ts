@@ -58,10 +58,11 @@ describe('real registry passports', () => {
   it('means what its confidence says on held-out intents', () => {
     expect(confidence.precision).toBeGreaterThanOrEqual(0.9);
     expect(confidence.offUnanswered).toBeGreaterThanOrEqual(0.9);
-    // 0.35 on the 1,515-intent set, 0.326 with rounds 10 and 11 (target 0.85): the models keep the 90 % promise first,
-    // calibrated with a margin on the rounds no vocabulary change was decided on, which costs right-first (0.56 at
-    // 0.865 precision before, when the promise was broken on this set); see BENCHMARKS.md.
-    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.32);
+    // 0.406 on the 2,101-intent set (target 0.85): the models keep the 90 % promise first, calibrated with a margin on
+    // the rounds no vocabulary change was decided on, which costs right-first (0.56 at 0.865 precision on the 1,515-
+    // intent set once, when the promise was broken there); two features of what the match lacks and whether it leads
+    // lexically raised it from 0.326. See BENCHMARKS.md.
+    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.4);
   });
 
   // The rounds no vocabulary change was ever decided on (7 and later): their dev halves calibrate the confidence
@@ -78,7 +79,8 @@ describe('real registry passports', () => {
     expect(r.top3).toBeGreaterThanOrEqual(0.95);
     expect(r.mrr).toBeGreaterThanOrEqual(0.9);
     const c = evaluateConfidence(fresh, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence })));
-    // 0.942 and 0.924 on rounds 7-9 (79 off-catalogue intents); 0.937 and 0.938 with rounds 10 and 11 (145).
+    // 0.942 and 0.924 on rounds 7-9 (79 off-catalogue intents); 0.929 and 0.931 on rounds 7-11 (145), calibrated on
+    // their dev halves.
     expect(c.precision).toBeGreaterThanOrEqual(0.9);
     expect(c.offUnanswered).toBeGreaterThanOrEqual(0.9);
   });
