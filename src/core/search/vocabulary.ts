@@ -274,11 +274,14 @@ interface Match {
 /**
  * At each position, the phrase with the most words starting there (then the tightest). Matches may overlap
  * ("picture of" -> image generation, and "picture" -> image), except that a claiming phrase hides the concepts
- * that would start inside it.
+ * that would start inside it, and the other concepts of a phrase that reaches into it from before ("detect hate
+ * speech" is not "detect speech", voice activity, with a word between).
  */
 export function findConcepts(vocab: Vocabulary, tokens: readonly StreamToken[], out: ConceptHit[] = []): ConceptHit[] {
   const n = tokens.length;
+  const first = out.length;
   let claimedUntil = 0;
+  let claims: { start: number; end: number; concepts: readonly number[] }[] | undefined;
   const root = vocab.root.next;
   for (let i = 0; i < n; i++) {
     const t = tokens[i]!;
@@ -288,7 +291,18 @@ export function findConcepts(vocab: Vocabulary, tokens: readonly StreamToken[], 
     if (!m) continue;
     if (i < claimedUntil && m.end <= claimedUntil) continue;
     for (const ci of m.node.concepts) out.push({ concept: ci, start: i, end: m.end });
-    if (m.node.claims) claimedUntil = Math.max(claimedUntil, m.end);
+    if (m.node.claims) {
+      claimedUntil = Math.max(claimedUntil, m.end);
+      (claims ??= []).push({ start: i, end: m.end, concepts: m.node.concepts });
+    }
+  }
+  if (claims) {
+    let w = first;
+    for (let r = first; r < out.length; r++) {
+      const h = out[r]!;
+      if (!claims.some((c) => h.start < c.start && h.end > c.start && h.end <= c.end && !c.concepts.includes(h.concept))) out[w++] = h;
+    }
+    out.length = w;
   }
   return out;
 }

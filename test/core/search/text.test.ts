@@ -110,6 +110,9 @@ describe('vocabulary', () => {
     expect(concepts('detect hate speech')).toContain('moderation');
     expect(concepts('detect hate speech')).not.toContain('audio');
     expect(concepts('fine tune on our data')).not.toContain('music');
+    // Nor may a phrase reach into it from before, over a gap: "detect [hate] speech" is not voice activity.
+    expect(concepts('detect hate speech')).not.toContain('vad');
+    expect(concepts('detect speech in a recording')).toContain('vad');
   });
 
   it('matches exact-word entries where stems collide', () => {
