@@ -65,10 +65,10 @@ export const FEATURE_NAMES = [
 ] as const;
 
 /** Logistic weights for the first match (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-5.985, 2.349, 1.335, 2.307, -1.117, 2.192, -1.509, 1.968, 1.084, 0.846, -2.441, 0.977];
+export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-5.983, 2.329, 1.372, 2.308, -1.116, 2.169, -1.521, 1.951, 1.052, 0.856, -2.401, 0.966];
 
 /** Logistic weights for the matches after the first (same layout). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.207, 2.338, 1.448, 1.133, 2.512, -0.353, -0.748, 1.221, 1.176, 0.821, -0.437, 1.727];
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.201, 2.349, 1.444, 1.133, 2.509, -0.355, -0.75, 1.212, 1.169, 0.823, -0.436, 1.734];
 
 /**
  * Capabilities in the catalogue the models were fitted on (the labelled real set with the built-in passport). In a
