@@ -147,6 +147,7 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
         logger,
         registryUrl: config.registryUrl,
         refreshed: (slug) => stale.delete(slug),
+        takingIn: (busy) => holdIndexing(busy),
       });
       // /passport/{slug} goes through the same rate limit, deadline and ingest rules as /resolve.
       const fetchOne = (await import('./passport/remote.js')).createRegistryFetcher({
@@ -186,10 +187,27 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   });
   const toIndex: LoadedPassport[] = [];
   let draining: Promise<void> | undefined;
+  // While a /resolve answer's entries are taken in (a turn each), the queue waits: indexed in those turns, ten new
+  // passports added ~10 ms to the answer instead of following it (bench/federation.mjs).
+  let answersTakingIn = 0;
+  let held: { until: Promise<void>; release(): void } | undefined;
+  const holdIndexing = (busy: boolean): void => {
+    if (busy && answersTakingIn++ === 0) {
+      let release!: () => void;
+      held = { until: new Promise<void>((r) => (release = r)), release: () => release() };
+    } else if (!busy && --answersTakingIn === 0) {
+      held?.release();
+      held = undefined;
+    }
+  };
   const drainIndexQueue = (): Promise<void> =>
     (draining ??= (async () => {
       while (toIndex.length) {
         await yieldToLoop();
+        if (held) {
+          await held.until;
+          continue;
+        }
         const p = toIndex.shift()!;
         if (store.get(p.slug) === p) index?.add(p);
       }

@@ -51,6 +51,11 @@ export interface DiscoveryDeps {
   memoTtlMs?: number;
   /** Told when the registry re-sent a cached passport unchanged (its cache entry is then fresh again). */
   refreshed?(slug: string): void;
+  /**
+   * Told when a /resolve answer's entries start (true) and finish (false) being taken in: the app holds its index
+   * queue meanwhile, so that new passports are indexed after the answer, not in the turns between its entries.
+   */
+  takingIn?(busy: boolean): void;
 }
 
 export interface Discovery {
@@ -192,12 +197,17 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
     if (r.status !== 'ok') return { status: r.status, detail: r.detail, hits: [], remembered: false };
     const problems: string[] = [];
     const hits: RegistryHit[] = [];
-    for (const e of r.entries) {
-      const h = fromEntry(e, problems);
-      if (h) hits.push(h);
-      // Loading and verifying a large passport takes milliseconds: a turn between entries keeps the server
-      // answering (pings, signals, other requests) through a large answer.
-      await yieldToLoop();
+    deps.takingIn?.(true);
+    try {
+      for (const e of r.entries) {
+        const h = fromEntry(e, problems);
+        if (h) hits.push(h);
+        // Loading and verifying a large passport takes milliseconds: a turn between entries keeps the server
+        // answering (pings, signals, other requests) through a large answer.
+        await yieldToLoop();
+      }
+    } finally {
+      deps.takingIn?.(false);
     }
     const details = [
       r.detail,

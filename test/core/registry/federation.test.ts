@@ -86,6 +86,18 @@ describe('one call, one ranked list', () => {
     await a.settled({ shuttingDown: true });
   });
 
+  it('indexes the passports of an answer after the answer, not in the turns between its entries', async () => {
+    reg.fault = undefined;
+    const { app: a } = await app(['--no-cache', '--no-builtin']);
+    const local = async () => (await find(a, 'generate images from a text prompt', { scope: 'local', min_confidence: 0, limit: 10 })).matches.length;
+    const r = await find(a, 'generate images from a text prompt', { min_confidence: 0, limit: 10 });
+    expect(r.matches.filter((m) => m.source === 'registry').length).toBeGreaterThan(2);
+    // Indexed in the turns between the entries, they would cost the answer their indexing time (bench/federation.mjs).
+    expect(await local()).toBe(0);
+    await a.settled();
+    expect(await local()).toBeGreaterThan(2);
+  });
+
   it('real registry passports (nulls, odd slugs) arrive through /resolve, verify and are presented', async () => {
     const { app: a } = await app(['--no-cache', '--no-builtin']);
     const r = await find(a, 'generate images from a text prompt', { min_confidence: 0, limit: 10 });
