@@ -14,6 +14,7 @@ import { DEFAULT_MIN_CONFIDENCE } from '../../../src/core/search/index.js';
 import { CACHE_SUBDIR } from '../../../src/core/registry/cache.js';
 import { startFakeRegistry, type FakeRegistry } from '../../support/fake-registry.js';
 import { sharedAppOptions } from '../../support/in-process.js';
+import { signPassport } from '../../support/keys.js';
 import { countTurns } from '../../support/turns.js';
 
 let reg: FakeRegistry;
@@ -67,23 +68,46 @@ describe('one call, one ranked list', () => {
     ).toBe(true);
   });
 
-  it('takes in a registry answer one passport per turn of the event loop, and indexes it the same way', async () => {
+  it('takes in a large registry answer over several turns of the event loop, and indexes it the same way', async () => {
     reg.fault = undefined;
-    const { app: a } = await app(['--no-cache', '--no-builtin']);
-    const counter = countTurns();
-    const added = new Set<number>();
-    a.store.onAdd(() => added.add(counter.turns));
-    const r = await find(a, 'generate images from a text prompt', { min_confidence: 0, limit: 10 });
-    // Counted before the registry's passports joined: none were loaded (--no-builtin), so none were searched locally.
-    expect(r.searched_passports).toBe(0);
-    const fromRegistry = r.matches.filter((m) => m.source === 'registry').length;
-    expect(fromRegistry).toBeGreaterThan(2);
-    // One synchronous loop would add them all in one turn.
-    expect(added.size).toBeGreaterThanOrEqual(Math.min(fromRegistry, a.store.size) - 1);
-    const before = counter.turns;
-    await a.settled();
-    expect(counter.stop()).toBeGreaterThan(before);
-    await a.settled({ shuttingDown: true });
+    // Eight passports of ~500 KB (120 capabilities of 4,000 characters), signed like the rest: taking each in
+    // (schema, canonical bytes, Ed25519) costs milliseconds, so the answer must give the server turns on the way.
+    const base = [...reg.catalogue.values()].find((e) => e.kind === 'signed')!;
+    const slugs: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const slug = `zebrafish-bulk-${i}`;
+      const doc = structuredClone(base.document);
+      const u = doc.passport.unfragile;
+      u.artifact.slug = slug;
+      u.artifact.id = `art_bulk_${i}`;
+      u.capabilities = Array.from({ length: 120 }, (_, k) => ({
+        ...u.capabilities[0],
+        id: `${slug}__cap_${k}`,
+        name: `zebrafish larva tracking ${k}`,
+        description: `zebrafish larva tracking, variant ${i}.${k}: `.padEnd(4000, 'tracks larvae in video frames. '),
+      }));
+      signPassport(doc.passport, reg.key);
+      reg.catalogue.set(slug, { slug, document: doc, confidence: 0.9, kind: 'signed' });
+      slugs.push(slug);
+    }
+    try {
+      const { app: a } = await app(['--no-cache', '--no-builtin']);
+      const counter = countTurns();
+      const added = new Set<number>();
+      a.store.onAdd(() => added.add(counter.turns));
+      const r = await find(a, 'zebrafish larva tracking', { min_confidence: 0, limit: 10 });
+      expect(r.searched_passports).toBe(0);
+      expect(r.matches.filter((m) => m.source === 'registry' && m.artifact.slug.startsWith('zebrafish-bulk-')).length).toBe(8);
+      // One synchronous loop would add them all in one turn.
+      expect(added.size).toBeGreaterThanOrEqual(3);
+      const before = counter.turns;
+      await a.settled();
+      expect(counter.stop()).toBeGreaterThan(before);
+      expect((await find(a, 'zebrafish larva tracking', { scope: 'local', min_confidence: 0 })).matches.length).toBeGreaterThan(0);
+      await a.settled({ shuttingDown: true });
+    } finally {
+      for (const s of slugs) reg.catalogue.delete(s);
+    }
   });
 
   it('indexes the passports of an answer after the answer, not in the turns between its entries', async () => {
