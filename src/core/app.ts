@@ -187,8 +187,8 @@ export async function createApp(config: Config, logger: Logger, options: AppOpti
   });
   const toIndex: LoadedPassport[] = [];
   let draining: Promise<void> | undefined;
-  // While a /resolve answer's entries are taken in (a turn each), the queue waits: indexed in those turns, ten new
-  // passports added ~10 ms to the answer instead of following it (bench/federation.mjs).
+  // While a /resolve answer's entries are taken in (a large answer over several turns), the queue waits: indexed in
+  // those turns, ten new passports added ~10 ms to the answer instead of following it (bench/federation.mjs).
   let answersTakingIn = 0;
   let held: { until: Promise<void>; release(): void } | undefined;
   const holdIndexing = (busy: boolean): void => {

@@ -4,9 +4,10 @@
 // models: one for the first match, fitted on first matches alone, which answers "is the best candidate right, or
 // does nothing here fit?" (its lead over the rest weighs there, and next to nothing in the other model), and one
 // fitted on the top five matches (the first included; fitting it on the others alone did worse on dev) for the
-// matches after the first, each capped by the match ranked before it. Fitted on the development split of the labelled real-registry set
-// (scripts/fit-confidence.mjs, dev only) and checked on the held-out split; `>= DEFAULT_MIN_CONFIDENCE` is meant as
-// "serves the intent". Abstaining is the federation's job: the index reports confidence and never drops a match.
+// matches after the first, each capped by the match ranked before it. Fitted on the development split of the
+// labelled real-registry set (scripts/fit-confidence.mjs, dev only) and checked on the held-out split;
+// `>= DEFAULT_MIN_CONFIDENCE` is meant as "serves the intent". Abstaining is the federation's job: the index reports
+// confidence and never drops a match.
 
 /** Matches at or above this confidence are meant to serve the intent. */
 export const DEFAULT_MIN_CONFIDENCE = 0.5;

@@ -40,7 +40,7 @@ export interface ScoringView {
   modality: Uint8Array;
   /** Per document: MODALITY bits it accepts (see acceptedModality). */
   accepts: Uint8Array;
-  /** Per document: 1 when it declares its types and neither takes nor makes audio, images or video (see isTextOnly in analyze.ts). */
+  /** Per document: 1 when it declares its types and neither takes nor makes audio, images or video (isTextOnly). */
   textOnly: Uint8Array;
   liveDocs: number;
   scratch: Scratch;
