@@ -41,10 +41,9 @@ for (const k of [0, 2, 4, 9, 14, 24, 39, 60, 90]) {
     subsets.push({
       passports: k + 1,
       capabilities: held.size,
-      intents: dev.map((it) => {
-        const expected = it.expected.filter((id) => held.has(id));
-        return { off: !expected.length, ms: index.rank(it.intent, { limit: 5 }).map((m) => ({ f: m.features, y: expected.includes(m.capability.id) })) };
-      }),
+      intents: dev.map((it) => ({
+        ms: index.rank(it.intent, { limit: 5 }).map((m) => ({ f: m.features, y: it.expected.includes(m.capability.id) })),
+      })),
     });
   }
 }
