@@ -297,6 +297,7 @@ export class IntentIndex {
       accepts: this.accepts,
       textOnly: this.textOnly,
       liveDocs: this.liveDocs,
+      deadPostings: this.deadPostings > 0,
       scratch: this.scratch,
       tieBefore: (a, b) => this.tieBefore(a, b),
     };
@@ -516,7 +517,14 @@ function informativeness(vectors: WordVectors, word: string): number {
 }
 
 function newScratch(n: number): Scratch {
-  return { acc: new Float64Array(n), groups: new Int32Array(n), terms: new Int32Array(n), fields: new Int32Array(n), touched: new Int32Array(n) };
+  return {
+    acc: new Float64Array(n),
+    groups: new Int32Array(n),
+    terms: new Int32Array(n),
+    fields: new Int32Array(n),
+    touched: new Int32Array(n),
+    coverage: new Float64Array(1024),
+  };
 }
 
 const MAX_REASON_PARTS = 5;
