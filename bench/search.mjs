@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync, statSync } from 'node:fs';
 import { BUILTIN_PASSPORT_PATH, loadPassportDirectory, loadPassportFile } from '../build/core/passport/load.js';
-import { evaluate, evaluateConfidence, FRESH_ROUND } from '../build/core/search/evaluate.js';
+import { evaluate, evaluateConfidence, FRESH_ROUND, withTypos } from '../build/core/search/evaluate.js';
 import { CONCEPTS, IntentIndex } from '../build/core/search/index.js';
 import { loadWordVectors, WORD_VECTORS_PATH } from '../build/core/search/word-vectors.js';
 import { writeSyntheticPassports } from '../scripts/synthetic-passports.mjs';
@@ -89,14 +89,14 @@ async function qualityOf(dir, vectors) {
   };
   // `holdout_fresh`: the held-out half of the rounds no vocabulary change was ever decided on (`round` >= 7 in the
   // real set, FRESH_ROUND; the confidence biases are calibrated on their dev half, see scripts/fit-confidence.mjs).
-  const fresh = intents.some((i) => (i.round ?? 0) >= FRESH_ROUND);
-  for (const split of ['all', 'dev', 'holdout', ...(fresh ? ['holdout_fresh'] : [])]) {
-    const set =
-      split === 'all'
-        ? intents
-        : split === 'holdout_fresh'
-          ? intents.filter((i) => i.split === 'holdout' && (i.round ?? 0) >= FRESH_ROUND)
-          : intents.filter((i) => i.split === split);
+  // `holdout_typo`: the held-out intents with one typo each, as people make them (withTypos: a dropped, swapped,
+  // neighbouring or doubled letter in a word of five letters or more), to read against the same intents spelt right.
+  const real = dir !== EVAL;
+  const holdout = intents.filter((i) => i.split === 'holdout');
+  const splits = { all: intents, dev: intents.filter((i) => i.split === 'dev'), holdout };
+  if (intents.some((i) => (i.round ?? 0) >= FRESH_ROUND)) splits.holdout_fresh = holdout.filter((i) => (i.round ?? 0) >= FRESH_ROUND);
+  if (real) splits.holdout_typo = holdout.map((i) => ({ ...i, intent: withTypos(i.intent) }));
+  for (const [split, set] of Object.entries(splits)) {
     const inCat = set.filter((i) => i.expected.length);
     out[split] = {
       n: inCat.length,
@@ -104,7 +104,7 @@ async function qualityOf(dir, vectors) {
       lexical_only: pick(evaluate(inCat, ids(lex))),
       baseline: pick(evaluate(inCat, base)),
     };
-    if (inCat.length < set.length || dir !== EVAL) {
+    if (inCat.length < set.length || real) {
       out[split].confidence = pickConfidence(evaluateConfidence(set, (q) => ours(q).map((m) => ({ id: m.capability.id, confidence: m.confidence }))));
       out[split].confidence.bands = confidenceBands(ours, set);
     }
@@ -276,7 +276,7 @@ function printTable(r) {
     const x = q[name];
     out += `\nIntent search quality, ${name}: ${x.intents} labelled intents over ${x.passports} passports / ${x.capabilities} capabilities\n`;
     out += row(['', 'ours', 'lexical only', 'BM25 baseline']);
-    for (const split of ['all', 'dev', 'holdout', 'holdout_fresh']) {
+    for (const split of ['all', 'dev', 'holdout', 'holdout_fresh', 'holdout_typo']) {
       const y = x[split];
       if (!y) continue;
       for (const k of ['top1', 'top3', 'mrr'])

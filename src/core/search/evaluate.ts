@@ -104,3 +104,66 @@ export function evaluateConfidence(
     offCatalogue: off,
   };
 }
+
+/** Neighbouring keys on a QWERTY keyboard: the commonest substitution typo hits one of these. */
+const NEAR_KEYS: Readonly<Record<string, string>> = {
+  q: 'wa',
+  w: 'qeas',
+  e: 'wrds',
+  r: 'etdf',
+  t: 'ryfg',
+  y: 'tugh',
+  u: 'yihj',
+  i: 'uojk',
+  o: 'ipkl',
+  p: 'ol',
+  a: 'qwsz',
+  s: 'awedxz',
+  d: 'serfcx',
+  f: 'drtgvc',
+  g: 'ftyhbv',
+  h: 'gyujnb',
+  j: 'huikmn',
+  k: 'jiolm',
+  l: 'kop',
+  z: 'asx',
+  x: 'zsdc',
+  c: 'xdfv',
+  v: 'cfgb',
+  b: 'vghn',
+  n: 'bhjm',
+  m: 'njk',
+};
+
+/**
+ * The intent with `count` typos as people make them (issue 12: "transcrbe a meetng" must find what the plain
+ * wording finds): in distinct words of five letters or more, never the first letter, one of a dropped letter, two
+ * letters swapped, a neighbouring key struck instead, or a letter doubled. Deterministic for an intent and a seed,
+ * whatever else is measured with it.
+ */
+export function withTypos(intent: string, count = 1, seed = 1): string {
+  let h = seed >>> 0;
+  for (let i = 0; i < intent.length; i++) h = Math.imul(h ^ intent.charCodeAt(i), 0x01000193) >>> 0;
+  // mulberry32
+  const rnd = () => {
+    h = (h + 0x6d2b79f5) >>> 0;
+    let t = h;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const parts = intent.split(/([^A-Za-z]+)/);
+  const words = parts.flatMap((p, i) => (/^[A-Za-z]{5,}$/.test(p) ? [i] : []));
+  for (let c = 0; c < count && words.length; c++) {
+    const at = words.splice(Math.floor(rnd() * words.length), 1)[0]!;
+    const w = parts[at]!;
+    const i = 1 + Math.floor(rnd() * (w.length - 1));
+    const kind = rnd();
+    const near = NEAR_KEYS[w[i]!.toLowerCase()];
+    if (kind < 0.3) parts[at] = w.slice(0, i) + w.slice(i + 1);
+    else if (kind < 0.55 && i < w.length - 1) parts[at] = w.slice(0, i) + w[i + 1] + w[i] + w.slice(i + 2);
+    else if (kind < 0.85 && near) parts[at] = w.slice(0, i) + near[Math.floor(rnd() * near.length)] + w.slice(i + 1);
+    else parts[at] = w.slice(0, i) + w[i] + w.slice(i);
+  }
+  return parts.join('');
+}
