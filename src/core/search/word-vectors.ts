@@ -7,6 +7,11 @@ import { packageFile } from '../version.js';
 import { SKIP_WORDS, STOP_WORDS, tokenize } from './text.js';
 
 export const WORD_VECTORS_PATH = packageFile('data/word-vectors.bin');
+/**
+ * The next 100,000 words of GloVe's vocabulary by frequency, without vectors (scripts/distil-word-vectors.mjs): so
+ * typo repair leaves a correctly spelt word the table lacks as it is ("login" was read as "logic", "lidar" as "liar").
+ */
+export const MORE_WORDS_PATH = packageFile('data/more-words.txt');
 
 const MAGIC = 'PMWV';
 /** Longest word the typo repair considers; longer tokens are identifiers, not misspellings. */
@@ -19,8 +24,13 @@ export class WordVectors {
   private readonly data: Int8Array;
   /** 1 / |row| for each row, so a sum of unit vectors needs no sqrt per word. */
   private readonly inv: Float32Array;
+  private more: WordList | undefined;
 
-  constructor(buf: Uint8Array) {
+  /** `moreWords`: reads the words known beyond the table's rows, on the first word the table lacks. */
+  constructor(
+    buf: Uint8Array,
+    private readonly moreWords: () => WordList = () => new WordList(''),
+  ) {
     // Security: the table is our own package file, but a damaged one must fail clearly, not read out of range.
     if (buf.length < 16 || Buffer.from(buf.subarray(0, 4)).toString('ascii') !== MAGIC || buf[4] !== 1) throw new Error('word vectors: not a PMWV v1 file');
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -42,6 +52,13 @@ export class WordVectors {
       for (let d = 0, o = r * this.dims; d < this.dims; d++, o++) s += this.data[o]! * this.data[o]!;
       this.inv[r] = s > 0 ? 1 / Math.sqrt(s) : 0;
     }
+  }
+
+  /** Whether a word is English as far as GloVe knows: a row of the table, or one of the words beyond it. */
+  isWord(word: string): boolean {
+    if (this.rows.has(word)) return true;
+    this.more ??= this.moreWords();
+    return this.more.has(word);
   }
 
   /** Row of a word (its frequency rank), or -1. */
@@ -121,12 +138,12 @@ export class WordVectors {
   /**
    * Repairs a likely typo: among the words at edit distance 1 (one insertion, deletion, substitution or adjacent
    * swap) this table knows, the first that `preferred` accepts, most frequent first, else the most frequent.
-   * Undefined when the word is known or nothing fits. Generates the ~54n variants and looks them up (no scan of
+   * Undefined when the word is known (isWord) or nothing fits. Generates the ~54n variants and looks them up (no scan of
    * the vocabulary).
    */
   repair(word: string, preferred: (candidate: string) => boolean): string | undefined {
     const n = word.length;
-    if (n < 4 || n > MAX_REPAIR_LEN || this.rows.has(word) || !/^[a-z]+$/.test(word)) return undefined;
+    if (n < 4 || n > MAX_REPAIR_LEN || !/^[a-z]+$/.test(word) || this.isWord(word)) return undefined;
     const known: [string, number][] = [];
     for (const c of editsOne(word)) {
       const r = this.rows.get(c);
@@ -156,7 +173,66 @@ export function editsOne(w: string): string[] {
   return [...out];
 }
 
-/** Reads the shipped table (about 5 MB, ~50 ms). */
-export function loadWordVectors(file = WORD_VECTORS_PATH): WordVectors {
-  return new WordVectors(readFileSync(file));
+/** Reads the shipped table (about 5 MB, ~50 ms); the words beyond it (0.8 MB, ~10 ms) only when a word is not in it. */
+export function loadWordVectors(file = WORD_VECTORS_PATH, moreFile = MORE_WORDS_PATH): WordVectors {
+  return new WordVectors(readFileSync(file), () => {
+    try {
+      return new WordList(readFileSync(moreFile, 'latin1'));
+    } catch {
+      // A missing list costs the check (a rare word may be repaired into a commoner one), never a search.
+      return new WordList('');
+    }
+  });
+}
+
+/**
+ * A sorted word list ('\n'-separated, in code-unit order, as data/more-words.txt is written) searched in place: one
+ * string and an offset per word, so reading 100,000 words costs ~10 ms instead of ~80 ms for a Set of them. An
+ * unsorted list only makes lookups miss.
+ */
+export class WordList {
+  private readonly starts: Int32Array;
+  private readonly count: number;
+
+  constructor(private readonly text: string) {
+    const starts: number[] = [];
+    for (let p = 0; p < text.length;) {
+      const e = text.indexOf('\n', p);
+      const end = e < 0 ? text.length : e;
+      if (end > p) starts.push(p);
+      p = end + 1;
+    }
+    this.count = starts.length;
+    this.starts = Int32Array.from(starts);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  has(word: string): boolean {
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = this.compare(mid, word);
+      if (c === 0) return true;
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+
+  /** Entry i against a word, in code-unit order. */
+  private compare(i: number, word: string): number {
+    const s = this.starts[i]!;
+    let e = this.text.indexOf('\n', s);
+    if (e < 0) e = this.text.length;
+    const n = Math.min(e - s, word.length);
+    for (let k = 0; k < n; k++) {
+      const d = this.text.charCodeAt(s + k) - word.charCodeAt(k);
+      if (d !== 0) return d;
+    }
+    return e - s - word.length;
+  }
 }

@@ -58,7 +58,7 @@ describe('real registry passports', () => {
   it('means what its confidence says on held-out intents', () => {
     expect(confidence.precision).toBeGreaterThanOrEqual(0.9);
     expect(confidence.offUnanswered).toBeGreaterThanOrEqual(0.9);
-    // 0.408 on the 2,101-intent set (target 0.85): the models keep the 90 % promise first, calibrated with a margin on
+    // 0.406 on the 2,101-intent set (0.408 before data/more-words.txt and the refit after it) (target 0.85): the models keep the 90 % promise first, calibrated with a margin on
     // the rounds no vocabulary change was decided on, which costs right-first (0.56 at 0.865 precision on the 1,515-
     // intent set once, when the promise was broken there); two features of what the match lacks and whether it leads
     // lexically raised it from 0.326. See BENCHMARKS.md.
@@ -190,6 +190,15 @@ describe('real registry passports', () => {
     for (const m of index.search('turn a podcast recording into text', { limit: 10 })) {
       expect(m.confidence).toBeGreaterThanOrEqual(0);
       expect(m.confidence).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('leaves correctly spelt words the word-vector table lacks as they are, in the search and in the reason', () => {
+    // Read as "logic" and "liar" before data/more-words.txt: the repaired word joined the query, and the reason said so.
+    for (const intent of ['keep the gmail login fresh automatically so I stop pasting tokens', 'register lidar point clouds of building interiors']) {
+      const ms = index.search(intent, { limit: 3 });
+      expect(ms.length).toBeGreaterThan(0);
+      for (const m of ms) expect(m.reason, intent).not.toMatch(/read "(login|lidar)"/);
     }
   });
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IntentIndex } from '../../../src/core/search/index.js';
 import { SemanticRanker } from '../../../src/core/search/semantic.js';
-import { editsOne, WORD_VECTORS_PATH, WordVectors } from '../../../src/core/search/word-vectors.js';
+import { editsOne, loadWordVectors, MORE_WORDS_PATH, WORD_VECTORS_PATH, WordList, WordVectors } from '../../../src/core/search/word-vectors.js';
 import { makePassport, testVectors } from './helpers.js';
 
 describe('word vectors', () => {
@@ -47,6 +47,51 @@ describe('word vectors', () => {
     // A preference (e.g. "the index knows it") wins over frequency.
     expect(v.repair('tabel', () => false)).toBe('table');
     expect(v.repair('tabel', (w) => w === 'label')).toBe('label');
+  });
+
+  it('knows correctly spelt words beyond the table and never repairs them into commoner ones', () => {
+    // Each was read as the word after it, and the match's reason said so.
+    for (const [word, wrong] of <[string, string][]>[
+      ['login', 'logic'],
+      ['lidar', 'liar'],
+      ['tabular', 'tubular'],
+      ['cron', 'iron'],
+      ['frontend', 'fronted'],
+    ]) {
+      expect(v.row(word), word).toBe(-1);
+      expect(v.isWord(word), word).toBe(true);
+      expect(
+        v.repair(word, () => true),
+        word,
+      ).toBeUndefined();
+      // Without the list the old answer comes back: the list is what decides.
+      expect(
+        new WordVectors(readFileSync(WORD_VECTORS_PATH)).repair(word, () => true),
+        word,
+      ).toBe(wrong);
+    }
+    // Typos stay typos: GloVe's list goes on to common misspellings, which the shipped part stops before.
+    expect(v.isWord('meetng')).toBe(false);
+    expect(v.isWord('recieve')).toBe(false);
+    expect(v.repair('recieve', () => true)).toBe('receive');
+    const more = readFileSync(MORE_WORDS_PATH, 'utf8').split('\n').filter(Boolean);
+    expect(more).toHaveLength(100_000);
+    expect(more.every((w, i) => v.row(w) === -1 && /^[a-z][a-z0-9]{1,23}$/.test(w) && (i === 0 || more[i - 1]! < w))).toBe(true);
+  });
+
+  it('finds every word of a sorted list in place, and nothing else', () => {
+    const list = new WordList('alpha\nbeta\ngamma\ngammas\n');
+    expect(list.size).toBe(4);
+    for (const w of ['alpha', 'beta', 'gamma', 'gammas']) expect(list.has(w), w).toBe(true);
+    for (const w of ['', 'alph', 'alphab', 'gam', 'gammaz', 'zeta', 'aaa']) expect(list.has(w), w).toBe(false);
+    expect(new WordList('').has('alpha')).toBe(false);
+  });
+
+  it('still searches when the list beyond the table is missing, as before it existed', () => {
+    const bare = loadWordVectors(WORD_VECTORS_PATH, MORE_WORDS_PATH + '.missing');
+    expect(bare.isWord('login')).toBe(false);
+    expect(bare.isWord('meeting')).toBe(true);
+    expect(bare.repair('login', () => true)).toBe('logic');
   });
 });
 
