@@ -58,10 +58,10 @@ describe('real registry passports', () => {
   it('means what its confidence says on held-out intents', () => {
     expect(confidence.precision).toBeGreaterThanOrEqual(0.9);
     expect(confidence.offUnanswered).toBeGreaterThanOrEqual(0.9);
-    // 0.406 on the 2,101-intent set (0.408 before data/more-words.txt and the refit after it) (target 0.85): the models keep the 90 % promise first, calibrated with a margin on
-    // the rounds no vocabulary change was decided on, which costs right-first (0.56 at 0.865 precision on the 1,515-
-    // intent set once, when the promise was broken there); two features of what the match lacks and whether it leads
-    // lexically raised it from 0.326. See BENCHMARKS.md.
+    // 0.406 on the 2,101-intent set (target 0.85; 0.408 before data/more-words.txt and the refit after it): the models
+    // keep the 90 % promise first, calibrated with a margin on the rounds no vocabulary change was decided on, which
+    // costs right-first (0.56 at 0.865 precision on the 1,515-intent set once, when the promise was broken there); two
+    // features of what the match lacks and whether it leads lexically raised it from 0.326. See BENCHMARKS.md.
     expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.4);
   });
 
