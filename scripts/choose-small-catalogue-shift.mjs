@@ -2,8 +2,8 @@
 // and SMALL_CATALOGUE_MAX_SHIFT) on the DEVELOPMENT split only: for random subsets of the real registry passports
 // (always with the built-in one, labels cut to what each subset holds), the shipped models' confidence with each
 // candidate slope and cap, and the least shift that keeps 92 % precision at >= 0.5 at every size (a margin over
-// 90 %), both as the mean over a size's subsets and pooled over their matches (printed as mean/pooled). Run it after refitting the models (scripts/fit-confidence.mjs); `scripts/calibration-by-size.mjs` then
-// reports dev and held-out.
+// 90 %), both as the mean over a size's subsets and pooled over their matches (printed as mean/pooled). Run it after
+// refitting the models (scripts/fit-confidence.mjs); `scripts/calibration-by-size.mjs` then reports dev and held-out.
 //   npm run build && node scripts/choose-small-catalogue-shift.mjs [--reps 20]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,16 +68,12 @@ function precisionBySize(shiftOf) {
     xs.push({ served, right });
     by.set(sub.passports, xs);
   }
-  return [...by].map(([passports, xs]) => ({
-    passports,
-    precision: xs.reduce((a, x) => a + (x.served ? x.right / x.served : 1), 0) / xs.length,
-    pooled:
-      xs.reduce((a, x) => a + x.right, 0) /
-      Math.max(
-        1,
-        xs.reduce((a, x) => a + x.served, 0),
-      ),
-  }));
+  return [...by].map(([passports, xs]) => {
+    const served = xs.reduce((a, x) => a + x.served, 0);
+    // Nothing served claims nothing: precision 1, as for one subset.
+    const pooled = served ? xs.reduce((a, x) => a + x.right, 0) / served : 1;
+    return { passports, precision: xs.reduce((a, x) => a + (x.served ? x.right / x.served : 1), 0) / xs.length, pooled };
+  });
 }
 
 let chosen;
