@@ -95,6 +95,8 @@ const CLOSE_FROM = 0.3;
 const CLOSE_TO = 0.8;
 /** Unknown words of one intent that typo repair tries (each looks up a few hundred variants). */
 const MAX_REPAIR_ATTEMPTS = 6;
+/** Words this short are repaired only into words the index has (see understand). */
+const SHORT_WORD = 4;
 export const MAX_LIMIT = 100;
 /** Intents are bounded upstream (2000 chars); this keeps the core safe on its own. */
 const MAX_INTENT_CHARS = 4000;
@@ -403,6 +405,9 @@ export class IntentIndex {
    * back as itself (it is put into the intent text in the word's place).
    */
   private repairStem(word: string): string | undefined {
+    // A token with a digit is a name or a quantity ("h100", "24gb", "2024"), not a misspelling: it read "24gb" as
+    // "24b…" and "2024" as "224…". The word-vector table's repair has the same rule.
+    if (!/^[a-z]+$/.test(word)) return undefined;
     const stem = this.ctx.stems.stem(word);
     if (stem.length < 4) return undefined;
     let best: string | undefined;
@@ -446,7 +451,11 @@ export class IntentIndex {
       }
       attempts++;
       // Security: stemming every variant costs ~1 ms, so it is tried for the first few unknown words only.
-      const word = semantic.vectors.repair(w, known);
+      let word = semantic.vectors.repair(w, known);
+      // A four-letter word has many neighbours one edit away, and many are jargon ("jira", "grep", "nsfw"): it is
+      // repaired only into a word the index or the concept vocabulary reads ("mial" as "mail"), never into one that
+      // serves only meaning ("ira", "grew", "nsw").
+      if (word && w.length <= SHORT_WORD && !known(word) && !this.ctx.vocab.stems.has(this.ctx.stems.stem(word))) word = undefined;
       const stem = word ? undefined : this.repairStem(w);
       if (word) repairs.push([w, word]);
       // A stem is shown as the start of a word ("transcrib…"), which is what it is.

@@ -211,6 +211,8 @@ export interface Vocabulary {
   /** Concept index -> indexes of the concepts it implies (see Concept.implies). */
   readonly implied: readonly (readonly number[])[];
   readonly root: TrieNode;
+  /** Every stem some phrase is made of (typo repair: a word the vocabulary reads is worth repairing into). */
+  readonly stems: ReadonlySet<string>;
 }
 
 export interface TrieNode {
@@ -233,6 +235,7 @@ export const PHRASE_GAP = 2;
  */
 export function compileVocabulary(stems: StemCache, concepts: readonly Concept[] = CONCEPTS): Vocabulary {
   const root = newNode();
+  const words = new Set<string>();
   concepts.forEach((concept, ci) => {
     for (const entry of concept.terms) {
       const claims = entry.startsWith('!');
@@ -244,6 +247,7 @@ export function compileVocabulary(stems: StemCache, concepts: readonly Concept[]
       let node = root;
       for (const t of toks) {
         const key = exact ? t.exact : t.stem;
+        if (t.content) words.add(t.stem);
         let n = node.next.get(key);
         if (!n) node.next.set(key, (n = newNode()));
         node = n;
@@ -254,7 +258,7 @@ export function compileVocabulary(stems: StemCache, concepts: readonly Concept[]
   });
   const byId = new Map(concepts.map((x, i) => [x.id, i]));
   const implied = concepts.map((x) => (x.implies ?? []).map((id) => byId.get(id)).filter((i): i is number => i !== undefined));
-  return { concepts, termOf: concepts.map((x) => `@${x.id}`), implied, root };
+  return { concepts, termOf: concepts.map((x) => `@${x.id}`), implied, root, stems: words };
 }
 
 /** A concept found in a token stream, covering tokens [start, end). */
