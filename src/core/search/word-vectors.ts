@@ -146,6 +146,9 @@ export class WordVectors {
     if (n < 4 || n > MAX_REPAIR_LEN || !/^[a-z]+$/.test(word) || this.isWord(word)) return undefined;
     const known: [string, number][] = [];
     for (const c of editsOne(word)) {
+      // People rarely mistype a word's first letter, and a different first letter is most often a different word
+      // ("figma" is not "sigma", nor "zapier" "napier").
+      if (c[0] !== word[0]) continue;
       const r = this.rows.get(c);
       if (r !== undefined) known.push([c, r]);
     }

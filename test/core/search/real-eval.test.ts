@@ -195,14 +195,18 @@ describe('real registry passports', () => {
 
   it('leaves correctly spelt words the word-vector table lacks as they are, in the search and in the reason', () => {
     // Read as "logic" and "liar" before data/more-words.txt, "jira" as "ira", "h100" as "100…" and "2024" as "224…"
-    // before short words and tokens with digits were held back: the repaired word joined the query, and the reason
-    // said so.
+    // before short words and tokens with digits were held back, the last three as below before a first letter or a
+    // stem's end were: the repaired word joined the query, and the reason said so.
     for (const [intent, word] of [
       ['keep the gmail login fresh automatically so I stop pasting tokens', 'login'],
       ['register lidar point clouds of building interiors', 'lidar'],
       ['let the agent create jira tickets from bug reports', 'jira'],
       ['rent an h100 by the hour for my pytorch training', 'h100'],
       ['detect new buildings in Sentinel-2 satellite images between 2019 and 2024 for our county', '2024'],
+      // Another first letter, or only the stem's last letter changed: "sigma", "self…", "confid…".
+      ['mcp server for figma that pulls design tokens and component specs into my coding agent', 'figma'],
+      ['need a local model to tag thousands of selfies by mood for a psych study', 'selfies'],
+      ['inspect config files without handing the model a shell', 'config'],
     ]) {
       const ms = index.search(intent!, { limit: 3 });
       expect(ms.length).toBeGreaterThan(0);

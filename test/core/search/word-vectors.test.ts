@@ -45,8 +45,11 @@ describe('word vectors', () => {
     expect(v.repair('meeting', () => true)).toBeUndefined();
     expect(v.repair('ab', () => true)).toBeUndefined();
     // A preference (e.g. "the index knows it") wins over frequency.
-    expect(v.repair('tabel', () => false)).toBe('table');
-    expect(v.repair('tabel', (w) => w === 'label')).toBe('label');
+    expect(v.repair('modle', () => false)).toBe('model');
+    expect(v.repair('modle', (w) => w === 'module')).toBe('module');
+    // Never another first letter: "tabel" is "table", whatever is preferred; "figma" is not "sigma".
+    expect(v.repair('tabel', (w) => w === 'label')).toBe('table');
+    expect(v.repair('figma', () => true)).not.toBe('sigma');
   });
 
   it('knows correctly spelt words beyond the table and never repairs them into commoner ones', () => {
@@ -55,7 +58,7 @@ describe('word vectors', () => {
       ['login', 'logic'],
       ['lidar', 'liar'],
       ['tabular', 'tubular'],
-      ['cron', 'iron'],
+      ['cron', 'crown'],
       ['frontend', 'fronted'],
     ]) {
       expect(v.row(word), word).toBe(-1);
