@@ -41,6 +41,7 @@ describe('npm run bundle (.mcpb for Claude Desktop)', () => {
       'dist/chunks/bulk-worker.js',
       'passports/mistral-small-3.1.passport.json',
       'data/word-vectors.bin',
+      'data/more-words.txt',
       'package.json',
     ])
       expect(existsSync(join(unpacked, f)), f).toBe(true);
