@@ -417,7 +417,7 @@ export class IntentIndex {
       // Same first letter, as in the table's repair; and an edit of the last letter alone is not trusted here: a
       // stem's end is where stemming cut ("selfies" is "selfi", so "self" was one edit away; "config" read as
       // "confid").
-      if (v[0] !== stem[0] || v === body || v.slice(0, -1) === body || v.slice(0, -1) === stem) continue;
+      if (v[0] !== stem[0] || v.length < 4 || v === body || v.slice(0, -1) === body || v.slice(0, -1) === stem) continue;
       const id = this.pool.termId(v);
       const df = id === undefined ? 0 : this.pool.df[id]!;
       if (df > bestDf && stemWord(v) === v) {

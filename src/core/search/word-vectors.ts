@@ -147,8 +147,9 @@ export class WordVectors {
     const known: [string, number][] = [];
     for (const c of editsOne(word)) {
       // People rarely mistype a word's first letter, and a different first letter is most often a different word
-      // ("figma" is not "sigma", nor "zapier" "napier").
-      if (c[0] !== word[0]) continue;
+      // ("figma" is not "sigma", nor "zapier" "napier"); nor is a repair shorter than four letters sure ("eval" as
+      // "eva", "devs" as "des").
+      if (c[0] !== word[0] || c.length < 4) continue;
       const r = this.rows.get(c);
       if (r !== undefined) known.push([c, r]);
     }

@@ -50,6 +50,8 @@ describe('word vectors', () => {
     // Never another first letter: "tabel" is "table", whatever is preferred; "figma" is not "sigma".
     expect(v.repair('tabel', (w) => w === 'label')).toBe('table');
     expect(v.repair('figma', () => true)).not.toBe('sigma');
+    // Nor into fewer than four letters: "eval" was read as "eva".
+    expect(v.repair('eval', () => true)).not.toBe('eva');
   });
 
   it('knows correctly spelt words beyond the table and never repairs them into commoner ones', () => {
