@@ -48,9 +48,11 @@ describe('real registry passports', () => {
   });
 
   // Targets (issue 12): top-1 >= 0.85, top-3 >= 0.95, MRR >= 0.90.
-  it('ranks held-out intents: top-1 >= 0.82 (target 0.85), top-3 >= 0.93 (target 0.95), MRR >= 0.88 (target 0.90)', () => {
-    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.82);
-    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.93);
+  // 0.837 / 0.946 / 0.892 on the 2,101-intent set once typo repair stopped rewriting correct words (0.832 / 0.941 /
+  // 0.889 before).
+  it('ranks held-out intents: top-1 >= 0.83 (target 0.85), top-3 >= 0.94 (target 0.95), MRR >= 0.88 (target 0.90)', () => {
+    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.83);
+    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.94);
     expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.88);
   });
 
