@@ -95,7 +95,7 @@ const CLOSE_FROM = 0.3;
 const CLOSE_TO = 0.8;
 /** Unknown words of one intent that typo repair tries (each looks up a few hundred variants). */
 const MAX_REPAIR_ATTEMPTS = 6;
-/** Words this short are repaired only into words the index has (see understand). */
+/** Words this short are repaired only into words the index or the concept vocabulary reads (see understand). */
 const SHORT_WORD = 4;
 export const MAX_LIMIT = 100;
 /** Intents are bounded upstream (2000 chars); this keeps the core safe on its own. */
@@ -448,8 +448,8 @@ export class IntentIndex {
         continue;
       }
       if (semantic.vectors.row(w) >= 0) continue;
-      // A correctly spelt word too rare for the table is not a typo of a commoner one: "login" was read as "logic",
-      // "jira" as "ira", "lidar" as "liar", and the reason said so.
+      // A correctly spelt word too rare for the table (data/more-words.txt) is not a typo of a commoner one: "login"
+      // was read as "logic", "lidar" as "liar", and the reason said so.
       if (semantic.vectors.isWord(w)) {
         unknown++;
         continue;

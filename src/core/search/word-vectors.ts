@@ -1,7 +1,8 @@
 // Static word vectors for semantic matching: a table distilled from GloVe (scripts/distil-word-vectors.mjs,
 // data/word-vectors.bin: 50,000 most frequent English words, 100 dimensions, int8). It gives intent search what
 // the lexical index cannot: that "mailbox" is near "email" and "picture" near "image", and it is the dictionary
-// for typo repair ("transcrbe a meetng"). Loaded lazily by the index on its first search, never at start.
+// for typo repair ("transcrbe a meetng"), with the next 100,000 words (data/more-words.txt, no vectors) as words
+// not to repair. Loaded lazily by the index on its first search, never at start.
 import { readFileSync } from 'node:fs';
 import { packageFile } from '../version.js';
 import { SKIP_WORDS, STOP_WORDS, tokenize } from './text.js';
@@ -138,8 +139,8 @@ export class WordVectors {
   /**
    * Repairs a likely typo: among the words at edit distance 1 (one insertion, deletion, substitution or adjacent
    * swap) this table knows, the first that `preferred` accepts, most frequent first, else the most frequent.
-   * Undefined when the word is known (isWord) or nothing fits. Generates the ~54n variants and looks them up (no scan of
-   * the vocabulary).
+   * Undefined when the word is known (isWord) or nothing fits. Generates the ~54n variants and looks them up (no scan
+   * of the vocabulary).
    */
   repair(word: string, preferred: (candidate: string) => boolean): string | undefined {
     const n = word.length;
