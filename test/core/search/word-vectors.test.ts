@@ -90,6 +90,9 @@ describe('word vectors', () => {
     for (const w of ['alpha', 'beta', 'gamma', 'gammas']) expect(list.has(w), w).toBe(true);
     for (const w of ['', 'alph', 'alphab', 'gam', 'gammaz', 'zeta', 'aaa']) expect(list.has(w), w).toBe(false);
     expect(new WordList('').has('alpha')).toBe(false);
+    const crlf = new WordList('alpha\r\nbeta\r\ngamma');
+    expect(['alpha', 'beta', 'gamma'].every((w) => crlf.has(w))).toBe(true);
+    expect(crlf.has('alpha\r')).toBe(false);
   });
 
   it('still searches when the list beyond the table is missing, as before it existed', () => {
