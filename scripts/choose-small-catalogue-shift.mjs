@@ -4,7 +4,7 @@
 // candidate slope and cap, and the least shift that keeps 92 % precision at >= 0.5 at every size (a margin over
 // 90 %), both as the mean over a size's subsets and pooled over their matches (printed as mean/pooled). Run it after
 // refitting the models (scripts/fit-confidence.mjs); `scripts/calibration-by-size.mjs` then reports dev and held-out.
-//   npm run build && node scripts/choose-small-catalogue-shift.mjs [--reps 20]
+//   npm run build && node scripts/choose-small-catalogue-shift.mjs [--reps 40]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIDENCE_WEIGHTS, confidenceOf, FIRST_CONFIDENCE_WEIGHTS, smallCatalogueShift } from '../build/core/search/confidence.js';
@@ -14,7 +14,7 @@ import { loadSet, subsetSampler } from './fit-confidence.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EVAL = path.join(ROOT, 'test/fixtures/eval/real');
-const reps = Number(process.argv[process.argv.indexOf('--reps') + 1]) || 20;
+const reps = Number(process.argv[process.argv.indexOf('--reps') + 1]) || 40;
 /**
  * The precision every size must keep on dev: the promise (0.9) plus the margin the full catalogue's calibration keeps
  * (DEV_TARGET in fit-confidence.mjs). Chosen at exactly 0.9, the shift left held-out subsets at 0.84-0.88 at 5 and 15
@@ -77,8 +77,8 @@ function precisionBySize(shiftOf) {
 }
 
 let chosen;
-for (const cap of [1, 1.5, 2, 2.5, 3]) {
-  for (const slope of [0.8, 1.2, 1.7]) {
+for (const cap of [1, 1.5, 2, 2.5, 3, 4]) {
+  for (const slope of [0.8, 1.2, 1.7, 2.5]) {
     const rows = precisionBySize((caps) => smallCatalogueShift(caps, slope, cap));
     const worst = Math.min(...rows.map((r) => Math.min(r.precision, r.pooled)));
     process.stdout.write(
