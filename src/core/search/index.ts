@@ -25,7 +25,7 @@ import { confidenceOf, CONFIDENCE_WEIGHTS, FIRST_CONFIDENCE_WEIGHTS, smallCatalo
 import { SemanticRanker } from './semantic.js';
 import { SKIP_WORDS, STOP_WORDS, StemCache, stemWord, tokenize } from './text.js';
 import { compileVocabulary, CONCEPTS, type Concept } from './vocabulary.js';
-import { editsOne, loadWordVectors, type WordVectors } from './word-vectors.js';
+import { loadWordVectors, typoCandidates, type WordVectors } from './word-vectors.js';
 
 export interface SearchFilters {
   /** Keep capabilities whose input_types mention this (case-insensitive substring, e.g. "image"). */
@@ -413,11 +413,10 @@ export class IntentIndex {
     let best: string | undefined;
     let bestDf = 0;
     const body = stem.slice(0, -1);
-    for (const v of editsOne(stem)) {
-      // Same first letter, as in the table's repair; and an edit of the last letter alone is not trusted here: a
-      // stem's end is where stemming cut ("selfies" is "selfi", so "self" was one edit away; "config" read as
-      // "confid").
-      if (v[0] !== stem[0] || v.length < 4 || v === body || v.slice(0, -1) === body || v.slice(0, -1) === stem) continue;
+    for (const v of typoCandidates(stem)) {
+      // An edit of the last letter alone is not trusted here: a stem's end is where stemming cut ("selfies" is
+      // "selfi", so "self" was one edit away; "config" read as "confid").
+      if (v === body || v.slice(0, -1) === body || v.slice(0, -1) === stem) continue;
       const id = this.pool.termId(v);
       const df = id === undefined ? 0 : this.pool.df[id]!;
       if (df > bestDf && stemWord(v) === v) {
@@ -437,6 +436,11 @@ export class IntentIndex {
     let content = 0;
     let unknown = 0;
     const known = (w: string) => this.pool.termId(this.ctx.stems.stem(w)) !== undefined;
+    // Known to the index, or a word some concept phrase is made of.
+    const readable = (w: string) => {
+      const s = this.ctx.stems.stem(w);
+      return this.pool.termId(s) !== undefined || this.ctx.vocab.stems.has(s);
+    };
     let attempts = 0;
     for (const w of new Set(tokenize(intent))) {
       if (STOP_WORDS.has(w) || SKIP_WORDS.has(w)) continue;
@@ -460,7 +464,7 @@ export class IntentIndex {
       // A four-letter word has many neighbours one edit away, and many are jargon ("jira", "grep", "nsfw"): it is
       // repaired only into a word the index or the concept vocabulary reads ("mial" as "mail"), never into one that
       // serves only meaning ("ira", "grew", "nsw").
-      if (word && w.length <= SHORT_WORD && !known(word) && !this.ctx.vocab.stems.has(this.ctx.stems.stem(word))) word = undefined;
+      if (word && w.length <= SHORT_WORD && !readable(word)) word = undefined;
       const stem = word ? undefined : this.repairStem(w);
       if (word) repairs.push([w, word]);
       // A stem is shown as the start of a word ("transcrib…"), which is what it is.

@@ -146,11 +146,7 @@ export class WordVectors {
     const n = word.length;
     if (n < 4 || n > MAX_REPAIR_LEN || !/^[a-z]+$/.test(word) || this.isWord(word)) return undefined;
     const known: [string, number][] = [];
-    for (const c of editsOne(word)) {
-      // People rarely mistype a word's first letter, and a different first letter is most often a different word
-      // ("figma" is not "sigma", nor "zapier" "napier"); nor is a repair shorter than four letters sure ("eval" as
-      // "eva", "devs" as "des").
-      if (c[0] !== word[0] || c.length < 4) continue;
+    for (const c of typoCandidates(word)) {
       const r = this.rows.get(c);
       if (r !== undefined) known.push([c, r]);
     }
@@ -160,6 +156,16 @@ export class WordVectors {
 }
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+/**
+ * The strings a typo of `w` may have been meant as: edit distance 1 (editsOne), the same first letter, and four
+ * letters or more. People rarely mistype a word's first letter, and a different first letter is most often a
+ * different word ("figma" is not "sigma", nor "zapier" "napier"); nor is a repair shorter than four letters sure
+ * ("eval" as "eva", "devs" as "des"). Both typo repairs draw on this: the table's (repair) and the index's stems.
+ */
+export function typoCandidates(w: string): string[] {
+  return editsOne(w).filter((c) => c[0] === w[0] && c.length >= 4);
+}
 
 /** Every distinct string at Damerau-Levenshtein distance 1 from a lower-case word. */
 export function editsOne(w: string): string[] {
