@@ -50,7 +50,10 @@ export interface ScoringView {
   tieBefore(a: number, b: number): boolean;
 }
 
-/** Per-document accumulators, reset after each query through the touched list (no per-query allocation). */
+/**
+ * Per-document accumulators (no per-query allocation). A document's first posting writes all four and later ones add
+ * to them, so only `fields` (zero means untouched) is reset after a query, through the touched list.
+ */
 export interface Scratch {
   acc: Float64Array;
   groups: Int32Array;
@@ -154,11 +157,18 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
         if (dead && !alive[d]) continue;
         // Every posting has a field bit (DocumentAnalyzer), so no field bit yet means not touched yet.
         const f = fields[d]!;
-        if (f === 0) touched[nTouched++] = d;
-        fields[d] = f | pMask[i]!;
-        acc[d] = acc[d]! + w * pVal[i]!;
-        groups[d] = groups[d]! | gbits;
-        terms[d] = terms[d]! | tbit;
+        if (f === 0) {
+          touched[nTouched++] = d;
+          fields[d] = pMask[i]!;
+          acc[d] = w * pVal[i]!;
+          groups[d] = gbits;
+          terms[d] = tbit;
+        } else {
+          fields[d] = f | pMask[i]!;
+          acc[d] = acc[d]! + w * pVal[i]!;
+          groups[d] = groups[d]! | gbits;
+          terms[d] = terms[d]! | tbit;
+        }
       }
     }
   }
@@ -226,12 +236,6 @@ export const scoreQuery: Scorer = (view, plan, limit, accept, params) => {
     if (top.length >= limit) worstRaw = top[top.length - 1]!.raw;
   }
 
-  for (let t = 0; t < nTouched; t++) {
-    const d = touched[t]!;
-    acc[d] = 0;
-    groups[d] = 0;
-    terms[d] = 0;
-    fields[d] = 0;
-  }
+  for (let t = 0; t < nTouched; t++) fields[touched[t]!] = 0;
   return top;
 };
