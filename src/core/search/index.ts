@@ -167,6 +167,8 @@ export class IntentIndex {
   private livePostings = 0;
   private deadPostings = 0;
   private scratch: Scratch = newScratch(1024);
+  /** See ensureTieOrder; undefined after an add. */
+  private tieOrder: Uint32Array | undefined;
   /** undefined until the first search decides; null when meaning is off or the table could not be read. */
   private semantic: SemanticRanker | null | undefined;
   private readonly vectorsOpt: WordVectors | false | undefined;
@@ -210,6 +212,7 @@ export class IntentIndex {
   /** Adds (or replaces, by slug) a passport's capabilities. */
   add(p: LoadedPassport): void {
     if (this.bySlug.has(p.slug)) this.remove(p.slug);
+    this.tieOrder = undefined;
     const u = p.passport.unfragile;
     // A dataset or benchmark needs a request for data, whichever of its capabilities (analyze.ts).
     const kind = requiredByKind(u.artifact.type);
@@ -291,6 +294,7 @@ export class IntentIndex {
     const query = this.understand(intent.slice(0, MAX_INTENT_CHARS), semantic);
     const plan = analyzeQuery(this.ctx, query.text, this.params, semantic ? (w) => informativeness(semantic.vectors, w) : undefined);
     if (!plan.terms.length) return [];
+    this.ensureTieOrder();
     const accept = this.filter(opts);
     const view: ScoringView = {
       pool: this.pool,
@@ -485,12 +489,30 @@ export class IntentIndex {
     return pass ? (doc) => pass(this.docs[doc]!) : () => true;
   }
 
+  /** Equal scores rank by slug, then capability id (then insertion), so results never depend on load order. */
   private tieBefore(a: number, b: number): boolean {
-    const x = this.docs[a]!;
-    const y = this.docs[b]!;
-    if (x.slug !== y.slug) return x.slug < y.slug;
-    if (x.capId !== y.capId) return x.capId < y.capId;
-    return a < b;
+    return this.tieOrder![a]! < this.tieOrder![b]!;
+  }
+
+  /**
+   * Each document's place in (slug, capability id) order, sorted again on the first search after an add (about
+   * 10 ms at 10,000 passports). Exact clones tie often at registry scale, and comparing their long, shared-prefix
+   * slugs on every tie was a tenth of a search.
+   */
+  private ensureTieOrder(): void {
+    if (this.tieOrder) return;
+    const ids = Array.from(this.docs.keys());
+    const docs = this.docs;
+    ids.sort((a, b) => {
+      const x = docs[a]!;
+      const y = docs[b]!;
+      if (x.slug !== y.slug) return x.slug < y.slug ? -1 : 1;
+      if (x.capId !== y.capId) return x.capId < y.capId ? -1 : 1;
+      return a - b;
+    });
+    const order = new Uint32Array(docs.length);
+    ids.forEach((doc, i) => (order[doc] = i));
+    this.tieOrder = order;
   }
 
   private ensureCapacity(n: number): void {

@@ -98,6 +98,14 @@ describe('IntentIndex behaviour', () => {
     expect(ids(ms)).toEqual(['a-1', 'a-2', 'm-1', 'z-1']);
     // The same order with a smaller limit (top-k selection must honour ties too).
     expect(ids(index.search('transcribe a recording', { limit: 2 }))).toEqual(['a-1', 'a-2']);
+    // The order is cached between searches: a passport added after one still takes its place, and one replaced
+    // under the same slug takes it again.
+    index.add(makePassport('beta', [{ ...cap, id: 'b-1' }]));
+    index.add(makePassport('aardvark', [{ ...cap, id: 'aa-1' }]));
+    expect(ids(index.search('transcribe a recording', { limit: 10 }))).toEqual(['aa-1', 'a-1', 'a-2', 'b-1', 'm-1', 'z-1']);
+    index.add(makePassport('alpha', [{ ...cap, id: 'a-3' }]));
+    index.remove('mid');
+    expect(ids(index.search('transcribe a recording', { limit: 10 }))).toEqual(['aa-1', 'a-3', 'b-1', 'z-1']);
   });
 
   it('replaces a passport added again under the same slug, and removes by slug', () => {
