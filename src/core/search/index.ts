@@ -90,6 +90,8 @@ const RERANK_DEPTH = 15;
 const SEMANTIC_WEIGHT = 0.4;
 /** Word-level closeness is computed for this many leading matches (it costs ~10 µs a word); later ones use coverage. */
 const CLOSENESS_DEPTH = 10;
+/** Documents added since the last search that are inserted into the tie order one by one rather than sorted. */
+const TIE_INSERT_MAX = 64;
 /** Cosine of two words below which they count as unrelated, and above which as the same need. */
 const CLOSE_FROM = 0.3;
 const CLOSE_TO = 0.8;
@@ -167,7 +169,8 @@ export class IntentIndex {
   private livePostings = 0;
   private deadPostings = 0;
   private scratch: Scratch = newScratch(1024);
-  /** See ensureTieOrder; undefined after an add. */
+  /** See ensureTieOrder: every document (removed ones too) in tie order, and each one's place in it (undefined after an add). */
+  private readonly tieSorted: number[] = [];
   private tieOrder: Uint32Array | undefined;
   /** undefined until the first search decides; null when meaning is off or the table could not be read. */
   private semantic: SemanticRanker | null | undefined;
@@ -495,23 +498,39 @@ export class IntentIndex {
   }
 
   /**
-   * Each document's place in (slug, capability id) order, sorted again on the first search after an add (about
-   * 10 ms at 10,000 passports). Exact clones tie often at registry scale, and comparing their long, shared-prefix
-   * slugs on every tie was a tenth of a search.
+   * Each document's place in (slug, capability id) order, brought up to date on the first search after an add: a
+   * few new documents (a registry answer's) are inserted by binary search, many (loading) sorted with the rest
+   * (about 10 ms at 10,000 passports). Exact clones tie often at registry scale, and comparing their long,
+   * shared-prefix slugs on every tie was a tenth of a search.
    */
   private ensureTieOrder(): void {
     if (this.tieOrder) return;
-    const ids = Array.from(this.docs.keys());
     const docs = this.docs;
-    ids.sort((a, b) => {
+    const before = (a: number, b: number) => {
       const x = docs[a]!;
       const y = docs[b]!;
-      if (x.slug !== y.slug) return x.slug < y.slug ? -1 : 1;
-      if (x.capId !== y.capId) return x.capId < y.capId ? -1 : 1;
-      return a - b;
-    });
+      if (x.slug !== y.slug) return x.slug < y.slug;
+      if (x.capId !== y.capId) return x.capId < y.capId;
+      return a < b;
+    };
+    const sorted = this.tieSorted;
+    if (docs.length - sorted.length > TIE_INSERT_MAX) {
+      for (let d = sorted.length; d < docs.length; d++) sorted.push(d);
+      sorted.sort((a, b) => (before(a, b) ? -1 : 1));
+    } else {
+      for (let d = sorted.length; d < docs.length; d++) {
+        let lo = 0;
+        let hi = sorted.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (before(sorted[mid]!, d)) lo = mid + 1;
+          else hi = mid;
+        }
+        sorted.splice(lo, 0, d);
+      }
+    }
     const order = new Uint32Array(docs.length);
-    ids.forEach((doc, i) => (order[doc] = i));
+    sorted.forEach((doc, i) => (order[doc] = i));
     this.tieOrder = order;
   }
 

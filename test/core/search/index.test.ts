@@ -106,6 +106,11 @@ describe('IntentIndex behaviour', () => {
     index.add(makePassport('alpha', [{ ...cap, id: 'a-3' }]));
     index.remove('mid');
     expect(ids(index.search('transcribe a recording', { limit: 10 }))).toEqual(['aa-1', 'a-3', 'b-1', 'z-1']);
+    // Many passports at once (loading) are sorted in, not inserted one by one: the same order.
+    const slugs = Array.from({ length: 90 }, (_, i) => `p${String((i * 37) % 90).padStart(2, '0')}`);
+    for (const slug of slugs) index.add(makePassport(slug, [{ ...cap, id: `${slug}-1` }]));
+    const all = ids(index.search('transcribe a recording', { limit: 100 }));
+    expect(all).toEqual(['aa-1', 'a-3', 'b-1', ...[...slugs].sort().map((s) => `${s}-1`), 'z-1']);
   });
 
   it('replaces a passport added again under the same slug, and removes by slug', () => {
