@@ -50,7 +50,8 @@ export const MODALITY = { audio: 1, image: 2, video: 4, data: 8 } as const;
 export const DATA_WORDS: readonly string[] = 'dataset|corpus|corpora|benchmark|leaderboard|pretrain'.split('|');
 export const DATA_PHRASES: readonly string[] = (
   'training data|training set|training examples|train data|test set|test suite|test data|eval set|evaluation set|' +
-  'evaluation data|validation set|labelled data|labeled data|annotated data|reference solutions|sample data'
+  'evaluation data|validation set|labelled data|labeled data|annotated data|reference solutions|sample data|' +
+  'raw text|training text|test questions|test problems|contest problems'
 ).split('|');
 
 interface ConceptOptions {

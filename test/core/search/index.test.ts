@@ -187,7 +187,13 @@ describe('IntentIndex behaviour', () => {
     index.add(makePassport('qa-model', [{ name: 'Question answering', description: qa }], { type: 'model' }));
     index.add(makePassport('qa-bench', [{ name: 'Question answering', description: qa }], { type: 'Benchmark' }));
     expect(index.search('answer questions about this passage').map((m) => m.passport.slug)[0]).toBe('qa-model');
-    for (const intent of ['training data for answering questions about a passage', 'benchmark my model answering questions about a passage'])
+    for (const intent of [
+      'training data for answering questions about a passage',
+      'benchmark my model answering questions about a passage',
+      // Said without "data" or "benchmark": raw text to train on, the test questions themselves.
+      'raw text of passages with questions and answers',
+      'the test questions for answering questions about a passage',
+    ])
       expect(
         index
           .search(intent)
