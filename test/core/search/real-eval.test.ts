@@ -49,22 +49,34 @@ describe('real registry passports', () => {
 
   // Targets (issue 12): top-1 >= 0.85, top-3 >= 0.95, MRR >= 0.90.
   // 0.837 / 0.946 / 0.892 on the 2,101-intent set once typo repair stopped rewriting correct words (0.832 / 0.941 /
-  // 0.889 before); 0.844 / 0.949 / 0.898 with round 12 (2,390 intents).
-  it('ranks held-out intents: top-1 >= 0.83 (target 0.85), top-3 >= 0.94 (target 0.95), MRR >= 0.88 (target 0.90)', () => {
-    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.83);
-    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.94);
-    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.88);
+  // 0.889 before); 0.844 / 0.949 / 0.898 with round 12 (2,390 intents); 0.852 / 0.953 / 0.904 with round 13 (2,660),
+  // whose agents' wording is easier than people's: the rounds people wrote stay at 0.844 / 0.949 / 0.898.
+  it('ranks held-out intents: top-1 >= 0.84 (target 0.85), top-3 >= 0.945 (target 0.95), MRR >= 0.89 (target 0.90)', () => {
+    expect(ranking.top1, misses).toBeGreaterThanOrEqual(0.84);
+    expect(ranking.top3, misses).toBeGreaterThanOrEqual(0.945);
+    expect(ranking.mrr, misses).toBeGreaterThanOrEqual(0.89);
+  });
+
+  // The tool's real callers are agents (round 13 was written as they phrase a find_capability_by_intent call): on
+  // their held-out half every ranking target is met, 0.917 / 0.991 / 0.955, measured before any use.
+  it("ranks agents' held-out intents above every target", () => {
+    const agents = inCatalogue.filter((i) => i.round === 13);
+    expect(agents.length).toBeGreaterThanOrEqual(100);
+    const r = evaluate(agents, (q) => index.search(q, { limit: 10 }).map((m) => m.capability.id));
+    expect(r.top1).toBeGreaterThanOrEqual(0.88);
+    expect(r.top3).toBeGreaterThanOrEqual(0.97);
+    expect(r.mrr).toBeGreaterThanOrEqual(0.93);
   });
 
   // Targets: >= 90 % of matches at >= 0.5 serve; >= 90 % of off-catalogue unanswered; right first at >= 0.5 for 85 %.
   it('means what its confidence says on held-out intents', () => {
     expect(confidence.precision).toBeGreaterThanOrEqual(0.9);
     expect(confidence.offUnanswered).toBeGreaterThanOrEqual(0.9);
-    // 0.409 on the 2,390-intent set (target 0.85; 0.41 on the 2,101-intent one): the models keep the 90 % promise
+    // 0.434 on the 2,660-intent set, 0.409 on the 2,390-intent one (target 0.85): the models keep the 90 % promise
     // first, calibrated with a margin on the rounds no vocabulary change was decided on, which costs right-first (0.56
     // at 0.865 precision on the 1,515-intent set once, when the promise was broken there); two features of what the
     // match lacks and whether it leads lexically raised it from 0.326. See BENCHMARKS.md.
-    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.4);
+    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.42);
   });
 
   // The rounds no vocabulary change was ever decided on (7 and later): their dev halves calibrate the confidence
@@ -77,13 +89,13 @@ describe('real registry passports', () => {
     // Reached 0.850 / 0.966 / 0.909 on rounds 7-9 (targets 0.85 / 0.95 / 0.90; the start of that session had 0.847 /
     // 0.966 / 0.907 here: these intents are easier than the older ones, it was not a gain), and 0.852 / 0.954 / 0.905
     // with rounds 10 and 11 added, measured before any use (round 10, non-developers' words, ranks far worse); 0.864 /
-    // 0.961 / 0.913 with round 12 (people in a hurry, typos and all).
+    // 0.961 / 0.913 with round 12 (people in a hurry, typos and all); 0.871 / 0.965 / 0.919 with round 13 (agents).
     expect(r.top1).toBeGreaterThanOrEqual(0.85);
     expect(r.top3).toBeGreaterThanOrEqual(0.95);
     expect(r.mrr).toBeGreaterThanOrEqual(0.9);
     const c = evaluateConfidence(fresh, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence })));
     // 0.942 and 0.924 on rounds 7-9 (79 off-catalogue intents); 0.930 and 0.931 on rounds 7-11 (145); 0.934 and
-    // 0.937 on rounds 7-12 (175), calibrated on their dev halves.
+    // 0.937 on rounds 7-12 (175); 0.936 and 0.931 on rounds 7-13 (204), calibrated on their dev halves.
     expect(c.precision).toBeGreaterThanOrEqual(0.9);
     expect(c.offUnanswered).toBeGreaterThanOrEqual(0.9);
   });
