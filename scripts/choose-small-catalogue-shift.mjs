@@ -2,12 +2,21 @@
 // and SMALL_CATALOGUE_MAX_SHIFT) on the DEVELOPMENT split only: for random subsets of the real registry passports
 // (always with the built-in one, labels cut to what each subset holds), the shipped models' confidence with each
 // candidate slope and cap, and the least shift that keeps 92 % precision at >= 0.5 at every size (a margin over
-// 90 %), both as the mean over a size's subsets and pooled over their matches (printed as mean/pooled). Run it after
-// refitting the models (scripts/fit-confidence.mjs); `scripts/calibration-by-size.mjs` then reports dev and held-out.
+// 90 %), both as the mean over a size's subsets and pooled over their matches (printed as mean/pooled). The shipped
+// shift is replaced by that least one only when it no longer keeps 92 % itself (last line). Run it after refitting the
+// models (scripts/fit-confidence.mjs) or growing the set; `scripts/calibration-by-size.mjs` then reports dev and
+// held-out.
 //   npm run build && node scripts/choose-small-catalogue-shift.mjs [--reps 40]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONFIDENCE_WEIGHTS, confidenceOf, FIRST_CONFIDENCE_WEIGHTS, smallCatalogueShift } from '../build/core/search/confidence.js';
+import {
+  CONFIDENCE_WEIGHTS,
+  confidenceOf,
+  FIRST_CONFIDENCE_WEIGHTS,
+  SMALL_CATALOGUE_MAX_SHIFT,
+  SMALL_CATALOGUE_SLOPE,
+  smallCatalogueShift,
+} from '../build/core/search/confidence.js';
 import { IntentIndex } from '../build/core/search/index.js';
 import { loadWordVectors } from '../build/core/search/word-vectors.js';
 import { loadSet, subsetSampler } from './fit-confidence.mjs';
@@ -76,11 +85,14 @@ function precisionBySize(shiftOf) {
   });
 }
 
+const worstOf = (slope, cap) => {
+  const rows = precisionBySize((caps) => smallCatalogueShift(caps, slope, cap));
+  return { rows, worst: Math.min(...rows.map((r) => Math.min(r.precision, r.pooled))) };
+};
 let chosen;
 for (const cap of [1, 1.5, 2, 2.5, 3, 4]) {
   for (const slope of [0.8, 1.2, 1.7, 2.5]) {
-    const rows = precisionBySize((caps) => smallCatalogueShift(caps, slope, cap));
-    const worst = Math.min(...rows.map((r) => Math.min(r.precision, r.pooled)));
+    const { rows, worst } = worstOf(slope, cap);
     process.stdout.write(
       `cap ${cap}, slope ${slope}: worst ${worst.toFixed(3)}  ${rows.map((r) => `${r.passports}:${r.precision.toFixed(2)}/${r.pooled.toFixed(2)}`).join(' ')}\n`,
     );
@@ -91,4 +103,12 @@ process.stdout.write(
   chosen
     ? `least shift keeping ${TARGET} at every size on dev: SMALL_CATALOGUE_MAX_SHIFT = ${chosen.cap}, SMALL_CATALOGUE_SLOPE = ${chosen.slope}\n`
     : `no candidate keeps ${TARGET} at every size on dev\n`,
+);
+// The shipped shift changes only when it no longer keeps the target: near the line the least passing pair moves with
+// the sampling and with each new round (cap 2, then 2.5, then 2 again on 2,660 intents, at 0.921-0.929 over three
+// subset seeds), and every move trades the promise in small catalogues for a few more confident answers there.
+const shippedWorst = worstOf(SMALL_CATALOGUE_SLOPE, SMALL_CATALOGUE_MAX_SHIFT).worst;
+process.stdout.write(
+  `shipped (cap ${SMALL_CATALOGUE_MAX_SHIFT}, slope ${SMALL_CATALOGUE_SLOPE}): worst ${shippedWorst.toFixed(3)}: ` +
+    (shippedWorst >= TARGET ? 'keeps the target, keep it\n' : `under ${TARGET}, ship the least shift above\n`),
 );
