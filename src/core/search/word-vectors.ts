@@ -204,7 +204,6 @@ export function loadWordVectors(file = WORD_VECTORS_PATH, moreFile = MORE_WORDS_
 export class WordList {
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
-  private readonly count: number;
 
   constructor(private readonly text: string) {
     const starts: number[] = [];
@@ -219,18 +218,17 @@ export class WordList {
       }
       p = next + 1;
     }
-    this.count = starts.length;
     this.starts = Int32Array.from(starts);
     this.ends = Int32Array.from(ends);
   }
 
   get size(): number {
-    return this.count;
+    return this.starts.length;
   }
 
   has(word: string): boolean {
     let lo = 0;
-    let hi = this.count - 1;
+    let hi = this.starts.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const c = this.compare(mid, word);
