@@ -339,6 +339,7 @@ export class IntentIndex {
     }
     ranked.length = Math.min(ranked.length, limit);
     const words = this.groupWords(plan);
+    const near = semantic?.nearness(words.map((w) => w.word));
     // Confidence never rises down the list: a match ranked below another is not more likely to serve than it, so
     // a caller that orders by confidence (the federation, to merge with the registry) keeps the index's order.
     let ceiling = 1;
@@ -352,7 +353,7 @@ export class IntentIndex {
         relative: best > 0 ? hybrid / best : 0,
         lead,
         unknown: query.unknown,
-        closeness: i < CLOSENESS_DEPTH && semantic ? this.closeness(semantic, words, s) : s.coverage,
+        closeness: i < CLOSENESS_DEPTH && near ? this.closeness(near, words, s) : s.coverage,
         distinct: Math.max(0, sim.sim) - meanSim,
         named: s.fieldMask & NAME_FIELD ? 1 : 0,
         lacking: lacking(words, s),
@@ -386,23 +387,17 @@ export class IntentIndex {
   }
 
   /** Soft coverage: words the capability lacks count by how close its nearest word comes (see MatchFeatures). */
-  private closeness(semantic: SemanticRanker, words: { bit: number; word: string; weight: number }[], s: Scored): number {
+  private closeness(near: (k: number, doc: number) => number, words: { bit: number; word: string; weight: number }[], s: Scored): number {
     let total = 0;
     let got = 0;
-    const missing: typeof words = [];
     for (const w of words) {
       total += w.weight;
       if (s.groupMask & w.bit) got += w.weight;
-      else missing.push(w);
     }
     if (total <= 0) return s.coverage;
-    if (missing.length) {
-      const near = semantic.nearestWords(
-        missing.map((w) => w.word),
-        s.doc,
-      );
-      missing.forEach((w, k) => (got += w.weight * Math.max(0, Math.min(1, (near[k]! - CLOSE_FROM) / (CLOSE_TO - CLOSE_FROM)))));
-    }
+    words.forEach((w, k) => {
+      if (!(s.groupMask & w.bit)) got += w.weight * Math.max(0, Math.min(1, (near(k, s.doc) - CLOSE_FROM) / (CLOSE_TO - CLOSE_FROM)));
+    });
     return got / total;
   }
 

@@ -36,6 +36,10 @@ interface DocVectors {
 export class SemanticRanker {
   private readonly cache = new Map<number, DocVectors>();
   private bytes = 0;
+  // nearness(): per word of the table, the search that last saw it and its slot there (allocated on first use).
+  private seen: Int32Array | undefined;
+  private slot: Int32Array | undefined;
+  private generation = 0;
 
   /** `textsOf(doc)`: the field texts of a capability, in a stable order (see IntentIndex). */
   constructor(
@@ -76,12 +80,48 @@ export class SemanticRanker {
   }
 
   /**
-   * How close in meaning a capability comes to words of the intent it does not contain: for each word, the best
-   * cosine against any word of the capability ("mailboxes" ~ "email"). -1 for a word the table does not know.
+   * For one search: how close in meaning a capability comes to each of `words` it does not contain, as
+   * `near(k, doc)`, the best cosine of `words[k]` against any word of the capability ("mailboxes" ~ "email"); -1 for a
+   * word the table does not know. The candidates of one search share most of their words (near-duplicate servers, a
+   * vendor's family of models), so each pair of words is compared once per search, not once per candidate.
    */
-  nearestWords(words: readonly string[], doc: number): number[] {
-    const rows = this.doc(doc).words;
-    return words.map((w) => this.vectors.bestCosine(w, rows));
+  nearness(words: readonly string[]): (k: number, doc: number) => number {
+    const v = this.vectors;
+    const rows = words.map((w) => v.row(w));
+    const n = words.length;
+    if (++this.generation >= 2 ** 31 - 1) {
+      this.seen?.fill(0);
+      this.generation = 1;
+    }
+    const generation = this.generation;
+    const seen = (this.seen ??= new Int32Array(v.count));
+    const slot = (this.slot ??= new Int32Array(v.count));
+    // Cosines by (slot of the capability's word, k), NaN until computed; slots are given in first-seen order.
+    let cos = new Float64Array(n * 64).fill(NaN);
+    let used = 0;
+    return (k, doc) => {
+      const q = rows[k]!;
+      if (q < 0) return -1;
+      const own = this.doc(doc).words;
+      let best = -1;
+      for (let i = 0; i < own.length; i++) {
+        const r = own[i]!;
+        if (seen[r] !== generation) {
+          seen[r] = generation;
+          slot[r] = used++;
+          if (used * n > cos.length) {
+            const grown = new Float64Array(cos.length * 2).fill(NaN);
+            grown.set(cos);
+            cos = grown;
+          }
+        }
+        const at = slot[r]! * n + k;
+        let c = cos[at]!;
+        if (c !== c) c = cos[at] = v.cosine(q, r);
+        if (c > best) best = c;
+      }
+      return best;
+    };
   }
 
   similarity(q: Float32Array, doc: number): Similarity {

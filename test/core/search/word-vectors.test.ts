@@ -27,7 +27,7 @@ describe('word vectors', () => {
   });
 
   it('places related words closer than unrelated ones', () => {
-    const near = (a: string, b: string) => v.bestCosine(a, Int32Array.of(v.row(b)));
+    const near = (a: string, b: string) => (v.row(a) < 0 ? -1 : v.cosine(v.row(a), v.row(b)));
     expect(near('picture', 'image')).toBeGreaterThan(near('picture', 'invoice') + 0.2);
     expect(near('melody', 'music')).toBeGreaterThan(near('melody', 'database') + 0.2);
     expect(near('qzxvkw', 'image')).toBe(-1);
@@ -175,6 +175,32 @@ describe('meaning re-ranking (SemanticRanker)', () => {
     expect(reads).toEqual([0, 1, 2, 1]); // was dropped, read again
     lru.forget(1);
     expect(lru.cacheStats().entries).toBe(1);
+  });
+
+  it('gives each word its best cosine against a capability, each pair once per search, searches apart', () => {
+    // Enough distinct words across the capabilities to outgrow the first table of cosines (64 words).
+    const many = [
+      ...texts,
+      ['a long list of everyday words: river mountain kitchen garden window bottle candle mirror pillow basket ladder'],
+      ['bridge castle forest island valley desert harbour tunnel meadow glacier canyon volcano lagoon prairie orchard'],
+      ['violin trumpet guitar piano flute drum cello harp banjo accordion saxophone clarinet trombone tuba oboe'],
+      ['doctor lawyer farmer pilot sailor baker tailor plumber painter dentist surgeon nurse teacher chemist engineer'],
+    ];
+    const probe = new SemanticRanker(v, (doc) => many[doc]!);
+    const expected = (word: string, doc: number) => {
+      const r = v.row(word);
+      const rows = v.rowsOf(many[doc]!);
+      return r < 0 || rows.length === 0 ? -1 : Math.max(-1, ...Array.from(rows, (x) => v.cosine(r, x)));
+    };
+    for (const words of [
+      ['email', 'melody', 'qzxvkw', 'picture'],
+      ['music', 'lawyer', 'lake'],
+    ]) {
+      const near = probe.nearness(words);
+      // Twice over, in an order that revisits capabilities: the second pass reads the cosines kept by the first.
+      for (const doc of [0, 3, 4, 5, 6, 1, 2, 6, 0, 4]) words.forEach((w, k) => expect(near(k, doc)).toBe(expected(w, doc)));
+    }
+    expect(probe.nearness(['qzxvkw'])(0, 0)).toBe(-1);
   });
 
   it('skips fields with no known word, and says so when nothing is comparable', () => {
