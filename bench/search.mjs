@@ -107,9 +107,32 @@ async function qualityOf(dir, vectors) {
     if (inCat.length < set.length || real) {
       out[split].confidence = pickConfidence(evaluateConfidence(set, (q) => ours(q).map((m) => ({ id: m.capability.id, confidence: m.confidence }))));
       out[split].confidence.bands = confidenceBands(ours, set);
+      if (real) out[split].confidence.right_first_ceiling = rightFirstCeiling(ours, set);
     }
   }
   return out;
+}
+
+/**
+ * The most right-first any single threshold gives on these intents while both promises hold there (precision >= 0.9,
+ * off-catalogue unanswered >= 0.9), the threshold chosen on the same intents: an oracle, so a ceiling for the shipped
+ * confidences, not a result. It says how far a better calibration alone could go; past it only better ranking or
+ * better-separated confidences help. Never above top-1 (right-first needs the first match right).
+ */
+function rightFirstCeiling(answers, intents) {
+  const search = (q) => answers(q).map((m) => ({ id: m.capability.id, confidence: m.confidence }));
+  let best = { threshold: null, right_first: 0 };
+  for (let t = 0.05; t < 1; t += 0.01) {
+    const c = evaluateConfidence(intents, search, t);
+    if (c.precision >= 0.9 && c.offUnanswered >= 0.9 && c.rightFirst > best.right_first)
+      best = {
+        threshold: round(t, 2),
+        right_first: round(c.rightFirst, 3),
+        precision: round(c.precision, 3),
+        off_catalogue_unanswered: round(c.offUnanswered, 3),
+      };
+  }
+  return best;
 }
 
 /** Share of the top five matches that serve, by confidence band: how conservative the scale is below 0.5. */
