@@ -83,7 +83,8 @@ export class SemanticRanker {
    * For one search: how close in meaning a capability comes to each of `words` it does not contain, as
    * `near(k, doc)`, the best cosine of `words[k]` against any word of the capability ("mailboxes" ~ "email"); -1 for a
    * word the table does not know. The candidates of one search share most of their words (near-duplicate servers, a
-   * vendor's family of models), so each pair of words is compared once per search, not once per candidate.
+   * vendor's family of models), so each pair of words is compared once per search, not once per candidate. The
+   * function is good until the next call of `nearness` on this ranker (one search at a time: searches are synchronous).
    */
   nearness(words: readonly string[]): (k: number, doc: number) => number {
     const v = this.vectors;
