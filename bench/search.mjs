@@ -13,15 +13,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { BUILTIN_PASSPORT_PATH, loadPassportDirectory, loadPassportFile } from '../build/core/passport/load.js';
-import { evaluate, evaluateConfidence, FRESH_ROUND, withTypos } from '../build/core/search/evaluate.js';
+import { evaluate, evaluateConfidence, FRESH_ROUND, viaAgent, withTypos } from '../build/core/search/evaluate.js';
 import { CONCEPTS, IntentIndex } from '../build/core/search/index.js';
 import { loadWordVectors, MORE_WORDS_PATH, WORD_VECTORS_PATH } from '../build/core/search/word-vectors.js';
 import { writeSyntheticPassports } from '../scripts/synthetic-passports.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EVAL = path.join(ROOT, 'test/fixtures/eval');
+
+/** The round written as AI agents phrase their calls (the fixtures README); the rounds before it, people wrote. */
+const AGENTS_ROUND = 13;
 
 const capText = (c) => [c.name, c.description, ...(c.intents ?? []), ...(c.best_for ?? []), c.uri, ...(c.categories ?? [])].join(' ');
 
@@ -96,6 +99,18 @@ async function qualityOf(dir, vectors) {
   const splits = { all: intents, dev: intents.filter((i) => i.split === 'dev'), holdout };
   if (intents.some((i) => (i.round ?? 0) >= FRESH_ROUND)) splits.holdout_fresh = holdout.filter((i) => (i.round ?? 0) >= FRESH_ROUND);
   if (real) splits.holdout_typo = holdout.map((i) => ({ ...i, intent: withTypos(i.intent) }));
+  // People's requests as an agent passes them (via-agent.json: blind AI helpers wrote the tool's intent argument from
+  // each request and the tool's description), next to the same requests verbatim: `holdout_people` is every held-out
+  // request people wrote (rounds before AGENTS_ROUND, which agents wrote), `dev_sample_people` the dev requests rewritten.
+  const agentFile = path.join(dir, 'via-agent.json');
+  if (real && existsSync(agentFile)) {
+    const rewritten = viaAgent(intents, JSON.parse(readFileSync(agentFile, 'utf8')).intents);
+    const ofDev = new Set(rewritten.filter((i) => i.split === 'dev').map((i) => i.of));
+    splits.dev_sample_people = intents.filter((i) => ofDev.has(i.intent));
+    splits.dev_sample_people_via_agent = rewritten.filter((i) => i.split === 'dev');
+    splits.holdout_people = holdout.filter((i) => (i.round ?? 0) < AGENTS_ROUND);
+    splits.holdout_people_via_agent = rewritten.filter((i) => i.split === 'holdout');
+  }
   for (const [split, set] of Object.entries(splits)) {
     const inCat = set.filter((i) => i.expected.length);
     out[split] = {
@@ -300,7 +315,17 @@ function printTable(r) {
     const x = q[name];
     out += `\nIntent search quality, ${name}: ${x.intents} labelled intents over ${x.passports} passports / ${x.capabilities} capabilities\n`;
     out += row(['', 'ours', 'lexical only', 'BM25 baseline']);
-    for (const split of ['all', 'dev', 'holdout', 'holdout_fresh', 'holdout_typo']) {
+    for (const split of [
+      'all',
+      'dev',
+      'holdout',
+      'holdout_fresh',
+      'holdout_typo',
+      'dev_sample_people',
+      'dev_sample_people_via_agent',
+      'holdout_people',
+      'holdout_people_via_agent',
+    ]) {
       const y = x[split];
       if (!y) continue;
       for (const k of ['top1', 'top3', 'mrr'])

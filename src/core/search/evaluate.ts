@@ -105,6 +105,27 @@ export function evaluateConfidence(
   };
 }
 
+/** One request as an agent passed it (test/fixtures/eval/real/via-agent.json): `of` is the person's own intent. */
+export interface AgentRewrite {
+  of: string;
+  intent: string;
+  split: string;
+}
+
+/**
+ * The agents' intents with the labels of the people's intents they were written from, each with its `of`. Throws
+ * when an `of` is not a labelled intent of the same split: a relabelled or reworded set must not lose its rewrites
+ * without a word.
+ */
+export function viaAgent(labelled: readonly LabelledIntent[], rewrites: readonly AgentRewrite[]): (LabelledIntent & { of: string })[] {
+  const byText = new Map(labelled.map((i) => [i.intent, i]));
+  return rewrites.map((r) => {
+    const source = byText.get(r.of);
+    if (!source || source.split !== r.split) throw new Error(`via-agent: no ${r.split} intent "${r.of}" in the labelled set`);
+    return { ...source, intent: r.intent, of: r.of };
+  });
+}
+
 /** Neighbouring keys on a QWERTY keyboard: the commonest substitution typo hits one of these. */
 const NEAR_KEYS: Readonly<Record<string, string>> = {
   q: 'wa',

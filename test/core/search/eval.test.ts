@@ -1,7 +1,7 @@
 // Regression guard on the labelled set: fails if ranking quality drops below what the index reached
 // (minus a small margin), and checks it stays clearly ahead of the plain BM25 baseline.
 import { describe, expect, it } from 'vitest';
-import { evaluate, withTypos } from '../../../src/core/search/evaluate.js';
+import { evaluate, viaAgent, withTypos } from '../../../src/core/search/evaluate.js';
 import { IntentIndex } from '../../../src/core/search/index.js';
 import { loadEvalCorpus, loadEvalIntents, testVectors, bm25Baseline } from './helpers.js';
 
@@ -75,5 +75,23 @@ describe('withTypos (typo robustness measurement)', () => {
     expect(two.split(' ').filter((w, i) => w !== intent.split(' ')[i])).toHaveLength(2);
     expect(new Set([1, 2, 3, 4, 5].map((seed) => withTypos(intent, 1, seed))).size).toBeGreaterThan(1);
     expect(withTypos('a b c to do it')).toBe('a b c to do it');
+  });
+});
+
+describe('viaAgent (agents passing people requests)', () => {
+  const labelled = [
+    { intent: 'sort my photos by date', expected: [], split: 'dev' },
+    { intent: 'transcribe a meetng', expected: ['whisper__cap_0'], split: 'holdout' },
+  ];
+
+  it("gives each agent's intent the labels of the request it was written from", () => {
+    expect(viaAgent(labelled, [{ of: 'transcribe a meetng', intent: 'transcribe a meeting recording to text', split: 'holdout' }])).toEqual([
+      { intent: 'transcribe a meeting recording to text', expected: ['whisper__cap_0'], split: 'holdout', of: 'transcribe a meetng' },
+    ]);
+  });
+
+  it('refuses a rewrite of a request the set does not hold, or holds in another split', () => {
+    expect(() => viaAgent(labelled, [{ of: 'transcribe a meeting', intent: 'x', split: 'holdout' }])).toThrow(/no holdout intent "transcribe a meeting"/);
+    expect(() => viaAgent(labelled, [{ of: 'sort my photos by date', intent: 'x', split: 'holdout' }])).toThrow(/no holdout intent/);
   });
 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { toLoadedPassport } from '../../../src/core/passport/load.js';
 import type { LoadedPassport } from '../../../src/core/passport/schema.js';
 import MiniSearch from 'minisearch';
-import { evaluate, type LabelledIntent } from '../../../src/core/search/evaluate.js';
+import { type AgentRewrite, evaluate, type LabelledIntent, viaAgent } from '../../../src/core/search/evaluate.js';
 import { loadWordVectors, type WordVectors } from '../../../src/core/search/word-vectors.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -33,6 +33,12 @@ export function loadRealCorpus(): LoadedPassport[] {
 
 export function loadRealIntents(): LabelledIntent[] {
   return (JSON.parse(readFileSync(path.join(EVAL_DIR, 'real/intents.json'), 'utf8')) as { intents: LabelledIntent[] }).intents;
+}
+
+/** People's requests as an AI agent passed them to the tool (real/via-agent.json), labelled as the requests are. */
+export function loadViaAgent(): (LabelledIntent & { of: string })[] {
+  const file = JSON.parse(readFileSync(path.join(EVAL_DIR, 'real/via-agent.json'), 'utf8')) as { intents: AgentRewrite[] };
+  return viaAgent(loadRealIntents(), file.intents);
 }
 
 export function loadBuiltin(): LoadedPassport {
