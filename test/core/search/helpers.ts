@@ -37,8 +37,16 @@ export function loadRealIntents(): LabelledIntent[] {
 
 /** People's requests as an AI agent passed them to the tool (real/via-agent.json), labelled as the requests are. */
 export function loadViaAgent(): (LabelledIntent & { of: string })[] {
-  const file = JSON.parse(readFileSync(path.join(EVAL_DIR, 'real/via-agent.json'), 'utf8')) as { intents: AgentRewrite[] };
-  return viaAgent(loadRealIntents(), file.intents);
+  return viaAgent(loadRealIntents(), viaAgentFile().intents);
+}
+
+/** real/via-agent.json as it is: the agents' intents and the tool's descriptions they were shown. */
+export function viaAgentFile(): { tool_description: string; tool_intent_description: string; intents: AgentRewrite[] } {
+  return JSON.parse(readFileSync(path.join(EVAL_DIR, 'real/via-agent.json'), 'utf8')) as {
+    tool_description: string;
+    tool_intent_description: string;
+    intents: AgentRewrite[];
+  };
 }
 
 export function loadBuiltin(): LoadedPassport {

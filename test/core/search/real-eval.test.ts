@@ -19,7 +19,8 @@ import {
 } from '../../../src/core/search/confidence.js';
 import { evaluate, evaluateConfidence, FRESH_ROUND, withTypos } from '../../../src/core/search/evaluate.js';
 import { IntentIndex } from '../../../src/core/search/index.js';
-import { loadBuiltin, loadRealCorpus, loadRealIntents, loadViaAgent, testVectors, bm25Baseline } from './helpers.js';
+import { findCapabilityByIntent } from '../../../src/mcp/tools/find-capability-by-intent.js';
+import { loadBuiltin, loadRealCorpus, loadRealIntents, loadViaAgent, testVectors, bm25Baseline, viaAgentFile } from './helpers.js';
 
 const MISTRAL = 'openrouter-mistralai-mistral-small-3.1-24b-instruct';
 
@@ -73,6 +74,9 @@ describe('real registry passports', () => {
   // description (via-agent.json), measured once before any use: 0.884 / 0.957 / 0.925, precision 0.937, right-first
   // 0.659, abstention 0.944; the same requests verbatim 0.845 / 0.950 / 0.898, 0.943, 0.410, 0.959.
   it("ranks people's held-out requests, as an agent passes them, above every ranking target and keeps the promise", () => {
+    // The agents were shown the tool's description as shipped: a new one changes what they write, so measure again.
+    expect(findCapabilityByIntent.description).toBe(viaAgentFile().tool_description);
+    expect(findCapabilityByIntent.inputSchema.intent.description).toBe(viaAgentFile().tool_intent_description);
     const rewritten = loadViaAgent().filter((i) => i.split === 'holdout');
     const people = holdout.filter((i) => (i.round ?? 0) < 13);
     // Every held-out request people wrote has its agent's version, and only those.
