@@ -101,13 +101,12 @@ async function qualityOf(dir, vectors) {
   if (real) splits.holdout_typo = holdout.map((i) => ({ ...i, intent: withTypos(i.intent) }));
   // People's requests as an agent passes them (via-agent.json: blind AI helpers wrote the tool's intent argument from
   // each request and the tool's description), next to the same requests verbatim: `holdout_people` is every held-out
-  // request people wrote (rounds before AGENTS_ROUND, which agents wrote), `dev_sample_people` the dev requests rewritten.
+  // request people wrote (rounds before AGENTS_ROUND, which agents wrote), `dev_people` the same in dev.
   const agentFile = path.join(dir, 'via-agent.json');
   if (real && existsSync(agentFile)) {
     const rewritten = viaAgent(intents, JSON.parse(readFileSync(agentFile, 'utf8')).intents);
-    const ofDev = new Set(rewritten.filter((i) => i.split === 'dev').map((i) => i.of));
-    splits.dev_sample_people = intents.filter((i) => ofDev.has(i.intent));
-    splits.dev_sample_people_via_agent = rewritten.filter((i) => i.split === 'dev');
+    splits.dev_people = intents.filter((i) => i.split === 'dev' && (i.round ?? 0) < AGENTS_ROUND);
+    splits.dev_people_via_agent = rewritten.filter((i) => i.split === 'dev');
     splits.holdout_people = holdout.filter((i) => (i.round ?? 0) < AGENTS_ROUND);
     splits.holdout_people_via_agent = rewritten.filter((i) => i.split === 'holdout');
   }
@@ -321,8 +320,8 @@ function printTable(r) {
       'holdout',
       'holdout_fresh',
       'holdout_typo',
-      'dev_sample_people',
-      'dev_sample_people_via_agent',
+      'dev_people',
+      'dev_people_via_agent',
       'holdout_people',
       'holdout_people_via_agent',
     ]) {

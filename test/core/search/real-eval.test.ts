@@ -77,10 +77,12 @@ describe('real registry passports', () => {
     // The agents were shown the tool's description as shipped: a new one changes what they write, so measure again.
     expect(findCapabilityByIntent.description).toBe(viaAgentFile().tool_description);
     expect(findCapabilityByIntent.inputSchema.intent.description).toBe(viaAgentFile().tool_intent_description);
-    const rewritten = loadViaAgent().filter((i) => i.split === 'holdout');
-    const people = holdout.filter((i) => (i.round ?? 0) < 13);
-    // Every held-out request people wrote has its agent's version, and only those.
-    expect(new Set(rewritten.map((i) => i.of))).toEqual(new Set(people.map((i) => i.intent)));
+    const all = loadViaAgent();
+    const rewritten = all.filter((i) => i.split === 'holdout');
+    // Every request people wrote (rounds before 13) has its agent's version, in its own split, and only those.
+    const people = (split: string) => new Set(intents.filter((i) => i.split === split && (i.round ?? 0) < 13).map((i) => i.intent));
+    expect(new Set(rewritten.map((i) => i.of))).toEqual(people('holdout'));
+    expect(new Set(all.filter((i) => i.split === 'dev').map((i) => i.of))).toEqual(people('dev'));
     expect(rewritten.filter((i) => i.intent !== i.of).length).toBeGreaterThan(0.8 * rewritten.length);
     const r = evaluate(
       rewritten.filter((i) => i.expected.length),
