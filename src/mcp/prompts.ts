@@ -13,6 +13,13 @@ const YES = new RegExp(`^(${YES_WORDS})$`, 'i');
 /** What needs_images takes: a yes (YES) or a no, nothing else ("maybe" must not silently mean no). */
 const YES_OR_NO = new RegExp(`^\\s*(${YES_WORDS}|n|no|false|0|off)?\\s*$`, 'i');
 
+/**
+ * How step 1 asks for the intent: the task restated by the model, not the user's words passed on. Agents that state
+ * the task themselves find the right capability first more often than the same requests typed by people (held-out:
+ * top-1 0.884 against 0.845, right first with confidence 0.659 against 0.410; BENCHMARKS.md, via-agent.json).
+ */
+const INTENT_OF_TASK = 'an intent that states the task in plain words (what should be done, to what)';
+
 export interface ChooseModelArgs {
   task: string;
   needs_images?: string;
@@ -29,11 +36,11 @@ export function chooseModelText(args: ChooseModelArgs, toolNames: readonly strin
   if (slug) {
     steps.push(
       `Start from the passport "${slug}". If it turns out not to fit the task, call find_capability_by_intent with ` +
-        `intent "${task}"${images ? ' and input_type "image"' : ''} to look for alternatives.`,
+        `${INTENT_OF_TASK}${images ? ' and input_type "image"' : ''} to look for alternatives.`,
     );
   } else {
     steps.push(
-      `Call find_capability_by_intent with intent ${JSON.stringify(task)}${images ? ' and input_type "image" (the task involves images)' : ''}. ` +
+      `Call find_capability_by_intent with ${INTENT_OF_TASK}${images ? ' and input_type "image" (the task involves images)' : ''}. ` +
         'Pick the best match; prefer a higher trust_score when confidences are close. A match whose source is "registry" ' +
         'is a claim until its passport is verified (step 3).',
     );

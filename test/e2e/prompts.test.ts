@@ -38,6 +38,9 @@ describe('prompts and completion', () => {
     expect(r.messages).toHaveLength(1);
     const text = (r.messages[0]!.content as { type: string; text: string }).text;
     expect(text).toContain('describe a screenshot');
+    // The model states the task as the intent (agents' own wording finds more than users' words passed on verbatim).
+    expect(text).toContain('find_capability_by_intent with an intent that states the task in plain words');
+    expect(text).not.toContain('intent "describe a screenshot"');
     const order = ['find_capability_by_intent', 'get_failure_modes', 'verify_passport', 'invoke_model'].filter((n) => text.includes(n));
     expect(order.slice(0, 3)).toEqual(['find_capability_by_intent', 'get_failure_modes', 'verify_passport']);
     const positions = order.map((n) => text.indexOf(n));
