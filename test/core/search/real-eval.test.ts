@@ -29,10 +29,13 @@ describe('real registry passports', () => {
   const intents = loadRealIntents();
   const index = new IntentIndex({ vectors: testVectors() });
   for (const p of corpus) index.add(p);
+  // What each check reads of a search: the ranked capability ids, and the same with their confidence.
+  const ids = (q: string) => index.search(q, { limit: 10 }).map((m) => m.capability.id);
+  const confident = (q: string) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence }));
   const holdout = intents.filter((i) => i.split === 'holdout');
   const inCatalogue = holdout.filter((i) => i.expected.length);
-  const ranking = evaluate(inCatalogue, (q) => index.search(q, { limit: 10 }).map((m) => m.capability.id));
-  const confidence = evaluateConfidence(holdout, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence })));
+  const ranking = evaluate(inCatalogue, ids);
+  const confidence = evaluateConfidence(holdout, confident);
   const misses = JSON.stringify(ranking.misses.slice(0, 8), null, 1);
 
   it('is a real, well-formed labelled set loaded through the real loader', () => {
@@ -63,7 +66,7 @@ describe('real registry passports', () => {
   it("ranks agents' held-out intents above every target", () => {
     const agents = inCatalogue.filter((i) => i.round === 13);
     expect(agents.length).toBeGreaterThanOrEqual(100);
-    const r = evaluate(agents, (q) => index.search(q, { limit: 10 }).map((m) => m.capability.id));
+    const r = evaluate(agents, ids);
     expect(r.top1).toBeGreaterThanOrEqual(0.88);
     expect(r.top3).toBeGreaterThanOrEqual(0.97);
     expect(r.mrr).toBeGreaterThanOrEqual(0.93);
@@ -86,12 +89,12 @@ describe('real registry passports', () => {
     expect(rewritten.filter((i) => i.intent !== i.of).length).toBeGreaterThan(0.8 * rewritten.length);
     const r = evaluate(
       rewritten.filter((i) => i.expected.length),
-      (q) => index.search(q, { limit: 10 }).map((m) => m.capability.id),
+      ids,
     );
     expect(r.top1).toBeGreaterThanOrEqual(0.87);
     expect(r.top3).toBeGreaterThanOrEqual(0.95);
     expect(r.mrr).toBeGreaterThanOrEqual(0.915);
-    const c = evaluateConfidence(rewritten, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence })));
+    const c = evaluateConfidence(rewritten, confident);
     expect(c.precision).toBeGreaterThanOrEqual(0.9);
     expect(c.offUnanswered).toBeGreaterThanOrEqual(0.9);
     expect(c.rightFirst).toBeGreaterThanOrEqual(0.63);
@@ -114,7 +117,7 @@ describe('real registry passports', () => {
     const fresh = holdout.filter((i) => (i.round ?? 0) >= FRESH_ROUND);
     const freshIn = fresh.filter((i) => i.expected.length);
     expect(freshIn.length).toBeGreaterThanOrEqual(300);
-    const r = evaluate(freshIn, (q) => index.search(q, { limit: 10 }).map((m) => m.capability.id));
+    const r = evaluate(freshIn, ids);
     // Reached 0.850 / 0.966 / 0.909 on rounds 7-9 (targets 0.85 / 0.95 / 0.90; the start of that session had 0.847 /
     // 0.966 / 0.907 here: these intents are easier than the older ones, it was not a gain), and 0.852 / 0.954 / 0.905
     // with rounds 10 and 11 added, measured before any use (round 10, non-developers' words, ranks far worse); 0.864 /
@@ -122,7 +125,7 @@ describe('real registry passports', () => {
     expect(r.top1).toBeGreaterThanOrEqual(0.85);
     expect(r.top3).toBeGreaterThanOrEqual(0.95);
     expect(r.mrr).toBeGreaterThanOrEqual(0.9);
-    const c = evaluateConfidence(fresh, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence })));
+    const c = evaluateConfidence(fresh, confident);
     // 0.942 and 0.924 on rounds 7-9 (79 off-catalogue intents); 0.930 and 0.931 on rounds 7-11 (145); 0.934 and
     // 0.937 on rounds 7-12 (175); 0.936 and 0.931 on rounds 7-13 (204), calibrated on their dev halves.
     expect(c.precision).toBeGreaterThanOrEqual(0.9);
@@ -138,11 +141,11 @@ describe('real registry passports', () => {
     expect(typed.filter((t, k) => t.intent !== holdout[k]!.intent).length).toBeGreaterThan(0.95 * holdout.length);
     const r = evaluate(
       typed.filter((i) => i.expected.length),
-      (q) => index.search(q, { limit: 10 }).map((m) => m.capability.id),
+      ids,
     );
     expect(r.top1).toBeGreaterThanOrEqual(ranking.top1 - 0.02);
     expect(r.mrr).toBeGreaterThanOrEqual(ranking.mrr - 0.02);
-    const c = evaluateConfidence(typed, (q) => index.search(q, { limit: 10 }).map((m) => ({ id: m.capability.id, confidence: m.confidence })));
+    const c = evaluateConfidence(typed, confident);
     expect(c.precision).toBeGreaterThanOrEqual(0.9);
     expect(c.offUnanswered).toBeGreaterThanOrEqual(0.9);
   });
