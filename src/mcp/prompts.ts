@@ -16,8 +16,8 @@ const YES_OR_NO = new RegExp(`^\\s*(${YES_WORDS}|n|no|false|0|off)?\\s*$`, 'i');
 /**
  * How step 1 asks for the intent: the task restated by the model, not the user's words passed on. Agents that state
  * the task themselves find the right capability first more often than the same requests typed by people (held-out:
- * top-1 0.884 against 0.845, right first with confidence 0.659 against 0.410; via-agent.json), and models following
- * this step did the same on 300 dev requests (0.904 against 0.857; BENCHMARKS.md).
+ * top-1 0.884 against 0.845, right first with confidence 0.659 against 0.410; via-agent.json), and so do models
+ * following this step (held-out 0.878 and 0.655; BENCHMARKS.md).
  */
 const INTENT_OF_TASK = 'an intent that states the task in plain words (what should be done, to what)';
 
