@@ -64,6 +64,8 @@ const DEV_OFF_TARGET = +(process.env.OFF_TARGET ?? 0.95);
 // round's intents while the older dev held 0.92-0.93).
 
 const vec = (f) => FEATURE_NAMES.map((k) => f[k]);
+/** The features, then the product of every pair i <= j in FEATURE_NAMES order. */
+export const products = (x) => [...x, ...x.flatMap((a, i) => x.slice(i).map((b) => a * b))];
 
 /** Each of the top `depth` matches of every intent, with whether it came first. */
 function samples(index, intents, depth = 5) {
@@ -75,8 +77,8 @@ function samples(index, intents, depth = 5) {
   return out;
 }
 
-function fit(data, { epochs = 4000, lr = 0.5, l2 = 1e-3 } = {}) {
-  const k = FEATURE_NAMES.length;
+export function fit(data, { epochs = 4000, lr = 0.5, l2 = 1e-3 } = {}) {
+  const k = data[0].x.length;
   const w = new Array(k + 1).fill(0);
   const pos = data.filter((d) => d.y).length;
   // Balance the classes: negatives outnumber positives about 4:1 (top 5 per intent).
