@@ -2,7 +2,8 @@
 // split only, then reports the calibration targets on dev and held-out. Samples: the top 5 matches of every dev
 // intent of the real-registry set (test/fixtures/eval/real, off-catalogue intents included: all their matches are
 // negatives) and of the synthetic set; label = the match serves the intent. The first-match model is fitted on the
-// first matches alone, the other on all five.
+// first matches alone, over the features and their pairwise products (`products`, the layout confidenceOf reads),
+// the other on all five, over the features alone (products there changed nothing on dev).
 //   npm run build && node scripts/fit-confidence.mjs            prints the weights to paste into confidence.ts
 //   node scripts/fit-confidence.mjs --check                      leave one fresh round out: does the promise carry over?
 //                                                                (each round, and pooled over the left-out rounds)
@@ -64,7 +65,7 @@ const DEV_OFF_TARGET = +(process.env.OFF_TARGET ?? 0.95);
 // round's intents while the older dev held 0.92-0.93).
 
 const vec = (f) => FEATURE_NAMES.map((k) => f[k]);
-/** The features, then the product of every pair i <= j in FEATURE_NAMES order. */
+/** The features, then the product of every pair i <= j in FEATURE_NAMES order (FIRST_CONFIDENCE_WEIGHTS' layout). */
 export const products = (x) => [...x, ...x.flatMap((a, i) => x.slice(i).map((b) => a * b))];
 
 /** Each of the top `depth` matches of every intent, with whether it came first. */
@@ -126,7 +127,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   // at >= 0.5 at least 90 % serve, and off-catalogue intents stay under it.
   const fitAndCalibrate = (train, calibrate) => {
     const data = [...samples(realIndex, train), ...synSamples];
-    const fitted = { first: fit(data.filter((d) => d.first)), rest: fit(data) };
+    const firsts = data.filter((d) => d.first).map((d) => ({ ...d, x: products(d.x) }));
+    const fitted = { first: fit(firsts), rest: fit(data) };
     const shifted = (by) => ({ first: [fitted.first[0] - by, ...fitted.first.slice(1)], rest: [fitted.rest[0] - by, ...fitted.rest.slice(1)] });
     let shift = 0;
     for (; shift < 3; shift += 0.05) {

@@ -4,8 +4,12 @@
 // models: one for the first match, fitted on first matches alone, which answers "is the best candidate right, or
 // does nothing here fit?" (its lead over the rest weighs there, and next to nothing in the other model), and one
 // fitted on the top five matches (the first included; fitting it on the others alone did worse on dev) for the
-// matches after the first, each capped by the match ranked before it. Fitted on the development split of the
-// labelled real-registry set (scripts/fit-confidence.mjs, dev only) and checked on the held-out split;
+// matches after the first, each capped by the match ranked before it. The first match's model also weighs every
+// pairwise product of the features (a wide lead means more when coverage is full than when it is not): judged out
+// of round on dev it kept the same promises and put the right capability first with confidence >= 0.5 for 0.499 of
+// intents against 0.436 without (scripts/fit-confidence.mjs --check; scripts/confidence-ceiling.mjs compares
+// learners). Fitted on the development split of the labelled real-registry set (scripts/fit-confidence.mjs, dev
+// only) and checked on the held-out split;
 // `>= DEFAULT_MIN_CONFIDENCE` is meant as "serves the intent". Abstaining is the federation's job: the index reports
 // confidence and never drops a match.
 
@@ -65,11 +69,19 @@ export const FEATURE_NAMES = [
   'lexicalFirst',
 ] as const;
 
-/** Logistic weights for the first match (bias first, then FEATURE_NAMES order). Written by scripts/fit-confidence.mjs. */
-export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [-6.051, 2.367, 1.278, 2.439, -1.12, 2.255, -1.754, 1.787, 1.077, 0.922, -2.306, 1.033];
+/**
+ * Logistic weights for the first match: bias first, then FEATURE_NAMES order, then the product of every pair of
+ * features i <= j in that order (f0·f0, f0·f1, ... f10·f10: 66). Written by scripts/fit-confidence.mjs.
+ */
+export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [
+  -4.151, 0.825, 0.514, 0.248, -0.722, 0.639, -0.716, 0.391, 0.263, 0.124, -1.059, 0.093, -0.006, 0.088, 0.644, 0.825, 0.183, -0.135, 0.564, 0.063, 0.326,
+  0.177, 0.023, -0.591, 0.423, 0.514, 0.54, -0.316, 0.088, 0.09, -0.047, -0.086, -0.529, 0.882, 0.248, 0.926, -0.405, 0.602, 0.345, 0.193, -0.521, 0.864,
+  -0.722, 0.639, -0.716, 0.391, 0.263, 0.124, -1.059, 0.093, -0.356, -0.176, 0.719, 0.049, 1.068, -0.269, 0.66, -0.36, -0.431, -0.003, -0.586, -0.209, -0.699,
+  0.4, 0.156, 0.09, -0.422, 0.4, 0.093, 0.284, 0.033, 0.089, 0.124, 0.005, 0.158, -0.532, -1.043, 0.093,
+];
 
-/** Logistic weights for the matches after the first (same layout). Written by scripts/fit-confidence.mjs. */
-export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.204, 2.396, 1.397, 1.101, 2.502, -0.269, -0.918, 1.207, 1.163, 0.848, -0.489, 1.749];
+/** Logistic weights for the matches after the first (bias, then FEATURE_NAMES order; no products). Written by scripts/fit-confidence.mjs. */
+export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.16, 2.431, 1.464, 1.079, 2.508, -0.273, -0.956, 1.276, 1.108, 0.863, -0.495, 1.719];
 
 /**
  * Capabilities in the catalogue the models were fitted on (the labelled real set with the built-in passport). In a
@@ -82,13 +94,16 @@ export const CONFIDENCE_WEIGHTS: readonly number[] = [-9.204, 2.396, 1.397, 1.10
  * and left 15 passports at 0.919 on dev, over 40 subsets per size; before that 0.8 and 1.5, chosen at exactly 90 %,
  * which left held-out subsets of 5 and 15 passports at 0.84-0.88 once rounds 10 and 11 were in the set). With round 13
  * the least passing pair was a cap of 2 again, at the line (0.921-0.929 over three subset seeds), while 2.5 still
- * keeps 0.92 (0.922-0.929): the shipped shift now changes only when it fails on dev.
+ * keeps 0.92 (0.922-0.929): the shipped shift now changes only when it fails on dev. It failed when the first
+ * match's model took the features' pairwise products: they read a small catalogue's near relative as a fit more
+ * readily (0.84 on dev with the built-in passport alone, 0.88 at 3-5 passports), and the least pair keeping 0.92 at
+ * every size became 2.5 per e-fold, at most 4 (slope 1.7 left 15 passports at 0.90).
  * scripts/choose-small-catalogue-shift.mjs makes the choice on random dev subsets (--reps 40: with 20 the choice moved
  * with the sampling); run it after each refit.
  */
 export const CALIBRATION_CAPABILITIES = 121;
-export const SMALL_CATALOGUE_SLOPE = 1.2;
-export const SMALL_CATALOGUE_MAX_SHIFT = 2.5;
+export const SMALL_CATALOGUE_SLOPE = 2.5;
+export const SMALL_CATALOGUE_MAX_SHIFT = 4;
 
 /**
  * How much a catalogue of `capabilities` lowers the log-odds of every confidence (0 at registry size and above).
@@ -106,5 +121,9 @@ export function smallCatalogueShift(capabilities: number, slope = SMALL_CATALOGU
 export function confidenceOf(f: MatchFeatures, w: readonly number[] = CONFIDENCE_WEIGHTS, shift = 0): number {
   let z = w[0]! - shift;
   FEATURE_NAMES.forEach((k, i) => (z += (w[i + 1] ?? 0) * f[k]));
+  // The pairwise products, when the weights have them (FIRST_CONFIDENCE_WEIGHTS).
+  let o = FEATURE_NAMES.length + 1;
+  for (let i = 0; o < w.length && i < FEATURE_NAMES.length; i++)
+    for (let j = i; j < FEATURE_NAMES.length; j++) z += (w[o++] ?? 0) * f[FEATURE_NAMES[i]!] * f[FEATURE_NAMES[j]!];
   return 1 / (1 + Math.exp(-z));
 }

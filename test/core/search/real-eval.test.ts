@@ -101,7 +101,8 @@ describe('real registry passports', () => {
     expect(new Set(rewritten.map((i) => i.of))).toEqual(people('holdout'));
     expect(new Set(all.filter((i) => i.split === 'dev').map((i) => i.of))).toEqual(people('dev'));
     expect(rewritten.filter((i) => i.intent !== i.of).length).toBeGreaterThan(0.8 * rewritten.length);
-    holds(rewritten, { top1: 0.87, top3: 0.95, mrr: 0.915, rightFirst: 0.63 });
+    // Right-first 0.659 with the first model linear, 0.694 with its pairwise products.
+    holds(rewritten, { top1: 0.87, top3: 0.95, mrr: 0.915, rightFirst: 0.67 });
   });
 
   // Targets: >= 90 % of matches at >= 0.5 serve; >= 90 % of off-catalogue unanswered; right first at >= 0.5 for 85 %.
@@ -111,8 +112,9 @@ describe('real registry passports', () => {
     // 0.435 on the 2,660-intent set, 0.409 on the 2,390-intent one (target 0.85): the models keep the 90 % promise
     // first, calibrated with a margin on the rounds no vocabulary change was decided on, which costs right-first (0.56
     // at 0.865 precision on the 1,515-intent set once, when the promise was broken there); two features of what the
-    // match lacks and whether it leads lexically raised it from 0.326. See BENCHMARKS.md.
-    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.42);
+    // match lacks and whether it leads lexically raised it from 0.326; the first model's pairwise products, from 0.435
+    // to 0.491. See BENCHMARKS.md.
+    expect(confidence.rightFirst).toBeGreaterThanOrEqual(0.47);
   });
 
   // The rounds no vocabulary change was ever decided on (7 and later): their dev halves calibrate the confidence
