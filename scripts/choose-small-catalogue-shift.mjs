@@ -90,8 +90,8 @@ const worstOf = (slope, cap) => {
   return { rows, worst: Math.min(...rows.map((r) => Math.min(r.precision, r.pooled))) };
 };
 let chosen;
-for (const cap of [1, 1.5, 2, 2.5, 3, 4]) {
-  for (const slope of [0.8, 1.2, 1.7, 2.5]) {
+for (const cap of [1, 1.5, 2, 2.5, 3, 3.5, 4]) {
+  for (const slope of [0.8, 1.2, 1.7, 2, 2.5]) {
     const { rows, worst } = worstOf(slope, cap);
     process.stdout.write(
       `cap ${cap}, slope ${slope}: worst ${worst.toFixed(3)}  ${rows.map((r) => `${r.passports}:${r.precision.toFixed(2)}/${r.pooled.toFixed(2)}`).join(' ')}\n`,
