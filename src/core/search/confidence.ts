@@ -71,7 +71,8 @@ export const FEATURE_NAMES = [
 
 /**
  * Logistic weights for the first match: bias first, then FEATURE_NAMES order, then the product of every pair of
- * features i <= j in that order (f0·f0, f0·f1, ... f10·f10: 66). Written by scripts/fit-confidence.mjs.
+ * features i <= j in that order (f0·f0, f0·f1, ... f10·f10: 66). A first match's `relative` is always 1, so its
+ * products repeat the linear weights of the features after it. Written by scripts/fit-confidence.mjs.
  */
 export const FIRST_CONFIDENCE_WEIGHTS: readonly number[] = [
   -4.151, 0.825, 0.514, 0.248, -0.722, 0.639, -0.716, 0.391, 0.263, 0.124, -1.059, 0.093, -0.006, 0.088, 0.644, 0.825, 0.183, -0.135, 0.564, 0.063, 0.326,

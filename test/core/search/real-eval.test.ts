@@ -12,6 +12,7 @@ import {
   CONFIDENCE_WEIGHTS,
   confidenceOf,
   DEFAULT_MIN_CONFIDENCE,
+  FEATURE_NAMES,
   FIRST_CONFIDENCE_WEIGHTS,
   SMALL_CATALOGUE_MAX_SHIFT,
   SMALL_CATALOGUE_SLOPE,
@@ -198,6 +199,20 @@ describe('real registry passports', () => {
     const [first, second] = index.rank('transcribe a podcast episode', { limit: 2 });
     expect(first!.confidence).toBeCloseTo(confidenceOf(first!.features, FIRST_CONFIDENCE_WEIGHTS), 4);
     expect(second!.confidence).toBeCloseTo(Math.min(first!.confidence, confidenceOf(second!.features, CONFIDENCE_WEIGHTS)), 4);
+  });
+
+  it("reads the first model's pairwise products in the layout scripts/fit-confidence.mjs writes (pairs i <= j, row by row)", () => {
+    const k = FEATURE_NAMES.length;
+    expect(FIRST_CONFIDENCE_WEIGHTS).toHaveLength(1 + k + (k * (k + 1)) / 2);
+    const [m] = index.rank('transcribe a podcast episode', { limit: 1 });
+    const f = m!.features;
+    const x = FEATURE_NAMES.map((n) => f[n]);
+    // One weight at a time: the bias, then the linear terms, then each product, in the script's order.
+    const terms = [1, ...x, ...x.flatMap((a, i) => x.slice(i).map((b) => a * b))];
+    terms.forEach((term, at) => {
+      const w = terms.map((_, i) => (i === at ? 0.7 : 0));
+      expect(confidenceOf(f, w)).toBeCloseTo(1 / (1 + Math.exp(-0.7 * term)), 12);
+    });
   });
 
   it('gives the same first matches with the same confidence whatever the limit, also past the re-ranking depth', () => {
